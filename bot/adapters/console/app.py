@@ -1,0 +1,216 @@
+"""The console adapter: reads lines, turns them into invocations, prints neutral replies.
+
+``/command ...`` runs a command; a number clicks a button of the last reply; ``:as NAME`` acts as
+someone else; ``:channel NAME`` moves to another channel; ``:help`` and ``:quit``. Forms become
+one prompt per field. When standard input is not a terminal, lines are read as a script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot.adapters.console.render import Choice, render
+from bot.core import text
+from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Place
+from bot.core.dispatch import Core
+from bot.core.ui import Form, FormField, Reply
+
+PLATFORM = "console"
+WORKSPACE = "local"
+NAME_RE = re.compile(r"^[\w.\-]{1,40}$")
+
+CONSOLE_HELP = """Console commands:
+  /coalition help, /goal help, /checkin help   the bot's commands (as in Slack)
+  1, 2, ...                                     click a numbered button of the last reply
+  :as NAME                                      act as another person (e.g. :as bob)
+  :channel NAME                                 move to another channel (e.g. :channel outreach)
+  :whoami   :help   :quit"""
+
+
+class Console:
+    def __init__(
+        self,
+        core: Core,
+        *,
+        user: str = "you",
+        channel: str = "general",
+        out: TextIO | None = None,
+        files_dir: Path | None = None,
+        read_line: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.core = core
+        self.user = user
+        self.channel = channel
+        self.out = out or sys.stdout
+        self.files_dir = files_dir or Path.cwd() / "coalition-bot-files"
+        self.read_line = read_line or _stdin_line
+        self.choices: list[Choice] = []
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(PLATFORM, WORKSPACE, self.user.lower(), self.user)
+
+    @property
+    def place(self) -> Place:
+        return Place(PLATFORM, WORKSPACE, self.channel, f"#{self.channel}")
+
+    def say(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    async def greet(self) -> None:
+        self.say(f"Coalition Bot console — you are {self.user} in #{self.channel}. Type :help for console commands.")
+        from bot.store.repo import Directory
+
+        async with self.core.db.session() as session:
+            bound = await Directory(session).binding(PLATFORM, WORKSPACE, self.channel)
+        if bound is None:
+            self.say(text.WELCOME)
+
+    async def handle(self, line: str) -> bool:
+        """Handle one input line; False means quit."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        if line in (":quit", ":q", ":exit"):
+            return False
+        if line.startswith(":"):
+            self.meta(line)
+            return True
+        if line.isdigit():
+            await self.click(int(line))
+            return True
+        if not line.startswith("/"):
+            self.say("Commands start with /, like /coalition help. Type :help for console commands.")
+            return True
+        name, _, rest = line[1:].partition(" ")
+        reply = await self.core.run_command(Invocation(name.lower(), self.actor, self.place, text=rest))
+        await self.show(reply)
+        return True
+
+    def meta(self, line: str) -> None:
+        word, _, arg = line.partition(" ")
+        arg = arg.strip().lstrip("@#")
+        if word == ":as" and NAME_RE.match(arg):
+            self.user = arg
+            self.say(f"You are now {arg}.")
+        elif word == ":channel" and NAME_RE.match(arg):
+            self.channel = arg
+            self.say(f"You are now in #{arg}.")
+        elif word == ":whoami":
+            self.say(f"You are {self.user} in #{self.channel}.")
+        elif word == ":help":
+            self.say(CONSOLE_HELP)
+        else:
+            self.say(f"Unknown console command {word!r}. " + CONSOLE_HELP)
+
+    async def click(self, number: int) -> None:
+        choice = next((c for c in self.choices if c.number == number), None)
+        if choice is None:
+            self.say(f"There is no choice {number} here.")
+            return
+        reply = await self.core.run_action(ActionEvent(choice.action_id, choice.value, self.actor, self.place))
+        await self.show(reply)
+
+    async def show(self, reply: Reply) -> None:
+        if reply.blocks:
+            rendered = render(reply)
+            self.choices = rendered.choices
+            if rendered.text:
+                self.say(rendered.text)
+        for attachment in reply.attachments:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / attachment.filename
+            path.write_bytes(attachment.content)
+            self.say(f"  [file saved: {path}]")
+        if reply.form is not None:
+            await self.fill(reply.form)
+
+    async def fill(self, form: Form) -> None:
+        self.say(f"── {form.title} ── (empty line keeps the default; '.' cancels)")
+        values: dict[str, str] = {}
+        for field in form.fields:
+            answer = await self.ask(field)
+            if answer is None:
+                self.say("Cancelled.")
+                return
+            values[field.name] = answer
+        while True:
+            reply = await self.core.submit_form(
+                FormSubmission(form.form_id, values, self.actor, self.place, form.state)
+            )
+            if not reply.form_errors:
+                await self.show(reply)
+                return
+            for name, message in reply.form_errors.items():
+                self.say(f"⚠ {name}: {message}")
+                field = next((f for f in form.fields if f.name == name), None)
+                if field is None:
+                    return
+                answer = await self.ask(field)
+                if answer is None:
+                    self.say("Cancelled.")
+                    return
+                values[name] = answer
+
+    async def ask(self, field: FormField) -> str | None:
+        if field.kind == "select":
+            for i, option in enumerate(field.options, 1):
+                self.say(f"    [{i}] {option.label}")
+        default = f" [{field.initial}]" if field.initial else ""
+        optional = "" if field.required else " (optional)"
+        prompt = f"  {field.label}{optional}{default}: "
+        answer = await asyncio.to_thread(self.read_line, prompt)
+        if answer is None or answer.strip() == ".":
+            return None
+        answer = answer.strip() or field.initial
+        if field.kind == "select" and answer.isdigit() and 1 <= int(answer) <= len(field.options):
+            answer = field.options[int(answer) - 1].value
+        if field.kind == "checkbox":
+            answer = "yes" if answer.lower() in ("y", "yes", "true", "1", "x") else ""
+        return answer
+
+
+def _stdin_line(prompt: str) -> str | None:
+    if sys.stdin.isatty():
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    sys.stdout.write(prompt)
+    line = sys.stdin.readline()
+    if not line:
+        return None
+    sys.stdout.write(line if line.endswith("\n") else line + "\n")
+    return line.rstrip("\n")
+
+
+async def run(core: Core, *, user: str, channel: str = "general") -> int:
+    console = Console(core, user=user, channel=channel)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        await console.greet()
+    while True:
+        prompt = f"{console.user}@#{console.channel}> "
+        line = await asyncio.to_thread(_read_command, prompt, interactive)
+        if line is None:
+            return 0
+        if not interactive:
+            console.say(prompt + line)
+        if not await console.handle(line):
+            return 0
+
+
+def _read_command(prompt: str, interactive: bool) -> str | None:
+    if interactive:
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    return None if not line else line.rstrip("\n")

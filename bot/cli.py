@@ -1,0 +1,87 @@
+"""``coalition-bot``: the console when no platform tokens are set, ``serve`` for Slack/Discord."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+
+from bot.config import Settings, load_settings
+from bot.core.errors import ConfigError
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="coalition-bot", description="Coalition workflows for Slack, Discord and a local console."
+    )
+    sub = p.add_subparsers(dest="mode")
+    console = sub.add_parser("console", help="the local console (default when no platform tokens are set)")
+    console.add_argument("--as", dest="user", default=None, help="act as this person (switch later with :as NAME)")
+    console.add_argument("--channel", default="general", help="the channel to start in")
+    sub.add_parser("serve", help="run the configured platforms, scheduler and web server")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("keygen", help="print a new TOKEN_ENCRYPTION_KEY")
+    p.add_argument("--as", dest="top_user", default=None, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        settings.check_platforms()
+        mode = args.mode or ("serve" if settings.slack_enabled or settings.discord_enabled else "console")
+        logging.basicConfig(
+            level=settings.log_level if mode == "serve" else "WARNING",
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        if mode == "keygen":
+            from cryptography.fernet import Fernet
+
+            print(Fernet.generate_key().decode())
+            return 0
+        return asyncio.run(run(mode, args, settings))
+    except ConfigError as error:
+        print(f"coalition-bot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
+    from bot.commands import build_registry
+    from bot.core.dispatch import Core
+    from bot.store.db import Database
+    from bot.store.migrate import upgrade
+
+    db = Database.from_url(settings.database_url)
+    try:
+        await upgrade(db)
+        if mode == "migrate":
+            print("Database is up to date.")
+            return 0
+        core = Core(db, build_registry(), settings)
+        if mode == "console":
+            from bot.adapters.console.app import run as run_console
+
+            user = getattr(args, "user", None) or args.top_user or _default_user()
+            return await run_console(core, user=user, channel=getattr(args, "channel", "general"))
+        from bot.server import serve
+
+        return await serve(core, settings)
+    finally:
+        await db.dispose()
+
+
+def _default_user() -> str:
+    try:
+        name = getpass.getuser()
+    except Exception:
+        name = "you"
+    return name if name and name != "root" else "you"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Workflows. Each module declares one command; :func:`build_registry` collects them."""
+
+from __future__ import annotations
+
+from bot.core.registry import Registry
+
+
+def build_registry() -> Registry:
+    from bot.commands.checkin import checkin
+    from bot.commands.coalition import coalition
+    from bot.commands.goal import goal
+
+    registry = Registry()
+    for command in (coalition, goal, checkin):
+        registry.add(command)
+    return registry

@@ -1,0 +1,239 @@
+"""The core's front door: commands, button actions, form submissions and autocomplete.
+
+Each call runs in one unit of work: resolve the channel's coalition and the actor's membership,
+check the role, run the handler, commit. A user error rolls everything back and becomes a private
+error reply; any other exception is logged with its context and answered with a short apology.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.config import Settings
+from bot.core import text
+from bot.core.clock import Clock, SystemClock
+from bot.core.context import ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
+from bot.core.errors import BadArgument, FormInvalid, PermissionDenied, UnknownCommand, UserError
+from bot.core.params import Args, assign, convert, convert_value, tokenize
+from bot.core.registry import Command, Registry, Subcommand
+from bot.core.ui import Option, Reply
+from bot.store.db import Database
+from bot.store.models import Role
+from bot.store.repo import Directory
+
+log = logging.getLogger(__name__)
+
+
+class Core:
+    def __init__(self, db: Database, registry: Registry, settings: Settings, clock: Clock | None = None) -> None:
+        self.db = db
+        self.registry = registry
+        self.settings = settings
+        self.clock = clock or SystemClock()
+
+    # commands ----------------------------------------------------------------------------------
+
+    async def run_command(self, inv: Invocation) -> Reply:
+        command = self.registry.get(inv.command)
+        if command is None:
+            return Reply.error(f"Unknown command `/{inv.command}`. Try `/coalition help`.")
+        try:
+            if inv.path is not None:
+                if inv.path == ("help",):
+                    return self.help(command)
+                sub = command.subcommands.get(inv.path)
+                if sub is None:
+                    raise UnknownCommand(f"Unknown subcommand `/{command.name} {' '.join(inv.path)}`.")
+                args = self._convert_options(sub, inv.options or {})
+            else:
+                resolved = self._parse_text(command, inv.text)
+                if resolved is None:
+                    return self.help(command)
+                sub, args = resolved
+            return await self._run(sub, args, inv)
+        except UserError as error:
+            return Reply.error(error.message)
+        except Exception:
+            return self._apology("command", inv.command, inv.actor)
+
+    def _parse_text(self, command: Command, text_: str) -> tuple[Subcommand, Args] | None:
+        tokens = tokenize(text_)
+        sub: Subcommand | None = None
+        consumed = 0
+        if not tokens:
+            if command.bare is None:
+                return None
+            sub = command.subcommands[command.bare]
+        else:
+            words = []
+            for token in tokens:
+                if token.key is not None or token.quoted:
+                    break
+                words.append(token.value)
+            if words and words[0].lower() == "help":
+                return None
+            found = command.resolve(words) if words else None
+            if found is not None:
+                sub, consumed = found
+            elif command.default is not None:
+                sub = command.subcommands[command.default]
+            else:
+                raise UnknownCommand(self._unknown_sub(command, tokens[0].value))
+        raw = assign(sub.params, tokens[consumed:], sub.usage)
+        if sub.opens_form and not raw:
+            return sub, Args({p.name: None for p in sub.params}, given=False)
+        return sub, Args(convert(sub.params, raw, sub.usage))
+
+    def _convert_options(self, sub: Subcommand, options: dict[str, Any]) -> Args:
+        raw = {k: (str(v) if v is not None else None) for k, v in options.items()}
+        unknown = set(raw) - {p.name for p in sub.params}
+        if unknown:
+            raise BadArgument(f"Unknown option `{sorted(unknown)[0]}`. Usage: `{sub.usage}`")
+        if sub.opens_form and not any(raw.values()):
+            return Args({p.name: None for p in sub.params}, given=False)
+        return Args(convert(sub.params, raw, sub.usage))
+
+    def _unknown_sub(self, command: Command, word: str) -> str:
+        names = sorted({" ".join(path) for path in command.subcommands})
+        close = difflib.get_close_matches(word.lower(), names, n=1)
+        hint = f" Did you mean `/{command.name} {close[0]}`?" if close else ""
+        shown = word if len(word) <= 30 else word[:30] + "…"
+        return (
+            f"`/{command.name}` has no subcommand `{shown}`.{hint} "
+            f"Subcommands: {', '.join(names)}. `/{command.name} help` explains each."
+        )
+
+    async def _run(self, sub: Subcommand, args: Args, inv: Invocation) -> Reply:
+        async with self._context(inv.actor, inv.place, inv.request_id, sub.needs_coalition) as ctx:
+            if ctx is None:
+                return Reply.private(text.ALREADY_HANDLED)
+            self._check_role(ctx, sub.roles, sub.full_name)
+            return await sub.handler(ctx, args)
+
+    def help(self, command: Command) -> Reply:
+        return text.command_help(command)
+
+    # actions and forms -------------------------------------------------------------------------
+
+    async def run_action(self, event: ActionEvent) -> Reply:
+        spec = self.registry.action(event.action_id)
+        if spec is None:
+            return Reply.error(text.STALE_BUTTON)
+        try:
+            async with self._context(event.actor, event.place, event.request_id, True) as ctx:
+                if ctx is None:
+                    return Reply.private(text.ALREADY_HANDLED)
+                self._check_role(ctx, spec.roles, "that")
+                return await spec.handler(ctx, event.value)
+        except UserError as error:
+            return Reply.error(error.message)
+        except Exception:
+            return self._apology("action", event.action_id, event.actor)
+
+    async def submit_form(self, submission: FormSubmission) -> Reply:
+        """Returns a reply; ``reply.form_errors`` set means: show these next to the fields."""
+        spec = self.registry.form(submission.form_id)
+        if spec is None:
+            return Reply.error(text.STALE_BUTTON)
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for param in spec.params:
+            raw = (submission.values.get(param.name) or "").strip()
+            if not raw:
+                if param.required:
+                    errors[param.name] = "Please fill this in."
+                values[param.name] = None
+                continue
+            try:
+                values[param.name] = convert_value(param, raw)
+            except UserError as error:
+                errors[param.name] = error.message.replace("`", "")
+        if errors:
+            return Reply(form_errors=errors)
+        try:
+            async with self._context(
+                submission.actor, submission.place, submission.request_id, spec.needs_coalition
+            ) as ctx:
+                if ctx is None:
+                    return Reply.private(text.ALREADY_HANDLED)
+                self._check_role(ctx, spec.roles, "that")
+                return await spec.handler(ctx, Args(values), submission.state)
+        except FormInvalid as invalid:
+            return Reply(form_errors=invalid.errors)
+        except UserError as error:
+            return Reply.error(error.message)
+        except Exception:
+            return self._apology("form", submission.form_id, submission.actor)
+
+    async def complete(self, kind: str, actor: Actor, place: Place, partial: str) -> list[Option]:
+        completer = self.registry.completer(kind)
+        if completer is None:
+            return []
+        try:
+            async with self._context(actor, place, None, True, auto_join=False) as ctx:
+                if ctx is None or ctx.coalition is None:
+                    return []
+                options = await completer(ctx, partial.strip().lower())
+                return options[:25]
+        except UserError:
+            return []
+
+    # internals ---------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _context(
+        self, actor: Actor, place: Place, request_id: str | None, needs_coalition: bool, *, auto_join: bool = True
+    ) -> AsyncIterator[Ctx | None]:
+        async with self.db.unit_of_work() as session:
+            directory = Directory(session)
+            if request_id and not await directory.claim_request(f"{actor.platform}:{request_id}"):
+                yield None
+                return
+            ctx = Ctx(actor, place, session, directory, self.clock, self.settings, request_id=request_id)
+            binding = await directory.binding(place.platform, place.workspace, place.channel)
+            if binding is not None:
+                ctx.coalition = await directory.coalition(binding.coalition_id)
+                repo = ctx.repo
+                ctx.member = await repo.member_by_identity(actor.platform, actor.workspace, actor.user_id)
+                if ctx.member is None and auto_join and needs_coalition:
+                    ctx.member = await repo.add_member(
+                        display_name=actor.display_name,
+                        role=Role.MEMBER.value,
+                        platform=actor.platform,
+                        workspace=actor.workspace,
+                        user_id=actor.user_id,
+                        tz=actor.tz,
+                    )
+                    await repo.audit("member.joined", member=ctx.member, subject=actor.display_name, via="first use")
+            elif needs_coalition:
+                from bot.core.context import NOT_BOUND
+                from bot.core.errors import NotInCoalition
+
+                raise NotInCoalition(NOT_BOUND)
+            yield ctx
+
+    @staticmethod
+    def _check_role(ctx: Ctx, roles: frozenset[Role], what: str) -> None:
+        if ctx.member is None:
+            return
+        role = Role(ctx.member.role)
+        if role not in roles:
+            raise PermissionDenied(text.permission_denied(what, role, roles))
+
+    def _apology(self, kind: str, name: str, actor: Actor) -> Reply:
+        ref = secrets.token_hex(3)
+        log.exception(
+            "unhandled error in %s %s for %s:%s:%s (ref %s)",
+            kind,
+            name,
+            actor.platform,
+            actor.workspace,
+            actor.user_id,
+            ref,
+        )
+        return Reply.error(text.apology(ref))

@@ -1,0 +1,181 @@
+"""The command registry: every command, subcommand, button action, form and autocomplete source.
+
+Workflows declare themselves here; adapters read the registry to build platform commands
+(Discord application commands, the Slack manifest) and route payloads back into the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.params import Args, Param
+from bot.core.ui import Option, Reply
+from bot.store.models import Role
+
+Handler = Callable[[Any, Args], Awaitable[Reply]]
+ActionHandler = Callable[[Any, str], Awaitable[Reply]]
+FormHandler = Callable[[Any, Args, str], Awaitable[Reply]]
+Completer = Callable[[Any, str], Awaitable[list[Option]]]
+
+EVERYONE = frozenset(Role)
+CONTRIBUTORS = frozenset({Role.STEERING, Role.FACILITATOR, Role.MEMBER})
+STEERING = frozenset({Role.STEERING})
+CARETAKERS = frozenset({Role.STEERING, Role.FACILITATOR})
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    command: str
+    path: tuple[str, ...]
+    handler: Handler
+    summary: str
+    usage: str
+    params: tuple[Param, ...] = ()
+    roles: frozenset[Role] = EVERYONE
+    needs_coalition: bool = True
+    opens_form: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return " ".join((f"/{self.command}", *self.path))
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    form_id: str
+    handler: FormHandler
+    params: tuple[Param, ...]
+    roles: frozenset[Role] = CONTRIBUTORS
+    needs_coalition: bool = True
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    action_id: str
+    handler: ActionHandler
+    roles: frozenset[Role] = EVERYONE
+
+
+@dataclass
+class Command:
+    name: str
+    summary: str
+    subcommands: dict[tuple[str, ...], Subcommand] = field(default_factory=dict)
+    default: tuple[str, ...] | None = None
+    bare: tuple[str, ...] | None = None
+    forms: dict[str, FormSpec] = field(default_factory=dict)
+    actions: dict[str, ActionSpec] = field(default_factory=dict)
+    completers: dict[str, Completer] = field(default_factory=dict)
+
+    def sub(
+        self,
+        path: str,
+        *,
+        summary: str,
+        usage: str,
+        params: tuple[Param, ...] = (),
+        roles: frozenset[Role] = EVERYONE,
+        needs_coalition: bool = True,
+        opens_form: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        key = tuple(path.split())
+
+        def register(handler: Handler) -> Handler:
+            self.subcommands[key] = Subcommand(
+                self.name, key, handler, summary, usage, params, roles, needs_coalition, opens_form
+            )
+            return handler
+
+        return register
+
+    def form(
+        self, form_id: str, *, params: tuple[Param, ...], roles: frozenset[Role] = CONTRIBUTORS
+    ) -> Callable[[FormHandler], FormHandler]:
+        def register(handler: FormHandler) -> FormHandler:
+            self.forms[form_id] = FormSpec(form_id, handler, params, roles)
+            return handler
+
+        return register
+
+    def action(self, action_id: str, *, roles: frozenset[Role] = EVERYONE) -> Callable[[ActionHandler], ActionHandler]:
+        def register(handler: ActionHandler) -> ActionHandler:
+            self.actions[action_id] = ActionSpec(action_id, handler, roles)
+            return handler
+
+        return register
+
+    def completer(self, kind: str) -> Callable[[Completer], Completer]:
+        def register(handler: Completer) -> Completer:
+            self.completers[kind] = handler
+            return handler
+
+        return register
+
+    def resolve(self, words: list[str]) -> tuple[Subcommand, int] | None:
+        """The longest subcommand path matching the leading words; (sub, words consumed)."""
+        lowered = [w.lower() for w in words[:3]]
+        for length in range(min(3, len(lowered)), 0, -1):
+            sub = self.subcommands.get(tuple(lowered[:length]))
+            if sub is not None:
+                return sub, length
+        return None
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+
+    def add(self, command: Command) -> Command:
+        self.commands[command.name] = command
+        return command
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self.commands.values())
+
+    def get(self, name: str) -> Command | None:
+        return self.commands.get(name.lstrip("/").lower())
+
+    def form(self, form_id: str) -> FormSpec | None:
+        for command in self.commands.values():
+            if form_id in command.forms:
+                return command.forms[form_id]
+        return None
+
+    def action(self, action_id: str) -> ActionSpec | None:
+        for command in self.commands.values():
+            if action_id in command.actions:
+                return command.actions[action_id]
+        return None
+
+    def completer(self, kind: str) -> Completer | None:
+        for command in self.commands.values():
+            if kind in command.completers:
+                return command.completers[kind]
+        return None
+
+    def fingerprint(self) -> str:
+        """A stable hash of the command surface, so adapters re-sync commands only when it changes."""
+        import hashlib
+        import json
+
+        surface = [
+            [
+                c.name,
+                c.summary,
+                [
+                    [
+                        list(s.path),
+                        s.summary,
+                        [
+                            [p.name, p.kind.value, p.required, list(p.choices), p.autocomplete, p.description]
+                            for p in s.params
+                        ],
+                    ]
+                    for s in c.subcommands.values()
+                ],
+            ]
+            for c in self.commands.values()
+        ]
+        return hashlib.sha256(json.dumps(surface, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the unit of work, coalition-scoped repositories, migrations."""

@@ -1,0 +1,46 @@
+"""Apply Alembic migrations from inside the running program (async engines) or the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+from bot.store.db import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the schema up to ``revision``; safe to call at every start (no-op when current)."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several processes may start at once: one migrates, the others wait for it.
+            await connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7242311)")
+        await connection.run_sync(run)
+
+
+async def autogenerate(db: Database, message: str) -> None:
+    """Developer tool: write a new revision from the difference between models and database."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.revision(config, message=message, autogenerate=True)
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(run)

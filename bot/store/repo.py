@@ -1,0 +1,308 @@
+"""Data access. :class:`Directory` answers the few questions asked before a coalition is known
+(which coalition is this channel bound to?); :class:`CoalitionRepo` answers everything else and
+filters every query on its coalition, so an id from another coalition simply finds nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.models import (
+    AuditEntry,
+    ChannelBinding,
+    Checkin,
+    Coalition,
+    Goal,
+    GoalStatus,
+    GroupMembership,
+    Identity,
+    LinkCode,
+    Member,
+    Organisation,
+    ProcessedRequest,
+    WorkingGroup,
+)
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+class Directory:
+    """Lookups across coalitions: bindings, slugs, link codes, processed requests."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def binding(self, platform: str, workspace: str, channel: str) -> ChannelBinding | None:
+        query = select(ChannelBinding).where(
+            ChannelBinding.platform == platform,
+            ChannelBinding.workspace == workspace,
+            ChannelBinding.channel == channel,
+        )
+        return (await self.session.exec(query)).first()
+
+    async def coalition(self, coalition_id: int) -> Coalition | None:
+        return await self.session.get(Coalition, coalition_id)
+
+    async def coalition_by_slug(self, slug: str) -> Coalition | None:
+        return (await self.session.exec(select(Coalition).where(Coalition.slug == slug))).first()
+
+    async def slug_taken(self, slug: str) -> bool:
+        return await self.coalition_by_slug(slug) is not None
+
+    async def create_coalition(self, *, name: str, slug: str, tz: str) -> Coalition:
+        coalition = Coalition(name=name, slug=slug, tz=tz)
+        self.session.add(coalition)
+        await self.session.flush()
+        return coalition
+
+    async def link_code(self, code: str) -> LinkCode | None:
+        query = select(LinkCode).where(LinkCode.code_hash == hash_code(code))
+        return (await self.session.exec(query)).first()
+
+    async def memberships(self, platform: str, workspace: str, user_id: str) -> Sequence[tuple[Member, Coalition]]:
+        query = (
+            select(Member, Coalition)
+            .join(Identity, col(Identity.member_id) == col(Member.id))
+            .join(Coalition, col(Coalition.id) == col(Member.coalition_id))
+            .where(Identity.platform == platform, Identity.workspace == workspace, Identity.user_id == user_id)
+        )
+        return (await self.session.exec(query)).all()
+
+    async def claim_request(self, key: str) -> bool:
+        """Record a platform request id; False if it was handled before (a retry or double click)."""
+        if await self.session.get(ProcessedRequest, key) is not None:
+            return False
+        try:
+            async with self.session.begin_nested():
+                self.session.add(ProcessedRequest(key=key))
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+
+class CoalitionRepo:
+    """Every read and write of one coalition's data."""
+
+    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
+        self.session = session
+        self.coalition_id = coalition_id
+
+    # generic helpers ---------------------------------------------------------------------------
+
+    async def _get(self, model: type[T], item_id: int) -> T | None:
+        row = await self.session.get(model, item_id)
+        if row is None or getattr(row, "coalition_id", None) != self.coalition_id:
+            return None
+        return row
+
+    async def add(self, row: T) -> T:
+        if getattr(row, "coalition_id", self.coalition_id) != self.coalition_id:
+            raise ValueError("row belongs to another coalition")
+        row.coalition_id = self.coalition_id  # type: ignore[attr-defined]
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def audit(self, action: str, *, member: Member | None, subject: str = "", **detail: Any) -> None:
+        self.session.add(
+            AuditEntry(
+                coalition_id=self.coalition_id,
+                member_id=member.id if member else None,
+                action=action,
+                subject=subject,
+                detail=detail,
+            )
+        )
+
+    async def coalition(self) -> Coalition:
+        coalition = await self.session.get(Coalition, self.coalition_id)
+        assert coalition is not None
+        return coalition
+
+    # channels ----------------------------------------------------------------------------------
+
+    async def bindings(self) -> Sequence[ChannelBinding]:
+        query = (
+            select(ChannelBinding)
+            .where(ChannelBinding.coalition_id == self.coalition_id)
+            .order_by(col(ChannelBinding.id))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def bind(self, platform: str, workspace: str, channel: str, name: str = "") -> ChannelBinding:
+        return await self.add(
+            ChannelBinding(
+                coalition_id=self.coalition_id, platform=platform, workspace=workspace, channel=channel, name=name
+            )
+        )
+
+    async def unbind(self, binding: ChannelBinding) -> None:
+        if binding.coalition_id == self.coalition_id:
+            await self.session.delete(binding)
+
+    async def add_link_code(self, code: str, *, member: Member, expires_at: datetime) -> LinkCode:
+        return await self.add(
+            LinkCode(
+                coalition_id=self.coalition_id, code_hash=hash_code(code), created_by=member.id, expires_at=expires_at
+            )
+        )
+
+    # organisations, members, groups ------------------------------------------------------------
+
+    async def organisations(self) -> Sequence[Organisation]:
+        query = (
+            select(Organisation).where(Organisation.coalition_id == self.coalition_id).order_by(col(Organisation.key))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def organisation(self, org_id: int) -> Organisation | None:
+        return await self._get(Organisation, org_id)
+
+    async def organisation_named(self, name: str) -> Organisation | None:
+        query = select(Organisation).where(
+            Organisation.coalition_id == self.coalition_id, Organisation.key == name_key(name)
+        )
+        return (await self.session.exec(query)).first()
+
+    async def add_organisation(self, name: str) -> Organisation:
+        return await self.add(Organisation(coalition_id=self.coalition_id, name=name, key=name_key(name)))
+
+    async def member(self, member_id: int) -> Member | None:
+        return await self._get(Member, member_id)
+
+    async def members(self) -> Sequence[Member]:
+        query = select(Member).where(Member.coalition_id == self.coalition_id).order_by(col(Member.id))
+        return (await self.session.exec(query)).all()
+
+    async def member_by_identity(self, platform: str, workspace: str, user_id: str) -> Member | None:
+        query = (
+            select(Member)
+            .join(Identity, col(Identity.member_id) == col(Member.id))
+            .where(
+                Identity.coalition_id == self.coalition_id,
+                Identity.platform == platform,
+                Identity.workspace == workspace,
+                Identity.user_id == user_id,
+            )
+        )
+        return (await self.session.exec(query)).first()
+
+    async def member_named(self, name: str) -> Member | None:
+        query = select(Member).where(
+            Member.coalition_id == self.coalition_id, func.lower(Member.display_name) == name.casefold()
+        )
+        return (await self.session.exec(query)).first()
+
+    async def add_member(
+        self, *, display_name: str, role: str, platform: str, workspace: str, user_id: str, tz: str | None = None
+    ) -> Member:
+        member = await self.add(Member(coalition_id=self.coalition_id, display_name=display_name, role=role, tz=tz))
+        assert member.id is not None
+        await self.add(
+            Identity(
+                coalition_id=self.coalition_id,
+                member_id=member.id,
+                platform=platform,
+                workspace=workspace,
+                user_id=user_id,
+            )
+        )
+        return member
+
+    async def count_role(self, role: str) -> int:
+        query = (
+            select(func.count())
+            .select_from(Member)
+            .where(Member.coalition_id == self.coalition_id, Member.role == role)
+        )
+        return int((await self.session.exec(query)).one())
+
+    async def groups(self) -> Sequence[WorkingGroup]:
+        query = (
+            select(WorkingGroup).where(WorkingGroup.coalition_id == self.coalition_id).order_by(col(WorkingGroup.key))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def group_named(self, name: str) -> WorkingGroup | None:
+        query = select(WorkingGroup).where(
+            WorkingGroup.coalition_id == self.coalition_id, WorkingGroup.key == name_key(name)
+        )
+        return (await self.session.exec(query)).first()
+
+    async def add_group(self, name: str) -> WorkingGroup:
+        return await self.add(WorkingGroup(coalition_id=self.coalition_id, name=name, key=name_key(name)))
+
+    async def group_members(self, group: WorkingGroup) -> Sequence[Member]:
+        query = (
+            select(Member)
+            .join(GroupMembership, col(GroupMembership.member_id) == col(Member.id))
+            .where(GroupMembership.coalition_id == self.coalition_id, GroupMembership.group_id == group.id)
+            .order_by(col(Member.display_name))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def join_group(self, group: WorkingGroup, member: Member) -> bool:
+        query = select(GroupMembership).where(
+            GroupMembership.group_id == group.id, GroupMembership.member_id == member.id
+        )
+        if (await self.session.exec(query)).first() is not None:
+            return False
+        assert group.id is not None
+        assert member.id is not None
+        await self.add(GroupMembership(coalition_id=self.coalition_id, group_id=group.id, member_id=member.id))
+        return True
+
+    async def forget_member(self, member: Member) -> None:
+        """Erase a member's personal data: identities and name go; contributions stay, unattributed."""
+        await self.session.exec(delete(Identity).where(col(Identity.member_id) == member.id))  # type: ignore[call-overload]
+        await self.session.exec(delete(GroupMembership).where(col(GroupMembership.member_id) == member.id))  # type: ignore[call-overload]
+        await self.session.delete(member)
+
+    # goals and check-ins -----------------------------------------------------------------------
+
+    async def goal(self, goal_id: int) -> Goal | None:
+        return await self._get(Goal, goal_id)
+
+    async def goals(self, *, include_closed: bool = False) -> Sequence[Goal]:
+        query = select(Goal).where(Goal.coalition_id == self.coalition_id)
+        if not include_closed:
+            query = query.where(Goal.status == GoalStatus.OPEN.value)
+        return (await self.session.exec(query.order_by(col(Goal.id)))).all()
+
+    async def progress(self, goal_ids: Sequence[int] | None = None) -> dict[int, float]:
+        query = (
+            select(Checkin.goal_id, func.coalesce(func.sum(Checkin.amount), 0.0))
+            .where(Checkin.coalition_id == self.coalition_id)
+            .group_by(col(Checkin.goal_id))
+        )
+        if goal_ids is not None:
+            query = query.where(col(Checkin.goal_id).in_(list(goal_ids)))
+        return {goal_id: float(total) for goal_id, total in (await self.session.exec(query)).all()}
+
+    async def checkins(self, goal_id: int | None = None, *, since: datetime | None = None) -> Sequence[Checkin]:
+        query = select(Checkin).where(Checkin.coalition_id == self.coalition_id)
+        if goal_id is not None:
+            query = query.where(Checkin.goal_id == goal_id)
+        if since is not None:
+            query = query.where(Checkin.created_at >= since)
+        return (await self.session.exec(query.order_by(col(Checkin.created_at), col(Checkin.id)))).all()
+
+    async def checkin_by_request(self, request_key: str) -> Checkin | None:
+        query = select(Checkin).where(Checkin.coalition_id == self.coalition_id, Checkin.request_key == request_key)
+        return (await self.session.exec(query)).first()
