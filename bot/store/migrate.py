@@ -19,7 +19,7 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
+async def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the schema up to ``revision``; safe to call at every start (no-op when current)."""
 
     def run(connection: Connection) -> None:

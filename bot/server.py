@@ -1,0 +1,109 @@
+"""``coalition-bot serve``: one asyncio process for the web server, the platform adapters, the
+scheduler and the delivery queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from typing import Protocol
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.config import Settings
+from bot.core.delivery import Messenger
+from bot.core.dispatch import Core
+
+log = logging.getLogger(__name__)
+
+
+class PlatformAdapter(Protocol):
+    """What ``serve`` needs from each platform: web routes, a lifecycle, and a messenger."""
+
+    platform: str
+    messenger: Messenger
+
+    def routes(self) -> list[BaseRoute]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Metrics:
+    """Counters for ``GET /metrics`` in the Prometheus text format."""
+
+    def __init__(self) -> None:
+        self.started = time.time()
+        self.counters: dict[str, float] = {}
+
+    def inc(self, name: str, amount: float = 1.0) -> None:
+        self.counters[name] = self.counters.get(name, 0.0) + amount
+
+    def render(self) -> str:
+        lines = [f"coalition_bot_uptime_seconds {time.time() - self.started:.0f}"]
+        lines += [f"coalition_bot_{name} {value:g}" for name, value in sorted(self.counters.items())]
+        return "\n".join(lines) + "\n"
+
+
+def build_app(
+    core: Core, adapters: list[PlatformAdapter], metrics: Metrics, extra: list[BaseRoute] | None = None
+) -> Starlette:
+    async def healthz(request: Request) -> JSONResponse:
+        try:
+            async with core.db.session() as session:
+                await session.connection()
+        except Exception:
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "platforms": [a.platform for a in adapters]})
+
+    async def metrics_endpoint(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/metrics", metrics_endpoint)]
+    for adapter in adapters:
+        routes.extend(adapter.routes())
+    routes.extend(extra or [])
+    return Starlette(routes=routes)
+
+
+def make_adapters(core: Core, settings: Settings) -> list[PlatformAdapter]:
+    adapters: list[PlatformAdapter] = []
+    if settings.slack_enabled:
+        from bot.adapters.slack.app import SlackAdapter
+
+        adapters.append(SlackAdapter(core, settings))
+    if settings.discord_enabled:
+        from bot.adapters.discord.app import DiscordAdapter
+
+        adapters.append(DiscordAdapter(core, settings))
+    return adapters
+
+
+async def serve(core: Core, settings: Settings) -> int:
+    metrics = Metrics()
+    adapters = make_adapters(core, settings)
+    app = build_app(core, adapters, metrics)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    for adapter in adapters:
+        await adapter.start()
+    web = asyncio.create_task(server.serve())
+    log.info("serving on port %s with %s", settings.port, ", ".join(a.platform for a in adapters) or "no platforms")
+    await stop.wait()
+    server.should_exit = True
+    for adapter in adapters:
+        await adapter.stop()
+    await web
+    return 0

@@ -1,0 +1,6 @@
+"""Imports every table module so ``SQLModel.metadata`` knows all tables (Alembic, tests).
+
+A workflow with tables of its own adds its module here.
+"""
+
+from bot.store import models  # noqa: F401
