@@ -1,0 +1,91 @@
+"""Test helpers: databases on SQLite and PostgreSQL, and a chat transcript over the core."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from bot.commands import build_registry
+from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Place
+from bot.core.dispatch import Core
+from bot.core.ui import Actions, Button, Reply
+from bot.store import tables  # noqa: F401
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+
+
+async def migrated_sqlite_template(directory: Path) -> Path:
+    path = directory / "template.db"
+    db = Database.from_url(f"sqlite:///{path}")
+    await upgrade(db)
+    await db.dispose()
+    return path
+
+
+def sqlite_copy(template: Path, directory: Path, name: str) -> Database:
+    path = directory / f"{name}.db"
+    shutil.copyfile(template, path)
+    return Database.from_url(f"sqlite:///{path}")
+
+
+async def reset_postgres(db: Database) -> None:
+    """Empty every table (the schema stays) so each test starts clean."""
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    async with db.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def settings(**overrides: object) -> Settings:
+    base: dict[str, object] = {"DATABASE_URL": "sqlite:///unused.db", "PUBLIC_URL": "http://bot.test"}
+    base.update(overrides)
+    return Settings(**base)  # type: ignore[arg-type]
+
+
+@dataclass
+class Chat:
+    """Drive the core like people in a chat; every reply is kept in ``transcript``."""
+
+    core: Core
+    platform: str = "console"
+    workspace: str = "local"
+    channel: str = "general"
+    transcript: list[tuple[str, str, Reply]] = field(default_factory=list)
+
+    def actor(self, who: str, workspace: str | None = None) -> Actor:
+        return Actor(self.platform, workspace or self.workspace, who.lower(), who.capitalize())
+
+    def place(self, channel: str | None = None, workspace: str | None = None) -> Place:
+        return Place(self.platform, workspace or self.workspace, channel or self.channel)
+
+    async def say(self, who: str, line: str, *, channel: str | None = None, request_id: str | None = None) -> Reply:
+        name, _, rest = line.lstrip("/").partition(" ")
+        inv = Invocation(name, self.actor(who), self.place(channel), text=rest, request_id=request_id)
+        reply = await self.core.run_command(inv)
+        self.transcript.append((who, line, reply))
+        return reply
+
+    async def click(self, who: str, reply: Reply, label: str, *, channel: str | None = None) -> Reply:
+        for block in reply.blocks:
+            if isinstance(block, Actions):
+                for element in block.elements:
+                    if isinstance(element, Button) and element.label == label:
+                        event = ActionEvent(element.action_id, element.value, self.actor(who), self.place(channel))
+                        return await self.core.run_action(event)
+        raise AssertionError(f"no button {label!r} in {reply.plain()!r}")
+
+    async def submit(self, who: str, form_id: str, values: dict[str, str], *, state: str = "", request_id: str | None = None, channel: str | None = None) -> Reply:
+        submission = FormSubmission(form_id, values, self.actor(who), self.place(channel), state, request_id)
+        return await self.core.submit_form(submission)
+
+
+def make_core(db: Database, clock: ManualClock | None = None) -> Core:
+    return Core(db, build_registry(), settings(), clock or ManualClock())
