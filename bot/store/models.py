@@ -163,3 +163,11 @@ class AuditEntry(SQLModel, table=True):
     subject: str = Field(default="", max_length=200)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow)
+
+
+class BotState(SQLModel, table=True):
+    """Small process-wide facts kept across restarts (e.g. the hash of the last synced command set)."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    value: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -306,3 +306,22 @@ class CoalitionRepo:
     async def checkin_by_request(self, request_key: str) -> Checkin | None:
         query = select(Checkin).where(Checkin.coalition_id == self.coalition_id, Checkin.request_key == request_key)
         return (await self.session.exec(query)).first()
+
+
+async def get_state(session: AsyncSession, key: str) -> dict[str, Any] | None:
+    from bot.store.models import BotState
+
+    row = await session.get(BotState, key)
+    return None if row is None else dict(row.value)
+
+
+async def put_state(session: AsyncSession, key: str, value: dict[str, Any]) -> None:
+    from bot.store.models import BotState, utcnow
+
+    row = await session.get(BotState, key)
+    if row is None:
+        session.add(BotState(key=key, value=value))
+    else:
+        row.value = value
+        row.updated_at = utcnow()
+        session.add(row)
