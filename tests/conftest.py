@@ -61,7 +61,9 @@ async def postgres_db() -> AsyncIterator[Database | None]:
 
 
 @pytest.fixture(params=BACKENDS)
-async def db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path, postgres_db: Database | None) -> AsyncIterator[Database]:
+async def db(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path, postgres_db: Database | None
+) -> AsyncIterator[Database]:
     if request.param == "sqlite":
         database = sqlite_copy(sqlite_template, tmp_path, "test")
         yield database

@@ -82,7 +82,16 @@ class Chat:
                         return await self.core.run_action(event)
         raise AssertionError(f"no button {label!r} in {reply.plain()!r}")
 
-    async def submit(self, who: str, form_id: str, values: dict[str, str], *, state: str = "", request_id: str | None = None, channel: str | None = None) -> Reply:
+    async def submit(
+        self,
+        who: str,
+        form_id: str,
+        values: dict[str, str],
+        *,
+        state: str = "",
+        request_id: str | None = None,
+        channel: str | None = None,
+    ) -> Reply:
         submission = FormSubmission(form_id, values, self.actor(who), self.place(channel), state, request_id)
         return await self.core.submit_form(submission)
 

@@ -11,6 +11,12 @@ from sqlalchemy.engine import Connection
 from bot.store.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+FOREIGN_TABLES = {"apscheduler_jobs", "slack_installations", "slack_bots", "slack_oauth_states"}
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Keep other libraries' tables out of autogenerate and schema comparisons."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def alembic_config() -> Config:

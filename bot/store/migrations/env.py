@@ -11,16 +11,10 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import bot.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+from bot.store.migrate import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
-
-FOREIGN_TABLES = {"apscheduler_jobs", "slack_installations", "slack_bots", "slack_oauth_states"}
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """Keep other libraries' tables out of autogenerate."""
-    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def run_on(connection: Connection) -> None:

@@ -1,0 +1,97 @@
+"""The console as a newcomer uses it: a real subprocess fed a script on standard input."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.adapters.console.app import Console
+from bot.store.db import Database
+from tests.support import make_core
+
+DEMO = '/coalition create "Clean Air"\n/goal add "Calls" target=1000 unit=calls\n/checkin 40\n/coalition status\n'
+
+
+def run_console(
+    tmp_path: Path, script: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_scripted_demo_prints_progress(tmp_path: Path) -> None:
+    result = run_console(tmp_path, DEMO, "--as", "alice")
+    assert result.returncode == 0, result.stderr
+    assert "40 / 1,000 calls (4%)" in result.stdout
+    assert "Clean Air is created" in result.stdout
+    assert result.stderr == ""
+
+
+def test_switching_users_buttons_and_forms(tmp_path: Path) -> None:
+    script = (
+        DEMO
+        + ":as bob\n"
+        + "/checkin\n1\n60\ncalled the council\n\n"
+        + "/goal show 1\n"
+        + "/coalition forget-me\n1\n"
+        + ":as alice\n/coalition members\n"
+    )
+    result = run_console(tmp_path, script, "--as", "alice")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "You are now bob." in out
+    assert "100 / 1,000 calls (10%)" in out
+    assert "called the council" in out
+    assert "your personal data is erased" in out
+    assert out.rstrip().endswith("(only you can see this)")
+    members_part = out.rsplit("/coalition members", 1)[1]
+    assert "alice — steering" in members_part
+    assert "bob" not in members_part
+
+
+def test_bad_input_gets_an_error_and_the_console_goes_on(tmp_path: Path) -> None:
+    result = run_console(tmp_path, DEMO + '/goal add "x" target=abc\n/goal nope\nhello\n/checkin 1\n', "--as", "alice")
+    assert result.returncode == 0
+    assert "target must be a number" in result.stdout
+    assert "has no subcommand nope" in result.stdout
+    assert "Commands start with /" in result.stdout
+    assert "41 / 1,000 calls (4%)" in result.stdout
+
+
+def test_wrong_setting_fails_fast_naming_the_variable(tmp_path: Path) -> None:
+    result = run_console(tmp_path, "", env={"PORT": "ninety"})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "PORT" in result.stderr
+    result = run_console(tmp_path, "", env={"DATABASE_URL": "mysql://x"})
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr
+    result = run_console(tmp_path, "", env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in result.stderr
+
+
+async def test_newcomer_is_greeted_with_what_to_type(sqlite_db: Database) -> None:
+    out = io.StringIO()
+    console = Console(make_core(sqlite_db), user="alice", out=out)
+    await console.greet()
+    assert '/coalition create "Clean Air Alliance"' in out.getvalue()
+    assert "/goal add" in out.getvalue()
+    await console.handle('/coalition create "Clean Air"')
+    out.truncate(0)
+    await console.greet()
+    assert "/coalition create" not in out.getvalue()
