@@ -66,25 +66,18 @@ async def add(ctx: Ctx, args: Args) -> Reply:
     )
 
 
-@goal.sub(
-    "list",
-    summary="Open goals with progress",
-    usage="/goal list [all]",
-    params=(
-        Param("which", Kind.CHOICE, positional=True, choices=("open", "all"), description="open (default) or all"),
-    ),
-)
+@goal.sub("list", summary="Goals with progress (open first, then closed)", usage="/goal list")
 async def list_(ctx: Ctx, args: Args) -> Reply:
-    goals = await ctx.repo.goals(include_closed=args.which == "all")
+    goals = sorted(await ctx.repo.goals(include_closed=True), key=lambda g: g.status != GoalStatus.OPEN.value)
     if not goals:
         return Reply.private('No goals yet. Steering adds one with `/goal add "Title" target=100 unit=calls`.')
     totals = await ctx.repo.progress([g.id for g in goals if g.id is not None])
     blocks = [Header(f"Goals of {ctx.c.name}")]
-    for g in goals[:40]:
+    for g in goals[:20]:
         blocks.append(progress_of(g, totals.get(g.id or 0, 0.0)))
         blocks.append(Context(rich(goal_line(g))))
-    if len(goals) > 40:
-        blocks.append(Context(rich(f"…and {len(goals) - 40} more.")))
+    if len(goals) > 20:
+        blocks.append(Context(rich(f"…and {len(goals) - 20} more: `/goal show <id>`.")))
     return Reply.private(*blocks)
 
 
