@@ -1,0 +1,116 @@
+"""Discord wiring: a sharding-ready discord.py client in ``serve``'s event loop.
+
+``start`` logs in (a bad token fails at startup), syncs application commands if the command set
+changed since the last sync, and connects to the gateway as a background task. Interactions go
+to one catch-all handler; nothing is registered with discord.py's command tree or view store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapters.discord.commands import build_command_set, sync_commands, sync_scopes
+from bot.adapters.discord.interactions import NO_MENTIONS, InteractionHandler
+from bot.adapters.discord.messenger import DiscordMessenger
+from bot.adapters.discord.translate import PLATFORM
+from bot.config import Settings
+from bot.core.dispatch import Core
+from bot.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DiscordAdapter", "DiscordMessenger"]
+
+
+def point_at(api_url: str, gateway_url: str) -> None:
+    """Aim discord.py's REST (incl. interaction callbacks and webhooks) and gateway at these URLs.
+
+    discord.py keeps both as class attributes, so this applies process-wide.
+    """
+    Route.BASE = api_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class CoalitionClient(discord.AutoShardedClient):
+    """The gateway client: no privileged intents, no mentions, every interaction to the handler."""
+
+    def __init__(self, handler: InteractionHandler, **options: Any) -> None:
+        options.setdefault("intents", discord.Intents(guilds=True))
+        options.setdefault("allowed_mentions", NO_MENTIONS)
+        options.setdefault("chunk_guilds_at_startup", False)
+        options.setdefault("max_ratelimit_timeout", 30.0)
+        super().__init__(**options)
+        self.handler = handler
+
+    async def launch_shards(self) -> None:
+        # Ask Discord how many shards to run, but connect to the configured gateway URL.
+        if self.shard_count is None:
+            self.shard_count, _url, _limits = await self.http.get_bot_gateway()
+        await super().launch_shards()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await self.handler.handle(interaction)
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+
+    def __init__(self, core: Core, settings: Settings, *, component_budget: float = 1.5, **client_options: Any) -> None:
+        if not settings.discord_token:
+            raise ConfigError("DISCORD_TOKEN is missing: the Discord adapter needs the bot token.")
+        self.core = core
+        self.settings = settings
+        self.scopes = sync_scopes(settings.discord_guild_ids)
+        self.commands = build_command_set(core.registry)
+        self.handler = InteractionHandler(core, self.commands, component_budget=component_budget)
+        point_at(settings.discord_api_url, settings.discord_gateway_url)
+        self.client = CoalitionClient(self.handler, **client_options)
+        self.messenger = DiscordMessenger(self.client, core.db)
+        self.application_id: int | None = None
+        self._connection: asyncio.Task[None] | None = None
+
+    def routes(self) -> list[Any]:
+        return []
+
+    async def start(self) -> None:
+        try:
+            await self.client.login(self.settings.discord_token)
+        except discord.LoginFailure:
+            raise ConfigError("DISCORD_TOKEN was rejected by Discord: copy the bot token again.") from None
+        self.application_id = self.client.application_id  # login fetched the application
+        if self.application_id is None:
+            self.application_id = int((await self.client.http.application_info())["id"])
+        await sync_commands(
+            self.client.http,
+            self.core.db,
+            self.application_id,
+            self.commands,
+            self.core.registry.fingerprint(),
+            self.scopes,
+        )
+        self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the Discord gateway connection ended")
+
+    async def stop(self) -> None:
+        """Finish answering interactions in flight, then disconnect."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.handler.drain(), timeout=10)
+        await self.client.close()
+        if self._connection is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connection

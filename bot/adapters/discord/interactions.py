@@ -1,0 +1,270 @@
+"""Every interaction, answered inside Discord's 3 seconds: commands, autocomplete, components, modals.
+
+The rule: a modal can only be the first answer, so where one must open (a subcommand opening its
+form, a button that opens a stored form) the core is asked directly; everything else is deferred
+first and followed up. Buttons, which may or may not open a form, get a short budget: answered
+directly when the core is quick, deferred when it is not. One catch-all handler reads every
+``custom_id``, so buttons keep working after a restart without views held in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+import discord
+
+from bot.adapters.discord import payloads as wire
+from bot.adapters.discord.commands import OPTION_TYPES, CommandSet
+from bot.adapters.discord.custom_ids import (
+    ActionTarget,
+    FormTarget,
+    IdBook,
+    OpenFormTarget,
+    load_form,
+    prefilled,
+    resolve,
+)
+from bot.adapters.discord.render import (
+    FIX_FORM_LABEL,
+    OPEN_FORM_LABEL,
+    POSTED_NOTE,
+    OutgoingMessage,
+    choices,
+    form_errors_reply,
+    render_modal,
+    render_reply,
+)
+from bot.adapters.discord.translate import (
+    action_event,
+    actor_of,
+    command_call,
+    form_submission,
+    invocation,
+    place_of,
+)
+from bot.core import text
+from bot.core.params import Kind
+from bot.core.ui import Reply, Visibility
+
+if TYPE_CHECKING:
+    from bot.core.dispatch import Core
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+Deferral = Literal["thinking", "update"]
+ALREADY_ACKNOWLEDGED = 40060
+UNKNOWN_INTERACTION = 10062
+
+
+class Answer:
+    """The answer to one interaction: direct, or deferred and followed up; remembers which."""
+
+    def __init__(self, interaction: discord.Interaction[Any], core: Core) -> None:
+        self.interaction = interaction
+        self.core = core
+        self.deferred: Deferral | None = None
+        self.gone = False  # Discord no longer accepts an answer (answered already, or expired)
+
+    async def run(self, work: Awaitable[Reply], budget: float | None) -> Reply:
+        """Await the core; defer first when ``budget`` is 0, or once it runs out (``None``: never)."""
+        task = asyncio.ensure_future(work)
+        if budget is not None:
+            if budget > 0:
+                await asyncio.wait({task}, timeout=budget)
+            if not task.done():
+                await self.defer()
+        return await task
+
+    async def defer(self) -> None:
+        interaction = self.interaction
+        try:
+            if interaction.message is not None and interaction.type in (
+                discord.InteractionType.component,
+                discord.InteractionType.modal_submit,
+            ):
+                await interaction.response.defer()  # type 6: nothing shows; the message can be edited
+                self.deferred = "update"
+            else:
+                await interaction.response.defer(ephemeral=True, thinking=True)  # type 5
+                self.deferred = "thinking"
+        except discord.HTTPException as error:
+            self.gone = error.code in (ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION)
+            if self.gone:
+                log.warning("Discord interaction %s cannot be answered: %s", interaction.id, error.text)
+            else:
+                log.exception("could not defer Discord interaction %s", interaction.id)
+
+    @property
+    def can_open_modal(self) -> bool:
+        return (
+            not self.interaction.response.is_done()
+            and self.interaction.type is not discord.InteractionType.modal_submit
+        )
+
+    async def modal(self, form_reply: Reply) -> None:
+        assert form_reply.form is not None
+        ids = IdBook()
+        modal = render_modal(form_reply.form, ids)
+        await ids.save(self.core.db)
+        await self.interaction.response.send_modal(modal)
+
+    async def deliver(self, reply: Reply, *, form_button: str = OPEN_FORM_LABEL) -> None:
+        if self.gone:
+            return
+        if reply.form is not None and self.can_open_modal:
+            await self.modal(reply)
+            return
+        ids = IdBook()
+        messages = render_reply(reply, ids, form_button=form_button)
+        await ids.save(self.core.db)
+        private = reply.visibility is Visibility.PRIVATE
+        first, rest = messages[0], messages[1:]
+        interaction = self.interaction
+        edits_message = reply.replace_original and interaction.message is not None
+        if not interaction.response.is_done():
+            if edits_message:
+                await interaction.response.edit_message(**_edit(first))
+            else:
+                await interaction.response.send_message(**_send(first), ephemeral=private)
+        elif self.deferred == "thinking":
+            if private:
+                await interaction.edit_original_response(**_edit(first))
+            else:
+                # The placeholder of an ephemeral deferral stays ephemeral; resolve it, then post.
+                await interaction.edit_original_response(
+                    content=POSTED_NOTE, embeds=[], attachments=[], view=None, allowed_mentions=NO_MENTIONS
+                )
+                await interaction.followup.send(**_send(first), ephemeral=False)
+        elif edits_message:
+            await interaction.edit_original_response(**_edit(first))
+        else:
+            await interaction.followup.send(**_send(first), ephemeral=private)
+        for message in rest:
+            await interaction.followup.send(**_send(message), ephemeral=private)
+
+    async def apologise(self) -> None:
+        reply = Reply.error(text.apology(secrets.token_hex(3)))
+        try:
+            await self.deliver(reply)
+        except Exception:
+            log.exception("could not answer Discord interaction %s", self.interaction.id)
+
+
+def _send(message: OutgoingMessage) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"embeds": message.embeds, "allowed_mentions": NO_MENTIONS}
+    if message.content is not None:
+        kwargs["content"] = message.content
+    view = message.view()
+    if view is not None:
+        kwargs["view"] = view
+    files = message.files()
+    if files:
+        kwargs["files"] = files
+    return kwargs
+
+
+def _edit(message: OutgoingMessage) -> dict[str, Any]:
+    return {
+        "content": message.content,
+        "embeds": message.embeds,
+        "attachments": message.files(),
+        "view": message.view(),
+        "allowed_mentions": NO_MENTIONS,
+    }
+
+
+class InteractionHandler:
+    """Routes each interaction to the core and answers it; counts work in flight for shutdown."""
+
+    def __init__(self, core: Core, commands: CommandSet, *, component_budget: float = 1.5) -> None:
+        self.core = core
+        self.commands = commands
+        self.component_budget = component_budget
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def handle(self, interaction: discord.Interaction[Any]) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        answer = Answer(interaction, self.core)
+        try:
+            kind = interaction.type
+            if kind is discord.InteractionType.application_command:
+                await self.command(answer)
+            elif kind is discord.InteractionType.autocomplete:
+                await self.autocomplete(interaction)
+            elif kind is discord.InteractionType.component:
+                await self.component(answer)
+            elif kind is discord.InteractionType.modal_submit:
+                await self.modal_submit(answer)
+        except Exception:
+            log.exception("Discord interaction %s (type %s) failed", interaction.id, interaction.type)
+            if interaction.type is not discord.InteractionType.autocomplete:
+                await answer.apologise()
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def drain(self) -> None:
+        """Wait until every interaction that arrived has been answered."""
+        await self._idle.wait()
+
+    async def command(self, answer: Answer) -> None:
+        interaction = answer.interaction
+        call = command_call(cast(wire.CommandData, interaction.data or {}))
+        inv = invocation(interaction, call, self.commands)
+        sub = self.commands.route(call.command, call.path)
+        empty = not any(v not in (None, "") for v in call.options.values())
+        instant = self.commands.is_help(call.command, call.path) or (sub is not None and sub.opens_form and empty)
+        reply = await answer.run(self.core.run_command(inv), budget=None if instant else 0)
+        await answer.deliver(reply)
+
+    async def autocomplete(self, interaction: discord.Interaction[Any]) -> None:
+        call = command_call(cast(wire.CommandData, interaction.data or {}))
+        sub = self.commands.route(call.command, call.path)
+        param = next((p for p in sub.params if p.name == call.focused), None) if sub else None
+        if param is None or not param.autocomplete:
+            await interaction.response.autocomplete([])
+            return
+        partial = str(call.options.get(param.name) or "")
+        options = await self.core.complete(param.autocomplete, actor_of(interaction), place_of(interaction), partial)
+        option_type = wire.STRING if param.variadic else OPTION_TYPES.get(param.kind, wire.STRING)
+        if param.kind is Kind.ID:
+            option_type = wire.INTEGER
+        await interaction.response.autocomplete(choices(options, option_type))
+
+    async def component(self, answer: Answer) -> None:
+        interaction = answer.interaction
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        target = await resolve(custom_id, self.core.db)
+        if isinstance(target, OpenFormTarget):
+            form = await load_form(target.form_key, self.core.db)
+            await answer.deliver(Reply.open_form(form) if form else Reply.error(text.STALE_BUTTON))
+        elif isinstance(target, ActionTarget):
+            event = action_event(interaction, target.action_id, target.value)
+            reply = await answer.run(self.core.run_action(event), budget=self.component_budget)
+            await answer.deliver(reply)
+        else:
+            await answer.deliver(Reply.error(text.STALE_BUTTON))
+
+    async def modal_submit(self, answer: Answer) -> None:
+        interaction = answer.interaction
+        target = await resolve(str((interaction.data or {}).get("custom_id", "")), self.core.db)
+        if not isinstance(target, FormTarget):
+            await answer.deliver(Reply.error(text.STALE_BUTTON))
+            return
+        submission = form_submission(interaction, target.form_id, target.state)
+        reply = await answer.run(self.core.submit_form(submission), budget=0)
+        if reply.form_errors:
+            form = await load_form(target.form_key, self.core.db)
+            again = prefilled(form, submission.values) if form is not None else None
+            await answer.deliver(form_errors_reply(reply.form_errors, again), form_button=FIX_FORM_LABEL)
+            return
+        await answer.deliver(reply)

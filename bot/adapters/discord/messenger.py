@@ -1,0 +1,103 @@
+"""Proactive Discord messages (prompts, reminders, digests, announcements) for the outbox.
+
+Rate limits shorter than ``max_ratelimit_timeout`` are waited out by discord.py; longer ones, and
+every other failure, become a :class:`DeliveryError` the outbox can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.adapters.discord.custom_ids import IdBook
+from bot.adapters.discord.interactions import NO_MENTIONS
+from bot.adapters.discord.render import OutgoingMessage, render_reply
+from bot.adapters.discord.translate import PLATFORM
+from bot.core.context import Place
+from bot.core.delivery import DeliveryError, MessageRef
+from bot.core.ui import Reply
+from bot.store.db import Database
+
+
+class DiscordMessenger:
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client, db: Database) -> None:
+        self.client = client
+        self.db = db
+
+    async def post(self, place: Place, reply: Reply) -> MessageRef:
+        guild_id = int(place.workspace) if place.workspace.isdigit() else None
+        channel = self.client.get_partial_messageable(int(place.channel), guild_id=guild_id)
+        message_id = await self._send(channel, reply)
+        return MessageRef(PLATFORM, place.workspace, place.channel, message_id)
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        messages = await self._render(reply)
+        channel = self.client.get_partial_messageable(int(ref.channel))
+        first = messages[0]
+        with delivery_errors():
+            await channel.get_partial_message(int(ref.message_id)).edit(
+                content=first.content,
+                embeds=first.embeds,
+                attachments=first.files(),
+                view=first.view(),
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    async def direct(self, workspace: str, user_id: str, reply: Reply) -> MessageRef:
+        with delivery_errors():
+            channel = await self.client.create_dm(discord.Object(int(user_id)))
+        message_id = await self._send(channel, reply)
+        return MessageRef(PLATFORM, workspace, str(channel.id), message_id)
+
+    async def _send(self, channel: discord.abc.Messageable, reply: Reply) -> str:
+        """Send every message of the reply; the first one's id names it."""
+        first: discord.Message | None = None
+        for message in await self._render(reply):
+            with delivery_errors():
+                sent = await channel.send(**_kwargs(message))
+            first = first or sent
+        assert first is not None
+        return str(first.id)
+
+    async def _render(self, reply: Reply) -> list[OutgoingMessage]:
+        ids = IdBook()
+        messages = render_reply(reply, ids)
+        await ids.save(self.db)
+        return messages
+
+
+def _kwargs(message: OutgoingMessage) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"content": message.content, "embeds": message.embeds, "allowed_mentions": NO_MENTIONS}
+    view = message.view()
+    if view is not None:
+        kwargs["view"] = view
+    files = message.files()
+    if files:
+        kwargs["files"] = files
+    return kwargs
+
+
+@contextmanager
+def delivery_errors() -> Iterator[None]:
+    """Discord failures in the outbox's terms: retry later (with a delay), or give up."""
+    try:
+        yield
+    except discord.RateLimited as error:
+        raise DeliveryError(str(error), retry_after=error.retry_after) from error
+    except (discord.Forbidden, discord.NotFound) as error:
+        raise DeliveryError(f"Discord refused: {error}", permanent=True) from error
+    except discord.DiscordServerError as error:
+        raise DeliveryError(f"Discord server error: {error}") from error
+    except discord.HTTPException as error:
+        if error.status == 429:
+            retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
+            raise DeliveryError("Discord rate limit", retry_after=retry_after) from error
+        raise DeliveryError(f"Discord rejected the message: {error}", permanent=True) from error
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        raise DeliveryError(f"could not reach Discord: {error!r}") from error
