@@ -27,7 +27,6 @@ from bot.store.db import Database
 from tests.fakes.discord_fake import EPHEMERAL, FakeDiscord
 from tests.support import settings, sqlite_copy
 
-
 APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 
 
@@ -542,3 +541,44 @@ async def test_restart_skips_sync_and_old_buttons_still_work(
     finally:
         await db.dispose()
     assert fake.connected() >= 1  # the module's bot is still connected
+
+
+async def test_a_slow_button_defers_then_edits_its_message(chat: Chat, bot: DiscordAdapter) -> None:
+    await chat.slash("Alice", "coalition", "create", name="Clean Air")
+    await chat.slash("Bob", "coalition", "join")
+    message = (await chat.slash("Bob", "coalition", "forget-me")).messages[-1]
+    bot.handler.component_budget = 0
+    try:
+        clicked = await chat.click("Bob", message, "Erase my data")
+    finally:
+        bot.handler.component_budget = 30.0
+    assert clicked.callback_types == [6]
+    assert [r.kind for r in chat.fake.records_for(clicked.interaction_id)] == ["callback", "edit"]
+    assert "your personal data is erased" in visible(chat.fake.messages[int(message["id"])])
+
+
+class BrokenCore(GatedCore):
+    async def run_command(self, inv: Any) -> Reply:
+        raise RuntimeError("a bug")
+
+
+async def test_an_unexpected_failure_is_answered_with_a_private_apology(chat: Chat, bot: DiscordAdapter) -> None:
+    real = bot.handler.core
+    bot.handler.core = BrokenCore(real)  # type: ignore[assignment]
+    try:
+        answer = await chat.slash("Alice", "goal", "list")
+    finally:
+        bot.handler.core = real
+    assert all(chat.fake.is_ephemeral(m) for m in answer.messages)
+    assert "Sorry, something went wrong" in answer.text()
+
+
+async def test_serve_builds_the_discord_adapter_and_a_bad_token_fails_fast(fake: FakeDiscord, bot_db: Database) -> None:
+    from bot.core.errors import ConfigError
+    from bot.server import make_adapters
+
+    config = settings(DISCORD_TOKEN="wrong", DISCORD_API_URL=fake.api_url, DISCORD_GATEWAY_URL=fake.gateway_url)
+    adapters = make_adapters(Core(bot_db, build_registry(), config), config)
+    assert [(a.platform, a.routes()) for a in adapters] == [("discord", [])]
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
+        await adapters[0].start()

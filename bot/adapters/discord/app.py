@@ -84,6 +84,7 @@ class DiscordAdapter:
         try:
             await self.client.login(self.settings.discord_token)
         except discord.LoginFailure:
+            await self.client.close()
             raise ConfigError("DISCORD_TOKEN was rejected by Discord: copy the bot token again.") from None
         self.application_id = self.client.application_id  # login fetched the application
         if self.application_id is None:
