@@ -53,7 +53,7 @@ def adapter_for(fake: FakeDiscord, db: Database, **options: Any) -> DiscordAdapt
         DISCORD_GUILD_IDS=str(fake.guild_id),
     )
     core = Core(db, options.pop("registry", None) or build_registry(), config, ManualClock())
-    return DiscordAdapter(core, config, component_budget=30.0, **options)
+    return DiscordAdapter(core, config, modal_budget=30.0, **options)
 
 
 async def connect(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
@@ -547,11 +547,11 @@ async def test_a_slow_button_defers_then_edits_its_message(chat: Chat, bot: Disc
     await chat.slash("Alice", "coalition", "create", name="Clean Air")
     await chat.slash("Bob", "coalition", "join")
     message = (await chat.slash("Bob", "coalition", "forget-me")).messages[-1]
-    bot.handler.component_budget = 0
+    bot.handler.modal_budget = 0
     try:
         clicked = await chat.click("Bob", message, "Erase my data")
     finally:
-        bot.handler.component_budget = 30.0
+        bot.handler.modal_budget = 30.0
     assert clicked.callback_types == [6]
     assert [r.kind for r in chat.fake.records_for(clicked.interaction_id)] == ["callback", "edit"]
     assert "your personal data is erased" in visible(chat.fake.messages[int(message["id"])])

@@ -63,14 +63,14 @@ class CoalitionClient(discord.AutoShardedClient):
 class DiscordAdapter:
     platform = PLATFORM
 
-    def __init__(self, core: Core, settings: Settings, *, component_budget: float = 1.5, **client_options: Any) -> None:
+    def __init__(self, core: Core, settings: Settings, *, modal_budget: float = 1.5, **client_options: Any) -> None:
         if not settings.discord_token:
             raise ConfigError("DISCORD_TOKEN is missing: the Discord adapter needs the bot token.")
         self.core = core
         self.settings = settings
         self.scopes = sync_scopes(settings.discord_guild_ids)
         self.commands = build_command_set(core.registry)
-        self.handler = InteractionHandler(core, self.commands, component_budget=component_budget)
+        self.handler = InteractionHandler(core, self.commands, modal_budget=modal_budget)
         point_at(settings.discord_api_url, settings.discord_gateway_url)
         self.client = CoalitionClient(self.handler, **client_options)
         self.messenger = DiscordMessenger(self.client, core.db)

@@ -125,7 +125,7 @@ def param_option(param: Param) -> wire.CommandOption:
     elif param.kind in FORMATS and FORMATS[param.kind][1] not in description:
         description += f" ({FORMATS[param.kind][0]})"
     option = wire.CommandOption(
-        type=wire.STRING if param.variadic else OPTION_TYPES.get(param.kind, wire.STRING),
+        type=option_type(param),
         name=param.name,
         description=clip(description),
         required=param.required,
@@ -143,6 +143,11 @@ def param_option(param: Param) -> wire.CommandOption:
     if param.autocomplete and "choices" not in option:
         option["autocomplete"] = True
     return option
+
+
+def option_type(param: Param) -> int:
+    """Variadic params are one comma-separated string; the rest follow their kind."""
+    return wire.STRING if param.variadic else OPTION_TYPES.get(param.kind, wire.STRING)
 
 
 def clip(text: str, limit: int = MAX_DESCRIPTION) -> str:

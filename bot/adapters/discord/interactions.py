@@ -1,10 +1,11 @@
 """Every interaction, answered inside Discord's 3 seconds: commands, autocomplete, components, modals.
 
-The rule: a modal can only be the first answer, so where one must open (a subcommand opening its
-form, a button that opens a stored form) the core is asked directly; everything else is deferred
-first and followed up. Buttons, which may or may not open a form, get a short budget: answered
-directly when the core is quick, deferred when it is not. One catch-all handler reads every
-``custom_id``, so buttons keep working after a restart without views held in memory.
+The rule: defer first, then follow up, except where a modal may have to open, because a modal can
+only be the first answer (after a deferral it becomes a button that opens it). Where a modal may
+open (help, a subcommand whose options are all empty and which opens its form, any button) the
+core gets a short budget: answered directly when it is quick, deferred when it is not. One
+catch-all handler reads every ``custom_id``, so buttons keep working after a restart without
+views held in memory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import discord
 
 from bot.adapters.discord import payloads as wire
-from bot.adapters.discord.commands import OPTION_TYPES, CommandSet
+from bot.adapters.discord.commands import CommandSet, option_type
 from bot.adapters.discord.custom_ids import (
     ActionTarget,
     FormTarget,
@@ -47,7 +48,6 @@ from bot.adapters.discord.translate import (
     place_of,
 )
 from bot.core import text
-from bot.core.params import Kind
 from bot.core.ui import Reply, Visibility
 
 if TYPE_CHECKING:
@@ -70,14 +70,13 @@ class Answer:
         self.deferred: Deferral | None = None
         self.gone = False  # Discord no longer accepts an answer (answered already, or expired)
 
-    async def run(self, work: Awaitable[Reply], budget: float | None) -> Reply:
-        """Await the core; defer first when ``budget`` is 0, or once it runs out (``None``: never)."""
+    async def run(self, work: Awaitable[Reply], budget: float) -> Reply:
+        """Await the core; defer first when ``budget`` is 0, else once the budget runs out."""
         task = asyncio.ensure_future(work)
-        if budget is not None:
-            if budget > 0:
-                await asyncio.wait({task}, timeout=budget)
-            if not task.done():
-                await self.defer()
+        if budget > 0:
+            await asyncio.wait({task}, timeout=budget)
+        if not task.done():
+            await self.defer()
         return await task
 
     async def defer(self) -> None:
@@ -181,10 +180,10 @@ def _edit(message: OutgoingMessage) -> dict[str, Any]:
 class InteractionHandler:
     """Routes each interaction to the core and answers it; counts work in flight for shutdown."""
 
-    def __init__(self, core: Core, commands: CommandSet, *, component_budget: float = 1.5) -> None:
+    def __init__(self, core: Core, commands: CommandSet, *, modal_budget: float = 1.5) -> None:
         self.core = core
         self.commands = commands
-        self.component_budget = component_budget
+        self.modal_budget = modal_budget  # seconds the core may take where a modal may have to open
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -223,7 +222,7 @@ class InteractionHandler:
         sub = self.commands.route(call.command, call.path)
         empty = not any(v not in (None, "") for v in call.options.values())
         instant = self.commands.is_help(call.command, call.path) or (sub is not None and sub.opens_form and empty)
-        reply = await answer.run(self.core.run_command(inv), budget=None if instant else 0)
+        reply = await answer.run(self.core.run_command(inv), budget=self.modal_budget if instant else 0)
         await answer.deliver(reply)
 
     async def autocomplete(self, interaction: discord.Interaction[Any]) -> None:
@@ -235,10 +234,7 @@ class InteractionHandler:
             return
         partial = str(call.options.get(param.name) or "")
         options = await self.core.complete(param.autocomplete, actor_of(interaction), place_of(interaction), partial)
-        option_type = wire.STRING if param.variadic else OPTION_TYPES.get(param.kind, wire.STRING)
-        if param.kind is Kind.ID:
-            option_type = wire.INTEGER
-        await interaction.response.autocomplete(choices(options, option_type))
+        await interaction.response.autocomplete(choices(options, option_type(param)))
 
     async def component(self, answer: Answer) -> None:
         interaction = answer.interaction
@@ -249,7 +245,7 @@ class InteractionHandler:
             await answer.deliver(Reply.open_form(form) if form else Reply.error(text.STALE_BUTTON))
         elif isinstance(target, ActionTarget):
             event = action_event(interaction, target.action_id, target.value)
-            reply = await answer.run(self.core.run_action(event), budget=self.component_budget)
+            reply = await answer.run(self.core.run_action(event), budget=self.modal_budget)
             await answer.deliver(reply)
         else:
             await answer.deliver(Reply.error(text.STALE_BUTTON))
