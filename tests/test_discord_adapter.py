@@ -22,7 +22,7 @@ from bot.core.context import Place
 from bot.core.delivery import DeliveryError
 from bot.core.dispatch import Core
 from bot.core.registry import Command
-from bot.core.ui import Actions, Attachment, Button, Image, Reply, Section, rich
+from bot.core.ui import Actions, Attachment, Button, Image, Option, Reply, Section, Select, rich
 from bot.store.db import Database
 from tests.fakes.discord_fake import EPHEMERAL, FakeDiscord
 from tests.support import settings, sqlite_copy
@@ -161,6 +161,14 @@ class Chat:
         iid = await self.fake.interact(COMPONENT, self.user(who), data, channel_id=self.channel, message=message)
         return await self.settle(iid)
 
+    async def choose(self, who: str, message: dict[str, Any], placeholder: str, value: str) -> Answer:
+        select = next(
+            c for row in message["components"] for c in row["components"] if c.get("placeholder") == placeholder
+        )
+        data = {"custom_id": select["custom_id"], "component_type": 3, "values": [value]}
+        iid = await self.fake.interact(COMPONENT, self.user(who), data, channel_id=self.channel, message=message)
+        return await self.settle(iid)
+
     async def submit(self, who: str, modal: dict[str, Any], values: dict[str, str]) -> Answer:
         components = []
         for number, label in enumerate(modal["components"], 1):
@@ -189,6 +197,39 @@ def chat(fake: FakeDiscord, bot: DiscordAdapter) -> Chat:
 async def coalition_with_goal(chat: Chat, who: str = "Alice") -> None:
     await chat.slash(who, "coalition", "create", name="Clean Air")
     await chat.slash(who, "goal", "add", title="Calls to MPs", target=1000, unit="calls")
+
+
+# the core, slowed down, watched or broken ------------------------------------------------------
+
+
+class GatedCore:
+    """The real core, but commands wait at a gate the test opens: a slow handler without sleeping."""
+
+    def __init__(self, core: Core) -> None:
+        self.inner = core
+        self.gate = asyncio.Event()
+        self.db = core.db
+
+    async def run_command(self, inv: Any) -> Reply:
+        await self.gate.wait()
+        return await self.inner.run_command(inv)
+
+
+class RecordingCore(GatedCore):
+    """The real core, noting every button or select event it receives."""
+
+    def __init__(self, core: Core) -> None:
+        super().__init__(core)
+        self.events: list[Any] = []
+
+    async def run_action(self, event: Any) -> Reply:
+        self.events.append(event)
+        return await self.inner.run_action(event)
+
+
+class BrokenCore(GatedCore):
+    async def run_command(self, inv: Any) -> Reply:
+        raise RuntimeError("a bug")
 
 
 # the command tree --------------------------------------------------------------------------------
@@ -389,20 +430,44 @@ async def test_a_button_edits_its_message_in_place(chat: Chat) -> None:
     assert "Bob" not in members.text()
 
 
+async def test_a_posted_prompt_button_opens_the_form_and_selects_carry_their_choice(
+    chat: Chat, bot: DiscordAdapter
+) -> None:
+    await coalition_with_goal(chat)
+    place = Place("discord", str(chat.fake.guild_id), str(chat.channel))
+    prompt = Reply.channel(
+        Section(rich("Weekly check-in: how did it go?")),
+        Actions(
+            (Button("Check in", "checkin.open", ""), Select("checkin.open", "Which goal?", (Option("Calls", "1"),)))
+        ),
+    )
+    ref = await bot.messenger.post(place, prompt)
+    message = chat.fake.messages[int(ref.message_id)]
+    opened = await chat.click("Carol", message, "Check in")
+    assert opened.callback_types == [9]
+    assert opened.modal["title"] == "Check in"
+
+    real = bot.handler.core
+    recording = RecordingCore(real)
+    bot.handler.core = recording  # type: ignore[assignment]
+    try:
+        chosen = await chat.choose("Carol", message, "Which goal?", "1")
+    finally:
+        bot.handler.core = real
+    assert [(e.action_id, e.value, e.actor.user_id) for e in recording.events] == [
+        ("checkin.open", "1", chat.user("Carol")["id"])
+    ]
+    assert recording.events[0].place == Place(
+        "discord", str(chat.fake.guild_id), str(chat.channel), message_place(chat)
+    )
+    assert chosen.callback_types == [9]
+
+
+def message_place(chat: Chat) -> str:
+    return "#" + chat.fake.channels[chat.channel]["name"]
+
+
 # timing, limits, retries and safety ----------------------------------------------------------------
-
-
-class GatedCore:
-    """The real core, but commands wait at a gate the test opens: a slow handler without sleeping."""
-
-    def __init__(self, core: Core) -> None:
-        self.inner = core
-        self.gate = asyncio.Event()
-        self.db = core.db
-
-    async def run_command(self, inv: Any) -> Reply:
-        await self.gate.wait()
-        return await self.inner.run_command(inv)
 
 
 async def test_slow_command_defers_before_following_up(chat: Chat, bot: DiscordAdapter) -> None:
@@ -555,11 +620,6 @@ async def test_a_slow_button_defers_then_edits_its_message(chat: Chat, bot: Disc
     assert clicked.callback_types == [6]
     assert [r.kind for r in chat.fake.records_for(clicked.interaction_id)] == ["callback", "edit"]
     assert "your personal data is erased" in visible(chat.fake.messages[int(message["id"])])
-
-
-class BrokenCore(GatedCore):
-    async def run_command(self, inv: Any) -> Reply:
-        raise RuntimeError("a bug")
 
 
 async def test_an_unexpected_failure_is_answered_with_a_private_apology(chat: Chat, bot: DiscordAdapter) -> None:
