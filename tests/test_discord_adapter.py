@@ -294,7 +294,9 @@ async def test_goal_add_list_show_and_checkin_with_options(chat: Chat) -> None:
     await chat.slash("Alice", "coalition", "create", name="Clean Air")
     added = await chat.slash("Alice", "goal", "add", title="Calls to MPs", target=1000, unit="calls", due="2026-12-31")
     assert all(chat.fake.is_ephemeral(m) for m in added.messages)
-    goal_id = int(re.search(r"#(\d+) Calls to MPs", added.text()).group(1))
+    found = re.search(r"#(\d+) Calls to MPs", added.text())
+    assert found is not None
+    goal_id = int(found.group(1))
     logged = await chat.slash(
         "Bob", "checkin", "log", amount=40, goal=goal_id, note="phoned 40 people", blockers="no lists"
     )

@@ -4,7 +4,7 @@ the generated command tree and sync bookkeeping. No network."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -94,14 +94,14 @@ async def test_overlong_title_and_field_values_are_clipped() -> None:
     reply = Reply.private(Header("T" * 300), Fields((Field("n" * 300, rich("v" * 2000)),)))
     embed = render_reply(reply, IdBook())[0].embeds[0]
     assert len(embed.title or "") == 256
-    assert len(embed.fields[0].name) == 256
-    assert len(embed.fields[0].value) == 1024
+    assert len(embed.fields[0].name or "") == 256
+    assert len(embed.fields[0].value or "") == 1024
 
 
 async def test_buttons_fill_rows_of_five_and_extra_rows_go_to_another_message() -> None:
     blocks = [Actions(tuple(Button(f"B{r}{i}", "vote", f"{r}-{i}") for i in range(7))) for r in range(3)]
     messages = render_reply(Reply.channel(Section(rich("Vote")), *blocks), IdBook())
-    rows = [row for m in messages for row in m.rows]
+    rows: list[list[Any]] = [row for m in messages for row in m.rows]
     assert [len(row) for row in rows] == [5, 2, 5, 2, 5, 2]
     assert all(len(m.rows) <= 5 for m in messages)
     assert len(messages) == 2
@@ -111,7 +111,7 @@ async def test_buttons_fill_rows_of_five_and_extra_rows_go_to_another_message() 
 async def test_selects_carry_the_action_and_at_most_25_options() -> None:
     options = tuple(Option(f"Slot {i}", str(i)) for i in range(30))
     messages = render_reply(Reply.private(Actions((Select("meet.pick", "Pick a slot", options),))), IdBook())
-    select = messages[0].rows[0][0]
+    select: Any = messages[0].rows[0][0]
     assert select.custom_id == "s|meet.pick"
     assert len(select.options) == 25
 
@@ -143,7 +143,7 @@ async def test_a_form_that_cannot_be_a_modal_becomes_an_open_button() -> None:
     form = Form("checkin.log", "Check in", (FormField("amount", "How much?", "number"),))
     ids = IdBook()
     message = render_reply(Reply(blocks=[Section(rich("Several goals"))], form=form), ids)[0]
-    custom_id = message.rows[0][0].custom_id
+    custom_id = cast(Any, message.rows[0][0]).custom_id
     target = parse(custom_id)
     assert isinstance(target, OpenFormTarget)
     assert ids.forms[target.form_key] == form
@@ -330,7 +330,9 @@ def test_command_tree_types_required_first_and_deep_paths() -> None:
     assert "Europe/Berlin" in propose[3]["description"]
     assert options["agenda"]["type"] == wire.SUB_COMMAND_GROUP
     assert [o["name"] for o in options["agenda"]["options"]] == ["add-item"]
-    assert commands.route("meet", ("agenda", "add-item")).path == ("agenda", "add", "item")
+    deep = commands.route("meet", ("agenda", "add-item"))
+    assert deep is not None
+    assert deep.path == ("agenda", "add", "item")
     assert commands.is_help("meet", ("help",))
 
 

@@ -22,6 +22,7 @@ from bot.adapters.discord.interactions import NO_MENTIONS, InteractionHandler
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.adapters.discord.translate import PLATFORM
 from bot.config import Settings
+from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
 from bot.core.errors import ConfigError
 
@@ -73,7 +74,7 @@ class DiscordAdapter:
         self.handler = InteractionHandler(core, self.commands, modal_budget=modal_budget)
         point_at(settings.discord_api_url, settings.discord_gateway_url)
         self.client = CoalitionClient(self.handler, **client_options)
-        self.messenger = DiscordMessenger(self.client, core.db)
+        self.messenger: Messenger = DiscordMessenger(self.client, core.db)
         self.application_id: int | None = None
         self._connection: asyncio.Task[None] | None = None
 

@@ -238,8 +238,7 @@ class InteractionHandler:
 
     async def component(self, answer: Answer) -> None:
         interaction = answer.interaction
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
-        target = await resolve(custom_id, self.core.db)
+        target = await resolve(_custom_id(interaction), self.core.db)
         if isinstance(target, OpenFormTarget):
             form = await load_form(target.form_key, self.core.db)
             await answer.deliver(Reply.open_form(form) if form else Reply.error(text.STALE_BUTTON))
@@ -252,7 +251,7 @@ class InteractionHandler:
 
     async def modal_submit(self, answer: Answer) -> None:
         interaction = answer.interaction
-        target = await resolve(str((interaction.data or {}).get("custom_id", "")), self.core.db)
+        target = await resolve(_custom_id(interaction), self.core.db)
         if not isinstance(target, FormTarget):
             await answer.deliver(Reply.error(text.STALE_BUTTON))
             return
@@ -264,3 +263,8 @@ class InteractionHandler:
             await answer.deliver(form_errors_reply(reply.form_errors, again), form_button=FIX_FORM_LABEL)
             return
         await answer.deliver(reply)
+
+
+def _custom_id(interaction: discord.Interaction[Any]) -> str:
+    data: dict[str, Any] = dict(interaction.data or {})
+    return str(data.get("custom_id", ""))
