@@ -370,3 +370,31 @@ async def test_sync_only_when_the_command_set_changed(sqlite_db: Database) -> No
     assert await sync_commands(http, sqlite_db, 7, new_commands, changed.fingerprint(), [1, 2]) == [1, 2]
     assert await sync_commands(http, sqlite_db, 7, new_commands, changed.fingerprint(), [None]) == [None]
     assert http.calls == [1, 2, 2, 1, 2, None]
+
+
+# against Discord's documented limits (the fake's rules) ----------------------------------------------
+
+
+def test_the_whole_command_tree_obeys_discords_rules() -> None:
+    from bot.commands import build_registry
+    from tests.fakes.discord_rules import command_problems
+
+    payload = build_command_set(build_registry()).payload
+    assert command_problems([dict(c) for c in payload]) == []
+    assert command_problems([{"name": "Bad Name", "description": "", "options": []}]) != []
+
+
+async def test_big_replies_render_to_messages_discord_accepts() -> None:
+    from tests.fakes.discord_rules import component_problems, message_problems
+
+    blocks: list[Any] = [Header("H" * 400)]
+    blocks += [Section(rich("@everyone " + "word " * 300)) for _ in range(30)]
+    blocks += [Fields(tuple(Field("f" * 300, rich("v" * 1500)) for _ in range(40)))]
+    blocks += [Actions(tuple(Button(f"Button {i}", "act", str(i)) for i in range(30)))]
+    messages = render_reply(Reply.channel(*blocks), IdBook())
+    for message in messages:
+        body = {"content": message.content, "embeds": [e.to_dict() for e in message.embeds]}
+        assert message_problems(body) == []
+        view = message.view()
+        assert component_problems(view.to_components() if view else []) == []
+    assert message_problems({"embeds": [{"description": "x" * 5000}]}) != []

@@ -31,6 +31,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.adapters.discord import payloads as wire
+from tests.fakes import discord_rules as rules
 
 EPHEMERAL = wire.EPHEMERAL
 LOADING = 1 << 7
@@ -122,6 +123,7 @@ class FakeDiscord:
         self.synced: dict[str, list[dict[str, Any]]] = {}
         self.sessions: list[GatewaySession] = []
         self.identifies = 0
+        self.problems: list[str] = []  # what real Discord would have rejected with 400
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -198,9 +200,19 @@ class FakeDiscord:
     # waiting and reading -----------------------------------------------------------------------
 
     async def until(self, predicate: Callable[[], bool]) -> None:
-        """Wait until ``predicate()`` holds; the time limit only turns a hang into a failure."""
+        """Wait until ``predicate()`` holds; the time limit only turns a hang into a failure.
+
+        A payload Discord would reject fails the wait at once, naming the broken rule.
+        """
         async with asyncio.timeout(HANG_LIMIT), self._changed:
-            await self._changed.wait_for(predicate)
+            await self._changed.wait_for(lambda: bool(self.problems) or predicate())
+        if self.problems:
+            raise AssertionError("Discord would answer 400 Invalid Form Body: " + "; ".join(self.problems))
+
+    async def _invalid(self, problems: list[str]) -> web.Response:
+        self.problems.extend(problems)
+        await self._notify()
+        return respond({"code": 50035, "message": "Invalid Form Body", "errors": {"_errors": problems}}, 400)
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -510,6 +522,9 @@ class FakeDiscord:
             return respond({"message": "401: Unauthorized", "code": 0}, 401)
         scope = request.match_info.get("guild", "global")
         commands = await request.json()
+        problems = rules.command_problems(commands)
+        if problems:
+            return await self._invalid(problems)
         stored = [
             {**c, "id": str(snowflake()), "application_id": str(self.application_id), "version": str(snowflake())}
             for c in commands
@@ -531,9 +546,19 @@ class FakeDiscord:
             await self._notify()
             return respond({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
         body, files = await read_body(request)
-        interaction.acknowledged = True
         kind = body["type"]
         data = body.get("data") or {}
+        if kind in (wire.CHANNEL_MESSAGE, wire.UPDATE_MESSAGE):
+            problems = rules.message_problems(data, files=len(files), creating=kind == wire.CHANNEL_MESSAGE)
+        elif kind == wire.MODAL:
+            problems = rules.modal_problems(data)
+        elif kind == wire.AUTOCOMPLETE_RESULT:
+            problems = rules.choice_problems(data.get("choices", []))
+        else:
+            problems = []
+        if problems:
+            return await self._invalid(problems)
+        interaction.acknowledged = True
         record = Record("callback", body, interaction.id, files=files)
         resource: dict[str, Any] = {"type": kind}
         response_message: dict[str, Any] | None = None
@@ -572,6 +597,9 @@ class FakeDiscord:
         if interaction is None or not interaction.acknowledged:
             return respond({"message": "Unknown Webhook", "code": 10015}, 404)
         body, files = await read_body(request)
+        problems = rules.message_problems(body, files=len(files))
+        if problems:
+            return await self._invalid(problems)
         if interaction.loading and interaction.original_id is not None:
             # Discord: a followup sent while the placeholder is loading resolves it; the deferral's flags win.
             body = {
@@ -591,8 +619,11 @@ class FakeDiscord:
         if interaction is None:
             return respond({"message": "Unknown Webhook", "code": 10015}, 404)
         body, files = await read_body(request)
+        problems = rules.message_problems(body, files=len(files), creating=False)
+        if problems:
+            return await self._invalid(problems)
         target = request.match_info["message"]
-        message_id = interaction.original_id or interaction.message_id if target == "@original" else int(target)
+        message_id = (interaction.original_id or interaction.message_id) if target == "@original" else int(target)
         if message_id is None or message_id not in self.messages:
             return respond({"message": "Unknown Message", "code": 10008}, 404)
         message = self._edit(message_id, body, files, resolve=True)
@@ -620,6 +651,9 @@ class FakeDiscord:
         if channel_id not in self.channels:
             return respond({"message": "Unknown Channel", "code": 10003}, 404)
         body, files = await read_body(request)
+        problems = rules.message_problems(body, files=len(files))
+        if problems:
+            return await self._invalid(problems)
         message = self._create(channel_id, body, files, None)
         self.records.append(Record("post", body, None, int(message["id"]), files))
         await self._notify()
@@ -632,6 +666,9 @@ class FakeDiscord:
         if message_id not in self.messages:
             return respond({"message": "Unknown Message", "code": 10008}, 404)
         body, files = await read_body(request)
+        problems = rules.message_problems(body, files=len(files), creating=False)
+        if problems:
+            return await self._invalid(problems)
         message = self._edit(message_id, body, files)
         self.records.append(Record("channel_edit", body, None, message_id, files))
         await self._notify()
