@@ -352,6 +352,18 @@ async def test_export_sends_files(chat: Chat) -> None:
     assert files[1].endswith("-checkins.csv")
 
 
+async def test_files_over_the_size_limit_are_left_out_with_a_note(chat: Chat) -> None:
+    await coalition_with_goal(chat)
+    chat.fake.attachment_size_limit = 300
+    try:
+        answer = await chat.slash("Alice", "coalition", "export")
+    finally:
+        chat.fake.attachment_size_limit = 10 * 1024 * 1024
+    files = [name for r in chat.fake.records_for(answer.interaction_id) for name in r.files]
+    assert files == [next(n for n in files if n.endswith("-checkins.csv"))]
+    assert ".json is too large to attach here" in answer.text()
+
+
 # autocomplete ------------------------------------------------------------------------------------
 
 

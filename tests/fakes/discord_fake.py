@@ -124,6 +124,7 @@ class FakeDiscord:
         self.sessions: list[GatewaySession] = []
         self.identifies = 0
         self.problems: list[str] = []  # what real Discord would have rejected with 400
+        self.attachment_size_limit = ATTACHMENT_SIZE_LIMIT
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -402,7 +403,7 @@ class FakeDiscord:
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
             "context": 0,
-            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "attachment_size_limit": self.attachment_size_limit,
         }
         if message is not None:
             payload["message"] = message

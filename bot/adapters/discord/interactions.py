@@ -38,6 +38,7 @@ from bot.adapters.discord.render import (
     form_errors_reply,
     render_modal,
     render_reply,
+    within_size_limit,
 )
 from bot.adapters.discord.translate import (
     action_event,
@@ -120,6 +121,7 @@ class Answer:
             return
         ids = IdBook()
         messages = render_reply(reply, ids, form_button=form_button)
+        within_size_limit(messages, self.interaction.filesize_limit)
         await ids.save(self.core.db)
         private = reply.visibility is Visibility.PRIVATE
         first, rest = messages[0], messages[1:]

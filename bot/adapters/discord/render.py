@@ -74,6 +74,7 @@ FORM_GONE = "Run the command again to get a fresh form."
 POSTED_NOTE = "Posted in the channel."
 EMPTY_REPLY = "Done."
 MORE_OPTIONS = "More options:"
+TOO_LARGE = "{name} is too large to attach here ({size:.1f} MB; the limit is {limit:.1f} MB)."
 
 
 # inline text -----------------------------------------------------------------------------------
@@ -368,6 +369,20 @@ def _pack(
         if not message.embeds and not message.attachments and message.content is None:
             message.content = EMPTY_REPLY
     return messages
+
+
+def within_size_limit(messages: list[OutgoingMessage], limit: int) -> None:
+    """Leave out files over the size limit, saying so, rather than have Discord refuse the message."""
+    for message in messages:
+        notes = [
+            TOO_LARGE.format(name=a.filename, size=len(a.content) / 1e6, limit=limit / 1e6)
+            for a in message.attachments
+            if len(a.content) > limit
+        ]
+        if notes:
+            message.attachments = [a for a in message.attachments if len(a.content) <= limit]
+            kept = [message.content] if message.content and message.content != EMPTY_REPLY else []
+            message.content = "\n".join(kept + [escape(n) for n in notes])
 
 
 # forms -----------------------------------------------------------------------------------------
