@@ -7,7 +7,11 @@ with its own people, so tests share no coalition. Tests that restart the bot sta
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
+import socket
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -656,3 +660,42 @@ async def test_serve_builds_the_discord_adapter_and_a_bad_token_fails_fast(fake:
     assert [(a.platform, a.routes()) for a in adapters] == [("discord", [])]
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
         await adapters[0].start()
+
+
+# the runtime ---------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_coalition_bot_serve_connects_discord_and_stops_cleanly(fake: FakeDiscord, tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_URL": fake.api_url,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "DISCORD_GUILD_IDS": str(fake.guild_id),
+        "LOG_LEVEL": "WARNING",
+    }
+    before = fake.identifies
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await fake.until(lambda: fake.identifies > before)
+        alice = fake.add_user("Alice")
+        iid = await fake.interact(APPLICATION_COMMAND, alice, fake.command_data("goal", ("help",), {}))
+        await fake.until(lambda: bool(fake.callbacks(iid)))
+        assert "/goal add" in "\n".join(visible(m) for m in fake.messages_of(iid))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = await process.communicate()
+    assert process.returncode == 0, errors.decode()[-2000:]
