@@ -586,6 +586,16 @@ async def test_messenger_reports_a_missing_channel_as_permanent(fake: FakeDiscor
     assert failure.value.permanent
 
 
+async def test_messenger_hands_long_rate_limits_to_the_outbox(fake: FakeDiscord, bot: DiscordAdapter) -> None:
+    channel = fake.add_channel("digests")
+    fake.rate_limit_once("POST", rf"^/api/v10/channels/{channel}/messages$", retry_after=120.0)
+    with pytest.raises(DeliveryError) as failure:
+        await bot.messenger.post(Place("discord", str(fake.guild_id), str(channel)), Reply.channel("Digest"))
+    assert failure.value.retry_after == 120.0
+    assert not failure.value.permanent
+    assert not [m for m in fake.messages.values() if m["channel_id"] == str(channel)]
+
+
 # restarts and syncing ------------------------------------------------------------------------------
 
 
