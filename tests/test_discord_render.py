@@ -130,6 +130,11 @@ def test_user_text_is_escaped_and_never_mentions() -> None:
     assert "\\*\\*bold\\*\\*" in text
 
 
+async def test_titles_keep_a_leading_hash_but_lose_markdown_and_mentions() -> None:
+    embed = render_reply(Reply.private(Header("#3 **Calls** @everyone")), IdBook())[0].embeds[0]
+    assert embed.title == "#3 \\*\\*Calls\\*\\* @\u200beveryone"
+
+
 def test_inline_pieces() -> None:
     at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     text = inline(rich("at ", Timestamp(at), " see ", Link("https://x.test/a", "the page"), " ", Code("a`b")))

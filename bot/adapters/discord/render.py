@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 
 import discord
@@ -45,6 +46,8 @@ from bot.core.ui import (
 )
 
 log = logging.getLogger(__name__)
+
+INLINE_MARKDOWN = re.compile(r"([\\*_~|`])")
 
 MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
@@ -84,6 +87,13 @@ def escape(text: str) -> str:
     """User text as inert Discord markdown: no formatting, no mentions, no ``<…>`` entities."""
     text = text.replace("<", "<\u200b")
     return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+
+
+def escape_line(text: str) -> str:
+    """Escaping for one-line places (embed titles, field names) where only inline markdown applies,
+    so a leading ``#`` or ``-`` stays as typed."""
+    text = " ".join(text.split()).replace("<", "<\u200b")
+    return INLINE_MARKDOWN.sub(r"\\\1", discord.utils.escape_mentions(text))
 
 
 def code(text: str) -> str:
@@ -190,7 +200,7 @@ class _Embeds:
         return self.current
 
     def title(self, text: str) -> None:
-        self.new().title = clip(escape(text), MAX_TITLE)
+        self.new().title = clip(escape_line(text), MAX_TITLE)
 
     def text(self, text: str) -> None:
         for chunk in _chunks(text, MAX_DESCRIPTION):
@@ -202,7 +212,7 @@ class _Embeds:
 
     def add_fields(self, fields: tuple[Field, ...]) -> None:
         rendered = [
-            (clip(escape(f.label), MAX_FIELD_NAME) or "\u200b", clip(inline(f.value), MAX_FIELD_VALUE) or "—")
+            (clip(escape_line(f.label), MAX_FIELD_NAME) or "\u200b", clip(inline(f.value), MAX_FIELD_VALUE) or "—")
             for f in fields
         ]
         short = all(len(name) + len(value) <= 60 for name, value in rendered)
@@ -332,8 +342,11 @@ def _select(element: Select, ids: IdBook) -> discord.ui.Select[discord.ui.View]:
 
 
 def _unique(options: tuple[Option, ...]) -> list[Option]:
-    seen: set[str] = set()
-    return [o for o in options if not (o.value in seen or seen.add(o.value))]  # type: ignore[func-returns-value]
+    """Options with distinct values (Discord rejects duplicates), first one kept."""
+    kept: dict[str, Option] = {}
+    for option in options:
+        kept.setdefault(option.value, option)
+    return list(kept.values())
 
 
 def _pack(
