@@ -747,9 +747,6 @@ class FakeDiscord:
 
     # driving -----------------------------------------------------------------------------------
 
-    def message_for(self, message_id: int) -> dict[str, Any]:
-        return dict(self.messages[message_id])
-
     def connected(self) -> int:
         return sum(1 for s in self.sessions if s.identified and not s.ws.closed)
 
