@@ -8,6 +8,7 @@ from bot.core.errors import BadArgument, UserError
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING, Command
 from bot.core.ui import (
+    Block,
     Bold,
     Context,
     Field,
@@ -72,12 +73,12 @@ async def list_(ctx: Ctx, args: Args) -> Reply:
     if not goals:
         return Reply.private('No goals yet. Steering adds one with `/goal add "Title" target=100 unit=calls`.')
     totals = await ctx.repo.progress([g.id for g in goals if g.id is not None])
-    blocks = [Header(f"Goals of {ctx.c.name}")]
+    blocks: list[Block] = [Header(f"Goals of {ctx.c.name}")]
     for g in goals[:20]:
         blocks.append(progress_of(g, totals.get(g.id or 0, 0.0)))
         blocks.append(Context(rich(goal_line(g))))
     if len(goals) > 20:
-        blocks.append(Context(rich(f"…and {len(goals) - 20} more: `/goal show <id>`.")))
+        blocks.append(Context(markup(f"…and {len(goals) - 20} more: `/goal show <id>`.")))
     return Reply.private(*blocks)
 
 
@@ -93,7 +94,7 @@ async def show(ctx: Ctx, args: Args) -> Reply:
     for c in checkins:
         name = people.get(c.member_id, "former member") if c.member_id else "former member"
         by_member[name] = by_member.get(name, 0.0) + c.amount
-    blocks = [Header(f"#{g.id} {g.title}"), progress_of(g, total), Context(rich(goal_line(g)))]
+    blocks: list[Block] = [Header(f"#{g.id} {g.title}"), progress_of(g, total), Context(rich(goal_line(g)))]
     if by_member:
         top = sorted(by_member.items(), key=lambda kv: -kv[1])[:10]
         blocks.append(

@@ -149,10 +149,10 @@ class Console:
                 return
             for name, message in reply.form_errors.items():
                 self.say(f"⚠ {name}: {message}")
-                field = next((f for f in form.fields if f.name == name), None)
-                if field is None:
+                wrong = next((f for f in form.fields if f.name == name), None)
+                if wrong is None:
                     return
-                answer = await self.ask(field)
+                answer = await self.ask(wrong)
                 if answer is None:
                     self.say("Cancelled.")
                     return
