@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from bot.config import Settings
     from bot.core.clock import Clock
+    from bot.core.outbox import Outbox
     from bot.store.models import Coalition, Member
     from bot.store.repo import CoalitionRepo, Directory
 
@@ -93,6 +94,15 @@ class Ctx:
         if self.coalition is None or self.coalition.id is None:
             raise NotInCoalition(NOT_BOUND)
         return CoalitionRepo(self.session, self.coalition.id)
+
+    @property
+    def outbox(self) -> Outbox:
+        """Proactive messages, committed with this unit of work and delivered after it."""
+        from bot.core.outbox import Outbox
+
+        if self.coalition is None or self.coalition.id is None:
+            raise NotInCoalition(NOT_BOUND)
+        return Outbox(self.session, self.coalition.id, now=self.clock.now())
 
     @property
     def me(self) -> Member:

@@ -3,4 +3,7 @@
 A workflow with tables of its own adds its module here.
 """
 
-from bot.store import models  # noqa: F401
+from bot.store import (
+    models,  # noqa: F401
+    outbox_models,  # noqa: F401
+)

@@ -1,0 +1,170 @@
+"""Enqueueing proactive messages. Handlers and scheduled jobs call these inside their unit of work;
+the rows commit (or roll back) with the state change that caused them, and the delivery dispatcher
+(``bot/delivery/``) sends them later, exactly once each.
+
+Keys are idempotency keys, unique per coalition: enqueueing the same key twice keeps the first row,
+so a re-run job or a retried request never queues a message twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.codec import encode_reply
+from bot.core.context import Place
+from bot.core.ui import Reply, Visibility
+from bot.store.models import ChannelBinding, Identity, utcnow
+from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
+
+
+class Outbox:
+    def __init__(self, session: AsyncSession, coalition_id: int, now: datetime | None = None) -> None:
+        self.session = session
+        self.coalition_id = coalition_id
+        self.now = now or utcnow()
+
+    async def _existing(self, key: str) -> OutboxMessage | None:
+        query = select(OutboxMessage).where(OutboxMessage.coalition_id == self.coalition_id, OutboxMessage.key == key)
+        return (await self.session.exec(query)).first()
+
+    async def _add(self, row: OutboxMessage) -> OutboxMessage:
+        existing = await self._existing(row.key)
+        if existing is not None:
+            return existing
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def post(
+        self, place: Place, reply: Reply, *, key: str, topic: str | None = None, not_before: datetime | None = None
+    ) -> OutboxMessage:
+        """Queue a channel-visible message in one channel."""
+        reply.visibility = Visibility.CHANNEL
+        return await self._add(
+            OutboxMessage(
+                coalition_id=self.coalition_id,
+                key=key,
+                kind=OutboxKind.POST.value,
+                platform=place.platform,
+                workspace=place.workspace,
+                target=place.channel,
+                topic=topic,
+                payload=encode_reply(reply),
+                not_before=not_before or self.now,
+            )
+        )
+
+    async def announce(
+        self, reply: Reply, *, key: str, topic: str | None = None, not_before: datetime | None = None
+    ) -> list[OutboxMessage]:
+        """Queue the message in every channel of the coalition, on every platform.
+
+        Each copy's key is ``{key}@{binding id}``; with a ``topic`` every copy can later be updated
+        in place with :meth:`refresh`.
+        """
+        query = select(ChannelBinding).where(ChannelBinding.coalition_id == self.coalition_id)
+        bindings = (await self.session.exec(query.order_by(col(ChannelBinding.id)))).all()
+        return [
+            await self.post(
+                Place(b.platform, b.workspace, b.channel, b.name),
+                reply,
+                key=f"{key}@{b.id}",
+                topic=topic,
+                not_before=not_before,
+            )
+            for b in bindings
+        ]
+
+    async def direct(
+        self, member_id: int, reply: Reply, *, key: str, not_before: datetime | None = None
+    ) -> list[OutboxMessage]:
+        """Queue a private message to a member, on the platform account they used most recently.
+
+        Returns no rows if the member has no platform identity (e.g. they only used the console).
+        """
+        query = (
+            select(Identity)
+            .where(Identity.coalition_id == self.coalition_id, Identity.member_id == member_id)
+            .order_by(col(Identity.id).desc())
+        )
+        identity = (await self.session.exec(query)).first()
+        if identity is None:
+            return []
+        reply.visibility = Visibility.PRIVATE
+        row = await self._add(
+            OutboxMessage(
+                coalition_id=self.coalition_id,
+                key=key,
+                kind=OutboxKind.DIRECT.value,
+                platform=identity.platform,
+                workspace=identity.workspace,
+                target=identity.user_id,
+                payload=encode_reply(reply),
+                not_before=not_before or self.now,
+            )
+        )
+        return [row]
+
+    async def _pending_update(self, post: OutboxMessage) -> OutboxMessage | None:
+        query = select(OutboxMessage).where(
+            OutboxMessage.coalition_id == self.coalition_id,
+            OutboxMessage.kind == OutboxKind.UPDATE.value,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.platform == post.platform,
+            OutboxMessage.target == post.target,
+            OutboxMessage.message_id == post.message_id,
+        )
+        return (await self.session.exec(query)).first()
+
+    async def refresh(self, topic: str, reply: Reply) -> int:
+        """Bring every posted copy of ``topic`` up to date with ``reply``.
+
+        Copies not sent yet get the new content; sent copies get one pending update each (a newer
+        refresh replaces the content of an update still waiting). Returns how many copies changed.
+        """
+        reply.visibility = Visibility.CHANNEL
+        payload = encode_reply(reply)
+        query = select(OutboxMessage).where(
+            OutboxMessage.coalition_id == self.coalition_id,
+            OutboxMessage.topic == topic,
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENT.value]),
+        )
+        rows: Sequence[OutboxMessage] = (await self.session.exec(query)).all()
+        changed = 0
+        for row in rows:
+            if row.kind == OutboxKind.UPDATE.value:
+                continue
+            if row.status == OutboxStatus.PENDING.value:
+                row.payload = payload
+                self.session.add(row)
+                changed += 1
+                continue
+            if row.message_id is None:
+                continue
+            waiting = await self._pending_update(row)
+            if waiting is not None:
+                waiting.payload = payload
+                self.session.add(waiting)
+            else:
+                self.session.add(
+                    OutboxMessage(
+                        coalition_id=self.coalition_id,
+                        key=f"update:{row.id}:{secrets.token_hex(8)}",
+                        kind=OutboxKind.UPDATE.value,
+                        platform=row.platform,
+                        workspace=row.workspace,
+                        target=row.target,
+                        topic=None,
+                        message_id=row.message_id,
+                        payload=payload,
+                        not_before=self.now,
+                    )
+                )
+            changed += 1
+        await self.session.flush()
+        return changed

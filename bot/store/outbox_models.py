@@ -1,0 +1,52 @@
+"""The durable outbox: every proactive message (prompt, reminder, digest, announcement, in-place
+update) is a row written in the same transaction as the state change that causes it. The delivery
+dispatcher sends pending rows and records the result; nothing is sent from inside a handler."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.store.models import utcnow
+
+
+class OutboxKind(StrEnum):
+    POST = "post"  # a new message in a channel
+    UPDATE = "update"  # replace the content of a message posted earlier (``message_id``)
+    DIRECT = "direct"  # a private message to one person (``target`` is their user id)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    PARKED = "parked"  # gave up after too many failures; shown to steering in /coalition status
+    CANCELLED = "cancelled"  # superseded before it was sent (e.g. an update replaced by a newer one)
+
+
+class OutboxMessage(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("coalition_id", "key", name="uq_outbox_key"),
+        Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_topic", "coalition_id", "topic"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=200, description="idempotency key, unique per coalition")
+    kind: str = Field(max_length=10)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    target: str = Field(max_length=64, description="channel id (post/update) or user id (direct)")
+    topic: str | None = Field(default=None, max_length=200, description="posted copies updated together")
+    message_id: str | None = Field(default=None, max_length=64, description="posted id / id to update")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING.value, max_length=10)
+    attempts: int = 0
+    not_before: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
