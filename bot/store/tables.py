@@ -7,3 +7,4 @@ from bot.store import (
     models,  # noqa: F401
     outbox_models,  # noqa: F401
 )
+from bot.store import unity_models  # noqa: F401
