@@ -9,8 +9,9 @@ def build_registry() -> Registry:
     from bot.commands.checkin import checkin
     from bot.commands.coalition import coalition
     from bot.commands.goal import goal
+    from bot.commands.unity import unity
 
     registry = Registry()
-    for command in (coalition, goal, checkin):
+    for command in (coalition, goal, checkin, unity):
         registry.add(command)
     return registry

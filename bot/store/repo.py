@@ -270,6 +270,9 @@ class CoalitionRepo:
 
     async def forget_member(self, member: Member) -> None:
         """Erase a member's personal data: identities and name go; contributions stay, unattributed."""
+        from bot.store.unity_repo import UnityRepo
+
+        await UnityRepo(self.session, self.coalition_id).forget_member(member.id or 0)
         await self.session.exec(delete(Identity).where(col(Identity.member_id) == member.id))  # type: ignore[call-overload]
         await self.session.exec(delete(GroupMembership).where(col(GroupMembership.member_id) == member.id))  # type: ignore[call-overload]
         await self.session.delete(member)

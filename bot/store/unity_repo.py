@@ -1,0 +1,117 @@
+"""Unity statement data of one coalition. Every query filters on the coalition, like CoalitionRepo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.unity_models import UnityComment, UnitySignature, UnityVersion
+
+
+class UnityRepo:
+    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
+        self.session = session
+        self.coalition_id = coalition_id
+
+    # versions ----------------------------------------------------------------------------------
+
+    async def latest(self) -> UnityVersion | None:
+        query = (
+            select(UnityVersion)
+            .where(UnityVersion.coalition_id == self.coalition_id)
+            .order_by(col(UnityVersion.number).desc())
+        )
+        return (await self.session.exec(query)).first()
+
+    async def published(self) -> UnityVersion | None:
+        """The statement in force: the newest published version."""
+        query = (
+            select(UnityVersion)
+            .where(UnityVersion.coalition_id == self.coalition_id, col(UnityVersion.published_at).is_not(None))
+            .order_by(col(UnityVersion.number).desc())
+        )
+        return (await self.session.exec(query)).first()
+
+    async def version(self, number: int) -> UnityVersion | None:
+        query = select(UnityVersion).where(
+            UnityVersion.coalition_id == self.coalition_id, UnityVersion.number == number
+        )
+        return (await self.session.exec(query)).first()
+
+    async def version_by_id(self, version_id: int) -> UnityVersion | None:
+        row = await self.session.get(UnityVersion, version_id)
+        return row if row is not None and row.coalition_id == self.coalition_id else None
+
+    async def published_before(self, number: int) -> Sequence[UnityVersion]:
+        query = select(UnityVersion).where(
+            UnityVersion.coalition_id == self.coalition_id,
+            col(UnityVersion.published_at).is_not(None),
+            UnityVersion.number < number,
+        )
+        return (await self.session.exec(query.order_by(col(UnityVersion.number)))).all()
+
+    async def add(self, row: UnityVersion | UnityComment | UnitySignature) -> None:
+        row.coalition_id = self.coalition_id
+        self.session.add(row)
+        await self.session.flush()
+
+    # comments ----------------------------------------------------------------------------------
+
+    async def comments(self, version_id: int) -> Sequence[UnityComment]:
+        query = select(UnityComment).where(
+            UnityComment.coalition_id == self.coalition_id, UnityComment.version_id == version_id
+        )
+        return (await self.session.exec(query.order_by(col(UnityComment.id)))).all()
+
+    # signatures --------------------------------------------------------------------------------
+
+    async def signatures(self, version_id: int) -> Sequence[UnitySignature]:
+        """Signatures in force on a version, oldest first."""
+        query = select(UnitySignature).where(
+            UnitySignature.coalition_id == self.coalition_id,
+            UnitySignature.version_id == version_id,
+            UnitySignature.active == True,  # noqa: E712  (SQL comparison)
+        )
+        return (await self.session.exec(query.order_by(col(UnitySignature.signed_at), col(UnitySignature.id)))).all()
+
+    async def signature_of(self, version_id: int, organisation_id: int) -> UnitySignature | None:
+        query = select(UnitySignature).where(
+            UnitySignature.coalition_id == self.coalition_id,
+            UnitySignature.version_id == version_id,
+            UnitySignature.organisation_id == organisation_id,
+            UnitySignature.active == True,  # noqa: E712
+        )
+        return (await self.session.exec(query)).first()
+
+    async def history(self, version_id: int) -> Sequence[UnitySignature]:
+        """Every signature ever made on a version, withdrawn ones included."""
+        query = select(UnitySignature).where(
+            UnitySignature.coalition_id == self.coalition_id, UnitySignature.version_id == version_id
+        )
+        return (await self.session.exec(query.order_by(col(UnitySignature.id)))).all()
+
+    async def forget_member(self, member_id: int) -> None:
+        """Erase a member's name from their signatures and comments; the organisation's signature stays."""
+        await self.session.exec(
+            update(UnitySignature)  # type: ignore[call-overload]
+            .where(col(UnitySignature.coalition_id) == self.coalition_id, col(UnitySignature.member_id) == member_id)
+            .values(signer_name="", signer_title="")
+        )
+        await self.session.exec(
+            update(UnityComment)  # type: ignore[call-overload]
+            .where(col(UnityComment.coalition_id) == self.coalition_id, col(UnityComment.member_id) == member_id)
+            .values(author_name="")
+        )
+
+
+async def open_deadlines(session: AsyncSession) -> Sequence[UnityVersion]:
+    """Published versions, in every coalition, whose sign-on deadline is set and not yet processed."""
+    query = select(UnityVersion).where(
+        col(UnityVersion.published_at).is_not(None),
+        col(UnityVersion.deadline).is_not(None),
+        col(UnityVersion.closed_at).is_(None),
+    )
+    return (await session.exec(query.order_by(col(UnityVersion.id)))).all()

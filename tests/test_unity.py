@@ -1,0 +1,335 @@
+"""Unity statement sign-on through the core, on SQLite and PostgreSQL: drafting, comments,
+publishing to every channel, signing by form and button, the live list, withdrawals, new versions
+and deadlines. What reaches channels is checked as the outbox rows the workflow queues."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import col, select
+
+from bot.commands.unity import run_deadlines
+from bot.core.clock import ManualClock
+from bot.core.codec import decode_reply
+from bot.core.ui import Actions, Button, Reply, Visibility
+from bot.store.db import Database
+from bot.store.outbox_models import OutboxMessage
+from bot.store.unity_models import UnitySignature
+from tests.support import Chat
+
+STATEMENT = "We, the undersigned organisations, call for clean air in every city.\n\nWe commit to act together."
+
+
+async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
+    async with db.session() as session:
+        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        for name, value in where.items():
+            query = query.where(getattr(OutboxMessage, name) == value)
+        return list((await session.exec(query)).all())
+
+
+async def mark_sent(db: Database) -> None:
+    """What the delivery dispatcher does after a successful send: the copies get message ids."""
+    async with db.unit_of_work() as session:
+        for row in (await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all():
+            row.status = "sent"
+            row.message_id = row.message_id or f"m{row.id}"
+            session.add(row)
+
+
+async def coalition_with_two_channels(chat: Chat) -> None:
+    assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
+    code = (await chat.say("alice", "/coalition link")).plain()
+    token = next(word.strip(".`") for word in code.split() if word.strip(".`").isupper() and len(word.strip(".`")) >= 6)
+    assert not (await chat.say("alice", f"/coalition link {token}", channel="actions")).is_error
+    assert not (await chat.say("bob", '/coalition join org="Acme Trust"')).is_error
+    assert not (await chat.say("carol", '/coalition join org="Riverside Group"')).is_error
+    assert not (await chat.say("dave", '/coalition join org="Acme Trust"')).is_error
+
+
+async def publish_v1(chat: Chat) -> Reply:
+    assert not (await chat.say("alice", f'/unity draft "{STATEMENT}"')).is_error
+    published = await chat.say("alice", "/unity publish")
+    assert not published.is_error, published.plain()
+    return published
+
+
+def sign_button(reply: Reply) -> Button:
+    for block in reply.blocks:
+        if isinstance(block, Actions):
+            for element in block.elements:
+                if isinstance(element, Button) and element.label == "Sign for my organisation":
+                    return element
+    raise AssertionError(f"no sign button in {reply.plain()!r}")
+
+
+async def org_id(chat: Chat, name: str) -> str:
+    form = (await chat.say("alice", "/unity sign")).form
+    assert form is not None
+    options = {o.label: o.value for o in form.fields[0].options}
+    return options[name]
+
+
+async def test_member_cannot_draft_or_publish(chat: Chat, db: Database) -> None:
+    await coalition_with_two_channels(chat)
+    denied = await chat.say("bob", '/unity draft "Our text"')
+    assert denied.is_error
+    assert "steering" in denied.plain().lower()
+    assert (await chat.say("alice", '/unity draft "Our text"')).is_error is False
+    assert (await chat.say("bob", "/unity publish")).is_error
+    assert await outbox(db) == []
+
+
+async def test_drafts_are_versions_with_changes_and_comments(chat: Chat) -> None:
+    await coalition_with_two_channels(chat)
+    first = await chat.say("alice", '/unity draft "We call for clean air."')
+    assert "Saved draft v1" in first.plain()
+    form_reply = await chat.say("alice", "/unity draft")
+    assert form_reply.form is not None
+    assert form_reply.form.fields[0].initial == "We call for clean air."
+    second = await chat.submit("alice", "unity.draft", {"text": "We call for clean air and safe streets."})
+    assert "Saved draft v2" in second.plain()
+    assert "~ changed: “air.” → “air and safe streets.”" in second.plain()
+    shown = await chat.say("bob", "/unity show")
+    assert "unity statement v2" in shown.plain().lower()
+    assert "Draft" in shown.plain()
+    assert "Changes since v1" in shown.plain()
+    old = await chat.say("bob", "/unity show 1")
+    assert "We call for clean air." in old.plain()
+    assert "Changes since" not in old.plain()
+
+    commented = await chat.say("bob", '/unity comment "Mention schools, please"')
+    assert "added to v2" in commented.plain()
+    listed = await chat.say("carol", "/unity comments")
+    assert "Mention schools, please" in listed.plain()
+    assert "Bob" in listed.plain()
+    assert "No comments on v1" in (await chat.say("carol", "/unity comments 1")).plain()
+
+
+async def test_bad_input_is_explained_and_changes_nothing(chat: Chat, db: Database) -> None:
+    await coalition_with_two_channels(chat)
+    assert "nothing to publish" in (await chat.say("alice", "/unity publish")).plain()
+    assert "no draft to comment on" in (await chat.say("bob", '/unity comment "hi"')).plain()
+    assert "nothing to sign" in (await chat.say("bob", "/unity sign")).plain()
+    too_long = await chat.say("alice", f'/unity draft "{"x" * 3001}"')
+    assert too_long.is_error
+    await chat.say("alice", '/unity draft "Text"')
+    assert (await chat.say("alice", '/unity draft "Text"')).is_error  # same text again
+    missing = await chat.say("bob", "/unity show 7")
+    assert missing.is_error
+    assert "no version 7" in missing.plain()
+    past = await chat.say("alice", "/unity publish deadline=2020-01-01")
+    assert past.is_error
+    assert "has passed" in past.plain()
+    assert await outbox(db) == []
+    assert "Draft" in (await chat.say("bob", "/unity show")).plain()
+
+
+async def test_publish_posts_everywhere_and_signatures_update_every_copy(chat: Chat, db: Database) -> None:
+    await coalition_with_two_channels(chat)
+    published = await publish_v1(chat)
+    assert published.visibility is Visibility.PRIVATE
+    assert "2 channels" in published.plain()
+    assert "http://bot.test/unity/clean-air" in published.plain()
+    posts = await outbox(db, kind="post")
+    assert sorted(p.target for p in posts) == ["actions", "general"]
+    statement = decode_reply(posts[0].payload)
+    assert statement.visibility is Visibility.CHANNEL
+    assert "call for clean air" in statement.plain()
+    assert "No organisation has signed yet" in statement.plain()
+    await mark_sent(db)
+
+    # Bob signs through the button on the posted statement.
+    form_reply = await chat.core.run_action(
+        __import__("bot.core.context", fromlist=["ActionEvent"]).ActionEvent(
+            sign_button(statement).action_id, sign_button(statement).value, chat.actor("bob"), chat.place()
+        )
+    )
+    assert form_reply.form is not None
+    form = form_reply.form
+    assert [f.name for f in form.fields] == ["org", "new_org", "name", "title", "authorised"]
+    acme = next(f for f in form.fields if f.name == "org").initial
+    assert acme  # Bob's organisation is preselected
+    signed = await chat.submit(
+        "bob",
+        "unity.sign",
+        {"org": acme, "name": "Bob Ray", "title": "Director", "authorised": "yes"},
+        state=form.state,
+    )
+    assert "Signed v1 for Acme Trust" in signed.plain()
+
+    # Carol signs with the command, for a new organisation typed in the form.
+    opened = await chat.say("carol", '/unity sign org="Harbour Alliance" title=Chair')
+    assert opened.form is not None
+    fields = {f.name: f.initial for f in opened.form.fields}
+    assert fields["org"] == "new"
+    assert fields["new_org"] == "Harbour Alliance"
+    assert fields["title"] == "Chair"
+    await chat.submit(
+        "carol",
+        "unity.sign",
+        {"org": "new", "new_org": "Harbour Alliance", "name": "Carol Sun", "title": "Chair", "authorised": "yes"},
+        state=opened.form.state,
+    )
+
+    updates = await outbox(db, kind="update", status="pending")
+    assert sorted(u.target for u in updates) == ["actions", "general"]  # one pending update per copy
+    latest = decode_reply(updates[0].payload)
+    assert "Signed by 2 organisations: Acme Trust, Harbour Alliance." in latest.plain()
+
+    listing = await chat.say("alice", "/unity signatories")
+    assert "Bob Ray, Director" in listing.plain()
+    assert "Carol Sun, Chair" in listing.plain()
+
+
+async def test_one_signature_per_organisation_and_authority_confirmed(chat: Chat, db: Database) -> None:
+    await coalition_with_two_channels(chat)
+    await publish_v1(chat)
+    acme = await org_id(chat, "Acme Trust")
+    unconfirmed = await chat.submit("bob", "unity.sign", {"org": acme, "name": "Bob", "title": "Director"})
+    assert unconfirmed.form_errors is not None
+    assert "authorised" in unconfirmed.form_errors
+    signed = await chat.submit(
+        "bob", "unity.sign", {"org": acme, "name": "Bob", "title": "Director", "authorised": "yes"}
+    )
+    assert not signed.is_error
+    second = await chat.submit("dave", "unity.sign", {"org": acme, "name": "Dave", "title": "CEO", "authorised": "yes"})
+    assert second.form_errors is not None
+    assert "Acme Trust already signed" in second.form_errors["org"]
+    assert "by Bob (Director)" in second.form_errors["org"]
+    retried = await chat.submit(
+        "carol",
+        "unity.sign",
+        {"org": await org_id(chat, "Riverside Group"), "name": "Carol", "title": "Chair", "authorised": "yes"},
+        request_id="slack:view:1",
+    )
+    assert not retried.is_error
+    again = await chat.submit(
+        "carol",
+        "unity.sign",
+        {"org": await org_id(chat, "Riverside Group"), "name": "Carol", "title": "Chair", "authorised": "yes"},
+        request_id="slack:view:1",
+    )
+    assert not again.is_error
+    async with db.session() as session:
+        assert len((await session.exec(select(UnitySignature))).all()) == 2
+
+
+async def test_withdraw_keeps_history_and_new_version_asks_to_resign(chat: Chat, db: Database) -> None:
+    await coalition_with_two_channels(chat)
+    await publish_v1(chat)
+    await mark_sent(db)
+    for who, org in (("bob", "Acme Trust"), ("carol", "Riverside Group")):
+        reply = await chat.submit(
+            who,
+            "unity.sign",
+            {"org": await org_id(chat, org), "name": who.title(), "title": "Lead", "authorised": "yes"},
+        )
+        assert not reply.is_error
+    withdrawn = await chat.say("carol", "/unity withdraw")
+    assert "Withdrew Riverside Group" in withdrawn.plain()
+    assert "Riverside" not in (await chat.say("alice", "/unity signatories")).plain()
+    assert (await chat.say("carol", "/unity withdraw")).is_error
+    async with db.session() as session:
+        rows = (await session.exec(select(UnitySignature).order_by(col(UnitySignature.id)))).all()
+        assert [(r.active, r.withdrawn_at is not None) for r in rows] == [(True, False), (None, True)]
+    await mark_sent(db)
+
+    await chat.say("alice", f'/unity draft "{STATEMENT} Updated."')
+    republished = await chat.say("alice", "/unity publish")
+    assert "1 earlier signatory" in republished.plain()
+    notices = await outbox(db, kind="direct")
+    assert [n.target for n in notices] == ["bob"]
+    assert "needs a new signature" in decode_reply(notices[0].payload).plain()
+    superseded = await outbox(db, kind="update", status="pending")
+    assert superseded
+    old_copy = decode_reply(superseded[0].payload)
+    assert "Superseded by v2" in old_copy.plain()
+    assert not any(isinstance(b, Actions) for b in old_copy.blocks)  # no sign button on the old copy
+    new_posts = [p for p in await outbox(db, kind="post") if p.status == "pending"]
+    assert len(new_posts) == 2
+    assert "No organisation has signed yet" in decode_reply(new_posts[0].payload).plain()
+    # Bob's old signature stays with v1; v2 starts empty.
+    assert "No organisation has signed v2" in (await chat.say("alice", "/unity signatories")).plain()
+
+
+async def test_old_button_points_to_the_new_version(chat: Chat, db: Database) -> None:
+    await coalition_with_two_channels(chat)
+    await publish_v1(chat)
+    first = decode_reply((await outbox(db, kind="post"))[0].payload)
+    await chat.say("alice", '/unity draft "Second text"')
+    await chat.say("alice", "/unity publish")
+    button = sign_button(first)
+    from bot.core.context import ActionEvent
+
+    stale = await chat.core.run_action(ActionEvent(button.action_id, button.value, chat.actor("bob"), chat.place()))
+    assert stale.is_error
+    assert "statement in force is v2" in stale.plain()
+
+
+async def test_deadline_reminds_unsigned_organisations_once_then_closes(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    await coalition_with_two_channels(chat)
+    await chat.say("alice", f'/unity draft "{STATEMENT}"')
+    published = await chat.say("alice", "/unity publish deadline=2026-11-30")
+    assert "Signing closes" in published.plain()
+    await chat.submit(
+        "bob",
+        "unity.sign",
+        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
+    )
+    await mark_sent(db)
+    deadline = datetime(2026, 11, 30, 22, 59, tzinfo=UTC)  # 23:59 in Berlin
+
+    async def tick(at: datetime) -> int:
+        async with db.unit_of_work() as session:
+            return await run_deadlines(session, at, "http://bot.test")
+
+    assert await tick(deadline - timedelta(hours=49)) == 0
+    assert await tick(deadline - timedelta(hours=47)) == 1  # only Carol's organisation has not signed
+    assert await tick(deadline - timedelta(hours=46)) == 0
+    reminders = await outbox(db, kind="direct")
+    assert [r.target for r in reminders] == ["carol"]
+    assert "has not signed v1" in decode_reply(reminders[0].payload).plain()
+
+    assert await tick(deadline + timedelta(minutes=1)) == 1
+    finals = [p for p in await outbox(db, kind="post") if p.key.startswith("unity:final")]
+    assert len(finals) == 2
+    assert "1 organisation signed: Acme Trust." in decode_reply(finals[0].payload).plain()
+    closed_copy = decode_reply((await outbox(db, kind="update", status="pending"))[0].payload)
+    assert "Signing closed" in closed_copy.plain()
+    assert not any(isinstance(b, Actions) for b in closed_copy.blocks)
+    clock.set(deadline + timedelta(minutes=2))
+    late = await chat.say("carol", "/unity sign")
+    assert late.is_error
+    assert "closed" in late.plain()
+    assert await tick(deadline + timedelta(hours=1)) == 0
+
+
+async def test_forget_me_erases_the_signers_name_but_not_the_signature(chat: Chat, db: Database) -> None:
+    await coalition_with_two_channels(chat)
+    await publish_v1(chat)
+    await chat.submit(
+        "bob",
+        "unity.sign",
+        {"org": await org_id(chat, "Acme Trust"), "name": "Bob Ray", "title": "Lead", "authorised": "yes"},
+    )
+    forget = await chat.say("bob", "/coalition forget-me")
+    await chat.click("bob", forget, next(e.label for b in forget.blocks if isinstance(b, Actions) for e in b.elements))
+    listing = (await chat.say("alice", "/unity signatories")).plain()
+    assert "Acme Trust" in listing
+    assert "Bob Ray" not in listing
+
+
+async def test_status_shows_signature_progress(chat: Chat) -> None:
+    await coalition_with_two_channels(chat)
+    await publish_v1(chat)
+    await chat.submit(
+        "bob",
+        "unity.sign",
+        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
+    )
+    status = await chat.say("alice", "/coalition status")
+    assert "Unity statement v1: 1 of 2 organisations signed" in status.plain()
