@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
+from bot.web.unity_pages import unity_routes
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def make_adapters(core: Core, settings: Settings) -> list[PlatformAdapter]:
 async def serve(core: Core, settings: Settings) -> int:
     metrics = Metrics()
     adapters = make_adapters(core, settings)
-    app = build_app(core, adapters, metrics)
+    app = build_app(core, adapters, metrics, extra=unity_routes(core.db, core.clock))
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     stop = asyncio.Event()
