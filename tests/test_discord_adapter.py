@@ -241,7 +241,13 @@ class BrokenCore(GatedCore):
 
 def test_synced_command_tree_follows_the_spec(fake: FakeDiscord, bot: DiscordAdapter) -> None:
     commands = {c["name"]: c for c in fake.synced[str(fake.guild_id)]}
-    assert set(commands) == {"coalition", "goal", "checkin"}
+    assert {"coalition", "goal", "checkin", "unity"} <= set(commands)
+    unity = {o["name"]: o for o in commands["unity"]["options"]}
+    assert set(unity) >= {"draft", "show", "comment", "comments", "publish", "sign", "signatories", "withdraw"}
+    assert [o["name"] for o in unity["draft"]["options"]] == ["text"]
+    assert [(o["name"], o["type"]) for o in unity["show"]["options"]] == [("version", 4)]
+    assert [o["name"] for o in unity["publish"]["options"]] == ["deadline"]
+    assert [o["name"] for o in unity["sign"]["options"]] == ["org", "title"]
     coalition = {o["name"]: o for o in commands["coalition"]["options"]}
     assert coalition["org"]["type"] == 2
     assert [o["name"] for o in coalition["org"]["options"]] == ["add"]
