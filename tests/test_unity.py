@@ -333,3 +333,23 @@ async def test_status_shows_signature_progress(chat: Chat) -> None:
     )
     status = await chat.say("alice", "/coalition status")
     assert "Unity statement v1: 1 of 2 organisations signed" in status.plain()
+
+
+async def test_export_includes_the_statement_history(chat: Chat) -> None:
+    import json
+
+    await coalition_with_two_channels(chat)
+    await publish_v1(chat)
+    await chat.say("bob", '/unity comment "Looks good"')
+    await chat.submit(
+        "bob",
+        "unity.sign",
+        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
+    )
+    await chat.say("bob", "/unity withdraw")
+    export = await chat.say("alice", "/coalition export")
+    data = json.loads(next(a for a in export.attachments if a.filename.endswith(".json")).content)
+    [version] = data["unity_statement"]
+    assert version["number"] == 1
+    assert [c["text"] for c in version["comments"]] == ["Looks good"]
+    assert [(s["signer_name"], s["active"]) for s in version["signatures"]] == [("Bob", None)]

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.commands.common import clean_name, find_member, slugify
+from bot.commands.common import EXPORT_SECTIONS, clean_name, find_member, slugify
 from bot.commands.status import status_reply
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound, PermissionDenied, UserError
@@ -343,6 +343,8 @@ async def export(ctx: Ctx, args: Args) -> Reply:
         "checkins": [_row(ch, Checkin) for ch in checkins],
         "audit": [_row(a, AuditEntry) for a in audit],
     }
+    for section in EXPORT_SECTIONS:
+        data.update(await section(ctx))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["checkin_id", "goal_id", "goal", "member", "amount", "note", "blockers", "at"])

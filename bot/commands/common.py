@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound
 from bot.core.params import UserRef
 from bot.core.ui import Progress, format_date
 from bot.store.models import Goal, Member, Organisation, WorkingGroup
+
+ExportSection = Callable[[Ctx], Awaitable[dict[str, Any]]]
+EXPORT_SECTIONS: list[ExportSection] = []
+
+
+def export_section(fn: ExportSection) -> ExportSection:
+    """Register a workflow's part of `/coalition export` (keys merged into the JSON export)."""
+    EXPORT_SECTIONS.append(fn)
+    return fn
+
+
+def row_dict(row: object) -> dict[str, Any]:
+    """A table row as plain data (for exports)."""
+    return {name: getattr(row, name) for name in type(row).model_fields}  # type: ignore[attr-defined]
 
 
 def progress_of(goal: Goal, total: float) -> Progress:

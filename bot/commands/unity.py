@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands.common import clean_name
+from bot.commands.common import clean_name, export_section, row_dict
 from bot.commands.status import status_section
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, FormInvalid, NotFound, UserError
@@ -802,6 +802,25 @@ async def unity_status(ctx: Ctx) -> list[Block]:
             )
         )
     return lines
+
+
+@export_section
+async def unity_export(ctx: Ctx) -> dict[str, object]:
+    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    latest = await repo.latest()
+    versions = []
+    for number in range(1, (latest.number if latest else 0) + 1):
+        version = await repo.version(number)
+        if version is None:
+            continue
+        versions.append(
+            row_dict(version)
+            | {
+                "comments": [row_dict(c) for c in await repo.comments(version.id or 0)],
+                "signatures": [row_dict(s) for s in await repo.history(version.id or 0)],
+            }
+        )
+    return {"unity_statement": versions}
 
 
 # deadlines (run by the scheduler leader) ------------------------------------------------------
