@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.commands.common import EXPORT_SECTIONS, clean_name, find_member, slugify
+from bot.commands.common import EXPORT_SECTIONS, clean_name, find_member, row_dict, slugify
 from bot.commands.status import status_reply
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound, PermissionDenied, UserError
@@ -31,7 +31,7 @@ from bot.core.ui import (
     Section,
     rich,
 )
-from bot.store.models import AuditEntry, Checkin, Goal, Role
+from bot.store.models import AuditEntry, Role
 
 coalition = Command("coalition", "Set up a coalition: channels, organisations, members, roles, groups")
 
@@ -339,9 +339,9 @@ async def export(ctx: Ctx, args: Args) -> Reply:
         "members": [
             {"id": m.id, "name": m.display_name, "role": m.role, "organisation_id": m.organisation_id} for m in people
         ],
-        "goals": [_row(g, Goal) for g in goals],
-        "checkins": [_row(ch, Checkin) for ch in checkins],
-        "audit": [_row(a, AuditEntry) for a in audit],
+        "goals": [row_dict(g) for g in goals],
+        "checkins": [row_dict(ch) for ch in checkins],
+        "audit": [row_dict(a) for a in audit],
     }
     for section in EXPORT_SECTIONS:
         data.update(await section(ctx))
@@ -378,10 +378,6 @@ async def export(ctx: Ctx, args: Args) -> Reply:
             Attachment(f"{c.slug}-checkins.csv", buffer.getvalue().encode(), "text/csv", "Check-ins (CSV)"),
         ],
     )
-
-
-def _row(row: object, model: type) -> dict[str, object]:
-    return {name: getattr(row, name) for name in model.model_fields}  # type: ignore[attr-defined]
 
 
 @coalition.sub("forget-me", summary="Erase your personal data from this coalition", usage="/coalition forget-me")
