@@ -7,8 +7,10 @@ import asyncio
 import getpass
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 
 from bot.config import Settings, load_settings
+from bot.core.delivery import Messenger
 from bot.core.errors import ConfigError
 
 
@@ -67,7 +69,12 @@ async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
             from bot.adapters.console.app import run as run_console
 
             user = getattr(args, "user", None) or args.top_user or _default_user()
-            return await run_console(core, user=user, channel=getattr(args, "channel", "general"))
+            from bot.delivery.dispatcher import Dispatcher
+
+            def deliver(messenger: Messenger) -> Callable[[], Awaitable[int]]:
+                return Dispatcher(db, {messenger.platform: messenger}, clock=core.clock).drain
+
+            return await run_console(core, user=user, channel=getattr(args, "channel", "general"), deliver=deliver)
         from bot.server import serve
 
         return await serve(core, settings)

@@ -132,14 +132,18 @@ class Outbox:
         query = select(OutboxMessage).where(
             OutboxMessage.coalition_id == self.coalition_id,
             OutboxMessage.topic == topic,
-            col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENT.value]),
+            col(OutboxMessage.status).in_(
+                [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value]
+            ),
         )
         rows: Sequence[OutboxMessage] = (await self.session.exec(query)).all()
         changed = 0
         for row in rows:
             if row.kind == OutboxKind.UPDATE.value:
                 continue
-            if row.status == OutboxStatus.PENDING.value:
+            if row.status in (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value):
+                # A copy in flight keeps its new content here; the dispatcher sees the change when it
+                # records the send and queues an update.
                 row.payload = payload
                 self.session.add(row)
                 changed += 1

@@ -22,6 +22,7 @@ class OutboxKind(StrEnum):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a dispatcher; ``not_before`` is its lease expiry
     SENT = "sent"
     PARKED = "parked"  # gave up after too many failures; shown to steering in /coalition status
     CANCELLED = "cancelled"  # superseded before it was sent (e.g. an update replaced by a newer one)

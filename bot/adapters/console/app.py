@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.adapters.console.messenger import ConsoleMessenger
 from bot.adapters.console.render import Choice, render
 from bot.core import text
 from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Place
 from bot.core.dispatch import Core
-from bot.core.ui import Form, FormField, Reply
+from bot.core.ui import Form, FormField, Image, Reply
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -50,6 +51,7 @@ class Console:
         self.files_dir = files_dir or Path.cwd() / "coalition-bot-files"
         self.read_line = read_line or _stdin_line
         self.choices: list[Choice] = []
+        self.after: Callable[[], Awaitable[object]] | None = None  # e.g. deliver the outbox
 
     @property
     def actor(self) -> Actor:
@@ -123,13 +125,18 @@ class Console:
             self.choices = rendered.choices
             if rendered.text:
                 self.say(rendered.text)
-        for attachment in reply.attachments:
+        self.save_files(reply)
+        if reply.form is not None:
+            await self.fill(reply.form)
+
+    def save_files(self, reply: Reply) -> None:
+        """Attachments and images go to files; their paths are printed."""
+        files = list(reply.attachments) + [b.attachment for b in reply.blocks if isinstance(b, Image)]
+        for attachment in files:
             self.files_dir.mkdir(parents=True, exist_ok=True)
             path = self.files_dir / attachment.filename
             path.write_bytes(attachment.content)
             self.say(f"  [file saved: {path}]")
-        if reply.form is not None:
-            await self.fill(reply.form)
 
     async def fill(self, form: Form) -> None:
         self.say(f"── {form.title} ── (empty line keeps the default; '.' cancels)")
@@ -190,8 +197,17 @@ def _stdin_line(prompt: str) -> str | None:
     return line.rstrip("\n")
 
 
-async def run(core: Core, *, user: str, channel: str = "general") -> int:
+async def run(
+    core: Core,
+    *,
+    user: str,
+    channel: str = "general",
+    deliver: Callable[[ConsoleMessenger], Callable[[], Awaitable[object]]] | None = None,
+) -> int:
+    """Run the console; ``deliver`` turns its messenger into "send what the outbox holds"."""
     console = Console(core, user=user, channel=channel)
+    if deliver is not None:
+        console.after = deliver(ConsoleMessenger(console))
     interactive = sys.stdin.isatty()
     if interactive:
         await console.greet()
@@ -204,6 +220,8 @@ async def run(core: Core, *, user: str, channel: str = "general") -> int:
             console.say(prompt + line)
         if not await console.handle(line):
             return 0
+        if console.after is not None:
+            await console.after()
 
 
 def _read_command(prompt: str, interactive: bool) -> str | None:

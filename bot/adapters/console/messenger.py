@@ -1,0 +1,47 @@
+"""Proactive messages in the console: posts, updates and private messages are printed as they are
+delivered from the outbox, marked with where they went."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from bot.adapters.console.render import render
+from bot.core.context import Place
+from bot.core.delivery import MessageRef
+from bot.core.ui import Reply
+
+if TYPE_CHECKING:
+    from bot.adapters.console.app import Console
+
+PLATFORM = "console"
+
+
+class ConsoleMessenger:
+    platform = PLATFORM
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._ids = itertools.count(1)
+
+    async def post(self, place: Place, reply: Reply) -> MessageRef:
+        message_id = str(next(self._ids))
+        await self._print(f"── posted in #{place.channel} (message {message_id}) ──", place.channel, reply)
+        return MessageRef(PLATFORM, place.workspace, place.channel, message_id)
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        await self._print(f"── message {ref.message_id} in #{ref.channel} updated ──", ref.channel, reply)
+
+    async def direct(self, workspace: str, user_id: str, reply: Reply) -> MessageRef:
+        await self._print(f"── private message to {user_id} ──", None, reply)
+        return MessageRef(PLATFORM, workspace, f"@{user_id}", str(next(self._ids)))
+
+    async def _print(self, heading: str, channel: str | None, reply: Reply) -> None:
+        console = self.console
+        rendered = render(reply)
+        console.say(heading)
+        if rendered.text:
+            console.say(rendered.text)
+        console.save_files(reply)
+        if channel == console.channel and rendered.choices:
+            console.choices = rendered.choices  # the newest message here: its buttons are the ones to click

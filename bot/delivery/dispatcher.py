@@ -1,0 +1,349 @@
+"""The outbox dispatcher: sends due :class:`OutboxMessage` rows through each platform's messenger.
+
+The guarantee, precisely:
+
+* **Nothing is lost.** A row is written in the same transaction as the state change that caused it
+  and stays until the platform accepted it (``sent``) or it failed ``max_attempts`` times or
+  permanently (``parked``, listed to steering in ``/coalition status``).
+* **Nothing is sent twice** by retries or by several dispatchers: a row is *claimed* (status
+  ``sending``, ``not_before`` = lease expiry) in its own committed transaction before it is sent —
+  on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two processes never claim the same row — and
+  marked ``sent`` right after the platform accepted it. The one remaining window is a process dying
+  between the platform's acceptance and that commit: when the lease expires the row is retried,
+  and a messenger that can look messages up by key (``find``, optional) is asked first, so such a
+  row is recorded instead of resent. Messengers without ``find`` may repeat that single message.
+* **Rate limits**: per platform and per channel (GCRA, :mod:`bot.delivery.ratelimit`), waited out
+  before sending; a 429 ``Retry-After`` pushes the channel (and the row) back without counting as a
+  failure. Other failures retry with exponential backoff and jitter.
+* **Order**: rows of one channel go in id order, one at a time (a post before its later update);
+  channels proceed concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlmodel import col, or_, select
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.codec import decode_reply
+from bot.core.context import Place
+from bot.core.delivery import DeliveryError, MessageRef, Messenger
+from bot.delivery.ratelimit import DEFAULT_LIMITS, FALLBACK, PlatformLimits, RateLimiter
+from bot.store.db import Database
+from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Finder(Protocol):
+    async def find(self, place: Place, key: str) -> MessageRef | None: ...
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    parked: int = 0
+    recovered: int = 0
+    by_platform: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        messengers: Mapping[str, Messenger],
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        limits: Mapping[str, PlatformLimits] | None = None,
+        batch: int = 200,
+        concurrency: int = 32,
+        max_attempts: int = 8,
+        lease: timedelta = timedelta(minutes=2),
+        poll_interval: float = 1.0,
+        rng: random.Random | None = None,
+        on_send: Callable[[OutboxMessage], Awaitable[None]] | None = None,
+    ) -> None:
+        self.db = db
+        self.messengers = dict(messengers)
+        self.clock = clock or SystemClock()
+        self.sleep: Sleep = sleep or asyncio.sleep
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.batch = batch
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.lease = lease
+        self.poll_interval = poll_interval
+        self.rng = rng or random.Random()
+        self.on_send = on_send  # a test hook: runs after the platform accepted, before recording
+        self.limiter = RateLimiter()
+        self.stats = DeliveryStats()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # lifecycle ---------------------------------------------------------------------------------
+
+    def kick(self) -> None:
+        """Something was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                handled = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox dispatcher pass failed; retrying")
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def drain(self, max_passes: int = 1000) -> int:
+        """Send everything due now (the console and tests use this); returns rows handled."""
+        total = 0
+        for _ in range(max_passes):
+            handled = await self.run_once()
+            if not handled:
+                break
+            total += handled
+        return total
+
+    # one pass ----------------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        rows, recovering = await self._claim()
+        if not rows:
+            return 0
+        lanes: dict[tuple[str, str, str], list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            lanes[(row.platform, row.workspace, row.target)].append(row)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def run_lane(lane: list[OutboxMessage]) -> None:
+            async with gate:
+                await self._send_lane(lane, recovering)
+
+        async with asyncio.TaskGroup() as group:  # one lane failing hard stops them all
+            for lane in lanes.values():
+                group.create_task(run_lane(lane))
+        return len(rows)
+
+    async def _claim(self) -> tuple[list[OutboxMessage], set[int]]:
+        now = self.clock.now()
+        async with self.db.unit_of_work() as session:
+            query = (
+                select(OutboxMessage)
+                .where(
+                    or_(
+                        OutboxMessage.status == OutboxStatus.PENDING.value,
+                        OutboxMessage.status == OutboxStatus.SENDING.value,  # an expired lease
+                    ),
+                    col(OutboxMessage.not_before) <= now,
+                    col(OutboxMessage.platform).in_(list(self.messengers)),
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(self.batch)
+            )
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            candidates = list((await session.exec(query)).all())
+            rows: list[OutboxMessage] = []
+            recovering: set[int] = set()
+            lease_until = now + self.lease
+            for row in candidates:
+                # Compare-and-set: only one dispatcher wins a row, even where SKIP LOCKED is not
+                # available (SQLite serialises the writes; the loser's update matches nothing).
+                claimed = await session.exec(
+                    update(OutboxMessage)  # type: ignore[call-overload]
+                    .where(
+                        col(OutboxMessage.id) == row.id,
+                        col(OutboxMessage.status) == row.status,
+                        col(OutboxMessage.not_before) == row.not_before,
+                    )
+                    .values(status=OutboxStatus.SENDING.value, not_before=lease_until)
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != 1:
+                    continue
+                if row.status == OutboxStatus.SENDING.value and row.id is not None:
+                    recovering.add(row.id)
+                row.status = OutboxStatus.SENDING.value
+                row.not_before = lease_until
+                rows.append(row)
+            session.expunge_all()
+        return rows, recovering
+
+    async def _send_lane(self, lane: list[OutboxMessage], recovering: set[int]) -> None:
+        for index, row in enumerate(lane):
+            outcome = await self._send_one(row, row.id in recovering)
+            if outcome == "later":  # the channel is rate limited: the rest of the lane waits too
+                await self._release(lane[index + 1 :], row.not_before)
+                return
+
+    async def _send_one(self, row: OutboxMessage, recovering: bool) -> str:
+        messenger = self.messengers[row.platform]
+        place = Place(row.platform, row.workspace, row.target)
+        limits = self.limits.get(row.platform, FALLBACK)
+        channel_key = f"{row.platform}:{row.workspace}:{row.target}"
+        try:
+            if recovering and row.kind != OutboxKind.UPDATE.value:
+                found = await self._find(messenger, place, row.key)
+                if found is not None:
+                    self.stats.recovered += 1
+                    await self._record_sent(row, found, row.payload)
+                    return "sent"
+            await self._wait_turn(row.platform, channel_key, limits)
+            reply = decode_reply(row.payload)
+            ref: MessageRef | None = None
+            if row.kind == OutboxKind.POST.value:
+                ref = await messenger.post(place, reply)
+            elif row.kind == OutboxKind.DIRECT.value:
+                ref = await messenger.direct(row.workspace, row.target, reply)
+            elif row.kind == OutboxKind.UPDATE.value:
+                if not row.message_id:
+                    raise DeliveryError("nothing to update: the message id is unknown", permanent=True)
+                await messenger.update(MessageRef(row.platform, row.workspace, row.target, row.message_id), reply)
+            else:
+                raise DeliveryError(f"unknown outbox kind {row.kind!r}", permanent=True)
+            if self.on_send is not None:
+                await self.on_send(row)
+        except DeliveryError as error:
+            return await self._failed(row, error, channel_key)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug or an unexpected library error: retry, then park
+            log.exception("outbox row %s failed unexpectedly", row.id)
+            return await self._failed(row, DeliveryError(repr(error)), channel_key)
+        await self._record_sent(row, ref, row.payload)
+        return "sent"
+
+    async def _find(self, messenger: Messenger, place: Place, key: str) -> MessageRef | None:
+        finder: Any = getattr(messenger, "find", None)
+        if finder is None:
+            return None
+        try:
+            found: MessageRef | None = await finder(place, key)
+            return found
+        except DeliveryError:
+            return None
+
+    async def _wait_turn(self, platform: str, channel_key: str, limits: PlatformLimits) -> None:
+        now = self.clock.now().timestamp()
+        wait = max(
+            self.limiter.reserve(channel_key, limits.per_channel, now),
+            self.limiter.reserve(f"{platform}:*", limits.overall, now),
+        )
+        if wait > 0:
+            await self.sleep(wait)
+
+    async def _record_sent(self, row: OutboxMessage, ref: MessageRef | None, sent_payload: dict[str, Any]) -> None:
+        now = self.clock.now()
+        async with self.db.unit_of_work() as session:
+            fresh = await session.get(OutboxMessage, row.id)
+            if fresh is None:
+                return
+            fresh.status = OutboxStatus.SENT.value
+            fresh.sent_at = now
+            fresh.last_error = None
+            if ref is not None and fresh.kind != OutboxKind.UPDATE.value:
+                fresh.message_id = ref.message_id
+            session.add(fresh)
+            if fresh.payload != sent_payload and ref is not None and fresh.kind != OutboxKind.UPDATE.value:
+                # Refreshed while in flight: bring the posted copy up to date.
+                session.add(
+                    OutboxMessage(
+                        coalition_id=fresh.coalition_id,
+                        key=f"update:{fresh.id}:inflight:{now.timestamp():.6f}",
+                        kind=OutboxKind.UPDATE.value,
+                        platform=fresh.platform,
+                        workspace=fresh.workspace,
+                        target=fresh.target,
+                        message_id=ref.message_id,
+                        payload=fresh.payload,
+                        not_before=now,
+                    )
+                )
+        self.stats.sent += 1
+        self.stats.by_platform[row.platform] += 1
+
+    async def _failed(self, row: OutboxMessage, error: DeliveryError, channel_key: str) -> str:
+        now = self.clock.now()
+        async with self.db.unit_of_work() as session:
+            fresh = await session.get(OutboxMessage, row.id)
+            if fresh is None:
+                return "failed"
+            fresh.last_error = str(error)[:500]
+            if error.retry_after is not None and not error.permanent:
+                until = now + timedelta(seconds=max(error.retry_after, 0.0))
+                self.limiter.push_back(channel_key, until.timestamp())
+                fresh.status = OutboxStatus.PENDING.value
+                fresh.not_before = until
+                row.not_before = until
+                session.add(fresh)
+                self.stats.rate_limited += 1
+                return "later"
+            fresh.attempts += 1
+            if error.permanent or fresh.attempts >= self.max_attempts:
+                fresh.status = OutboxStatus.PARKED.value
+                self.stats.parked += 1
+                log.warning("outbox row %s parked after %d attempts: %s", fresh.id, fresh.attempts, error)
+            else:
+                fresh.status = OutboxStatus.PENDING.value
+                fresh.not_before = now + timedelta(seconds=self.backoff(fresh.attempts))
+                self.stats.retried += 1
+            session.add(fresh)
+        return "failed"
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before retry ``attempts`` + 1: 2, 4, 8 … capped at 15 minutes, with ±50% jitter."""
+        base = min(2.0**attempts, 900.0)
+        return base * (0.5 + self.rng.random())
+
+    async def _release(self, rows: list[OutboxMessage], until: datetime) -> None:
+        if not rows:
+            return
+        async with self.db.unit_of_work() as session:
+            for row in rows:
+                fresh = await session.get(OutboxMessage, row.id)
+                if fresh is not None and fresh.status == OutboxStatus.SENDING.value:
+                    fresh.status = OutboxStatus.PENDING.value
+                    fresh.not_before = until
+                    session.add(fresh)
+
+
+async def queue_depth(db: Database) -> dict[str, int]:
+    """Rows per status, for /metrics."""
+    from sqlalchemy import func
+
+    async with db.session() as session:
+        query = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+        return {status: int(count) for status, count in (await session.exec(query)).all()}

@@ -1,0 +1,48 @@
+"""Rate limits as "theoretical arrival times" (GCRA): each key (a platform, a channel) admits
+``rate`` sends per second with a burst of ``burst``; :meth:`RateLimiter.reserve` returns how long
+to wait before a send may go. Time comes from the caller, so tests run on a virtual clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limit:
+    rate: float  # sends per second, sustained
+    burst: int = 1  # sends allowed back to back
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """Defaults follow each platform's published limits, with some headroom."""
+
+    overall: Limit
+    per_channel: Limit
+
+
+DEFAULT_LIMITS: dict[str, PlatformLimits] = {
+    # Slack: chat.postMessage about 1 per second per channel; Web API tier budgets per workspace.
+    "slack": PlatformLimits(overall=Limit(20.0, 20), per_channel=Limit(1.0, 1)),
+    # Discord: 5 messages per 5 s per channel; 50 requests per second globally.
+    "discord": PlatformLimits(overall=Limit(45.0, 45), per_channel=Limit(1.0, 5)),
+    "console": PlatformLimits(overall=Limit(1000.0, 1000), per_channel=Limit(1000.0, 1000)),
+}
+FALLBACK = PlatformLimits(overall=Limit(10.0, 10), per_channel=Limit(1.0, 1))
+
+
+class RateLimiter:
+    def __init__(self) -> None:
+        self._tat: dict[str, float] = {}
+
+    def reserve(self, key: str, limit: Limit, now: float) -> float:
+        """Take one slot for ``key``; returns the seconds to wait before using it (0 = now)."""
+        interval = 1.0 / limit.rate
+        tat = max(self._tat.get(key, now), now)
+        allowed_at = tat - interval * (limit.burst - 1)
+        self._tat[key] = tat + interval
+        return max(0.0, allowed_at - now)
+
+    def push_back(self, key: str, until: float) -> None:
+        """The platform said "not before ``until``" (a 429): no slot for ``key`` before then."""
+        self._tat[key] = max(self._tat.get(key, until), until)
