@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import uvicorn
@@ -19,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
+from bot.delivery.dispatcher import Dispatcher
 from bot.web.unity_pages import unity_routes
 
 log = logging.getLogger(__name__)
@@ -43,13 +45,17 @@ class Metrics:
     def __init__(self) -> None:
         self.started = time.time()
         self.counters: dict[str, float] = {}
+        self.sources: list[Callable[[], dict[str, float]]] = []  # live values, read at each scrape
 
     def inc(self, name: str, amount: float = 1.0) -> None:
         self.counters[name] = self.counters.get(name, 0.0) + amount
 
     def render(self) -> str:
         lines = [f"coalition_bot_uptime_seconds {time.time() - self.started:.0f}"]
-        lines += [f"coalition_bot_{name} {value:g}" for name, value in sorted(self.counters.items())]
+        counters = dict(self.counters)
+        for source in self.sources:
+            counters.update(source())
+        lines += [f"coalition_bot_{name} {value:g}" for name, value in sorted(counters.items())]
         return "\n".join(lines) + "\n"
 
 
@@ -72,6 +78,17 @@ def build_app(
         routes.extend(adapter.routes())
     routes.extend(extra or [])
     return Starlette(routes=routes)
+
+
+def dispatcher_metrics(dispatcher: Dispatcher) -> dict[str, float]:
+    stats = dispatcher.stats
+    return {
+        "outbox_sent_total": stats.sent,
+        "outbox_retried_total": stats.retried,
+        "outbox_rate_limited_total": stats.rate_limited,
+        "outbox_parked_total": stats.parked,
+        "outbox_recovered_total": stats.recovered,
+    }
 
 
 def make_adapters(core: Core, settings: Settings) -> list[PlatformAdapter]:
@@ -100,10 +117,15 @@ async def serve(core: Core, settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
     for adapter in adapters:
         await adapter.start()
+    dispatcher = Dispatcher(core.db, {a.platform: a.messenger for a in adapters}, clock=core.clock)
+    core.after_commit.append(dispatcher.kick)
+    metrics.sources.append(lambda: dispatcher_metrics(dispatcher))
+    await dispatcher.start()
     web = asyncio.create_task(server.serve())
     log.info("serving on port %s with %s", settings.port, ", ".join(a.platform for a in adapters) or "no platforms")
     await stop.wait()
     server.should_exit = True
+    await dispatcher.stop()
     for adapter in adapters:
         await adapter.stop()
     await web

@@ -178,7 +178,9 @@ class Chat:
         for number, label in enumerate(modal["components"], 1):
             inner = label["component"]
             name = inner["custom_id"]
-            if inner["type"] == 3:
+            if inner["type"] == 23:  # a checkbox
+                submitted = {"type": 23, "id": number * 2, "custom_id": name, "value": bool(values.get(name))}
+            elif inner["type"] == 3:
                 submitted = {
                     "type": 3,
                     "id": number * 2,
@@ -715,3 +717,45 @@ async def test_coalition_bot_serve_connects_discord_and_stops_cleanly(fake: Fake
         process.send_signal(signal.SIGTERM)
         _, errors = await process.communicate()
     assert process.returncode == 0, errors.decode()[-2000:]
+
+
+# proactive messages through the outbox -------------------------------------------------------------
+
+
+async def test_unity_statement_is_posted_signed_by_button_and_updated_in_place(
+    chat: Chat, bot: DiscordAdapter, bot_db: Database
+) -> None:
+    from bot.delivery.dispatcher import Dispatcher
+
+    outbox = Dispatcher(bot_db, {"discord": bot.messenger}, clock=bot.handler.core.clock)
+    await chat.slash("Alice", "coalition", "create", name="Unity Discord")
+    await chat.slash("Bob", "coalition", "join", org="Acme Trust")
+    await chat.slash("Alice", "unity", "draft", text="We stand together, @everyone.")
+    published = await chat.slash("Alice", "unity", "publish")
+    assert "Published **v1**" in published.text()
+    assert await outbox.drain() == 1
+    [statement] = [
+        m
+        for m in chat.fake.messages.values()
+        if m["channel_id"] == str(chat.channel) and "Sign for my organisation" in visible(m)
+    ]
+    assert "No organisation has signed yet" in visible(statement)
+    assert statement["allowed_mentions"] == {"parse": []}
+
+    opened = await chat.click("Bob", statement, "Sign for my organisation")
+    assert opened.callback_types == [9]
+    modal = opened.modal
+    org = modal["components"][0]["component"]
+    acme = next(o["value"] for o in org["options"] if o["label"] == "Acme Trust")
+    signed = await chat.submit("Bob", modal, {"org": acme, "name": "Bob Ray", "title": "Director", "authorised": "yes"})
+    assert "Signed **v1** for Acme Trust" in signed.text()
+    assert await outbox.drain() == 1
+    edited = chat.fake.messages[int(statement["id"])]
+    assert "**Signed by 1 organisation:** Acme Trust." in visible(edited)
+
+    again = await chat.click("Carol", edited, "Sign for my organisation")
+    duplicate = await chat.submit(
+        "Carol", again.modal, {"org": acme, "name": "Carol", "title": "CEO", "authorised": "yes"}
+    )
+    assert "Acme Trust already signed" in duplicate.text()
+    assert "Bob Ray (Director)" in duplicate.text()

@@ -403,3 +403,12 @@ async def test_big_replies_render_to_messages_discord_accepts() -> None:
         view = message.view()
         assert component_problems(view.to_components() if view else []) == []
     assert message_problems({"embeds": [{"description": "x" * 5000}]}) != []
+
+
+def test_emphasis_keeps_spaces_outside_the_markers() -> None:
+    from bot.adapters.discord.render import inline
+    from bot.core.ui import Bold, Italic, rich
+
+    assert inline(rich(Bold("Signed by 2: "), "Acme")) == "**Signed by 2:** Acme"
+    assert inline(rich(Italic(" note"))) == " *note*"
+    assert inline(rich(Bold("   "))) == "   "

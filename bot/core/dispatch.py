@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,6 +35,7 @@ class Core:
         self.registry = registry
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.after_commit: list[Callable[[], None]] = []
 
     # commands ----------------------------------------------------------------------------------
 
@@ -216,6 +217,8 @@ class Core:
 
                 raise NotInCoalition(NOT_BOUND)
             yield ctx
+        for hook in self.after_commit:  # e.g. wake the outbox dispatcher: something may be queued
+            hook()
 
     @staticmethod
     def _check_role(ctx: Ctx, roles: frozenset[Role], what: str) -> None:

@@ -106,9 +106,9 @@ def inline(text: Rich) -> str:
         if isinstance(part, Plain):
             out.append(escape(part.text))
         elif isinstance(part, Bold):
-            out.append(f"**{escape(part.text)}**" if part.text else "")
+            out.append(emphasis(part.text, "**"))
         elif isinstance(part, Italic):
-            out.append(f"*{escape(part.text)}*" if part.text else "")
+            out.append(emphasis(part.text, "*"))
         elif isinstance(part, Code):
             out.append(code(part.text))
         elif isinstance(part, Link):
@@ -117,6 +117,15 @@ def inline(text: Rich) -> str:
         elif isinstance(part, Timestamp):
             out.append(f"<t:{int(part.at.timestamp())}:f>")
     return "".join(out)
+
+
+def emphasis(text: str, marker: str) -> str:
+    """Markdown emphasis only works with no space inside the markers: keep spaces outside."""
+    core = text.strip()
+    if not core:
+        return text
+    lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+    return f"{lead}{marker}{escape(core)}{marker}{trail}"
 
 
 def clip(text: str, limit: int) -> str:
