@@ -70,9 +70,18 @@ async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
 
             user = getattr(args, "user", None) or args.top_user or _default_user()
             from bot.delivery.dispatcher import Dispatcher
+            from bot.scheduling.runner import Scheduler
 
             def deliver(messenger: Messenger) -> Callable[[], Awaitable[int]]:
-                return Dispatcher(db, {messenger.platform: messenger}, clock=core.clock).drain
+                """After each line: do what is due (prompts, reminders, digests), then show what was sent."""
+                dispatcher = Dispatcher(db, {messenger.platform: messenger}, clock=core.clock)
+                scheduler = Scheduler(db, clock=core.clock, public_url=settings.public_url)
+
+                async def run() -> int:
+                    await scheduler.tick()
+                    return await dispatcher.drain()
+
+                return run
 
             return await run_console(core, user=user, channel=getattr(args, "channel", "general"), deliver=deliver)
         from bot.server import serve

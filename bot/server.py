@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
 from bot.delivery.dispatcher import Dispatcher
+from bot.scheduling.runner import Scheduler
 from bot.web.unity_pages import unity_routes
 
 log = logging.getLogger(__name__)
@@ -121,10 +122,13 @@ async def serve(core: Core, settings: Settings) -> int:
     core.after_commit.append(dispatcher.kick)
     metrics.sources.append(lambda: dispatcher_metrics(dispatcher))
     await dispatcher.start()
+    scheduler = Scheduler(core.db, clock=core.clock, public_url=settings.public_url, after_tick=dispatcher.kick)
+    await scheduler.start()
     web = asyncio.create_task(server.serve())
     log.info("serving on port %s with %s", settings.port, ", ".join(a.platform for a in adapters) or "no platforms")
     await stop.wait()
     server.should_exit = True
+    await scheduler.stop()
     await dispatcher.stop()
     for adapter in adapters:
         await adapter.stop()

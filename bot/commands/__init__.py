@@ -6,7 +6,7 @@ from bot.core.registry import Registry
 
 
 def build_registry() -> Registry:
-    from bot.commands import delivery_status  # noqa: F401  (a /coalition status section)
+    from bot.commands import checkin_schedules, delivery_status  # noqa: F401  (subcommands, status sections)
     from bot.commands.checkin import checkin
     from bot.commands.coalition import coalition
     from bot.commands.goal import goal

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.charts import Series, progress_chart
 from bot.commands.common import clean_name, find_goal, find_owner, goal_line, progress_of
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING, Command
 from bot.core.ui import (
+    Attachment,
     Block,
     Bold,
     Context,
     Field,
     Fields,
     Header,
+    Image,
     Option,
     Reply,
     Section,
@@ -22,7 +28,7 @@ from bot.core.ui import (
     markup,
     rich,
 )
-from bot.store.models import Goal, GoalStatus, Organisation
+from bot.store.models import Checkin, Goal, GoalStatus, Organisation
 
 goal = Command("goal", "Shared goals with measurable targets")
 
@@ -114,7 +120,20 @@ async def show(ctx: Ctx, args: Args) -> Reply:
         blocks.append(Section(line))
     if not checkins:
         blocks.append(Section(markup(f"No check-ins yet: `/checkin <amount> goal={g.id}`.")))
+    else:
+        blocks.append(goal_chart(g, checkins, ctx.c.tz, ctx.clock.now()))
     return Reply.private(*blocks)
+
+
+def goal_chart(g: Goal, checkins: Sequence[Checkin], tz: str, now: datetime) -> Image:
+    """The goal's cumulative progress over time against its target, as a PNG."""
+    png = progress_chart(
+        Series(g.title, [(c.created_at, c.amount) for c in checkins], g.target, g.unit), tz=tz, now=now
+    )
+    return Image(
+        Attachment(f"goal-{g.id}-progress.png", png, "image/png", g.title),
+        f"Progress of {g.title}: {format_number(sum(c.amount for c in checkins))} of {format_number(g.target)}",
+    )
 
 
 @goal.sub(

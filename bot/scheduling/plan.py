@@ -1,0 +1,84 @@
+"""When a schedule fires, on the wall clock of its time zone, correctly across DST.
+
+Cron expressions are evaluated on *wall-clock* time (APScheduler's ``CronTrigger`` on naive local
+time), then placed in the zone. The DST policy, tested in ``tests/test_scheduling.py``:
+
+* every wall-clock time a schedule names fires **once**: on the night clocks go back, a repeated
+  01:30 fires at its first occurrence only (and a sub-hourly cron skips the repeated hour);
+* a wall-clock time that does not exist (clocks go forward over it) fires at the same offset after
+  the gap (02:30 on a spring-forward night fires at 03:30);
+* fire times always increase, so a schedule can never loop or fire backwards.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_DEFAULT_WINDOW = timedelta(hours=24)
+
+
+def weekly_cron(day: str, hour: int, minute: int) -> str:
+    return f"{minute} {hour} * * {day}"
+
+
+def daily_cron(hour: int, minute: int) -> str:
+    return f"{minute} {hour} * * *"
+
+
+def validate_cron(expr: str) -> str:
+    """A 5-field crontab expression, normalised; raises ValueError with APScheduler's reason."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"a cron expression has 5 fields (minute hour day month weekday); this has {len(fields)}")
+    CronTrigger.from_crontab(" ".join(fields), timezone=UTC)
+    return " ".join(fields)
+
+
+def wall(at: datetime, tz: str) -> datetime:
+    """The naive local wall-clock time of an instant."""
+    return at.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def place(local: datetime, tz: str) -> datetime:
+    """A naive wall-clock time as an instant: the first occurrence if repeated, shifted past a gap."""
+    zone = ZoneInfo(tz)
+    aware = local.replace(tzinfo=zone, fold=0)
+    instant = aware.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local:  # in a gap: keep the offset from before it
+        instant = local.replace(tzinfo=zone, fold=1).astimezone(UTC)
+        instant = max(instant, aware.astimezone(UTC))
+    return instant
+
+
+def next_fire(cron: str, tz: str, after: datetime) -> datetime | None:
+    """The first fire time strictly after ``after`` (an aware instant), as an aware UTC instant."""
+    trigger = CronTrigger.from_crontab(cron, timezone=UTC)  # on naive wall-clock time, expressed as UTC
+    last_wall = wall(after, tz)
+    start = last_wall
+    for _ in range(1000):
+        candidate = trigger.get_next_fire_time(None, (start + timedelta(microseconds=1)).replace(tzinfo=UTC))
+        if candidate is None:
+            return None
+        local = candidate.replace(tzinfo=None)
+        instant = place(local, tz)
+        if instant > after:
+            return instant
+        start = local  # a wall time already passed (the repeated hour): look further on
+    return None
+
+
+def default_window(cron: str, tz: str, fire: datetime) -> timedelta:
+    """Until the next prompt, at most 24 hours."""
+    following = next_fire(cron, tz, fire)
+    if following is None:
+        return MAX_DEFAULT_WINDOW
+    return min(following - fire, MAX_DEFAULT_WINDOW)
+
+
+def grace(window: timedelta) -> timedelta:
+    """How late a missed prompt may still go out: 10% of its window, between 2 minutes and 1 hour."""
+    return min(max(window / 10, timedelta(minutes=2)), timedelta(hours=1))

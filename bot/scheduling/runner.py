@@ -1,0 +1,141 @@
+"""The scheduler process: one leader runs the timed work every minute, on the minute.
+
+Schedules live in our tables (``CheckinSchedule``), never in an APScheduler job store: APScheduler's
+``AsyncIOScheduler`` only provides the clockwork — a job at second 0 of every minute (all schedule
+times are whole minutes) that runs :meth:`Scheduler.tick`, and a job every 15 seconds that checks
+leadership. ``tick`` is idempotent, so a late or doubled run is harmless, and a restart simply
+continues from the rows.
+
+Leadership: on PostgreSQL, the process holding a session-level advisory lock on a dedicated
+connection is the leader. If it dies, its connection closes, PostgreSQL releases the lock, and the
+next process to check (within 15 seconds) takes over. On SQLite only one process may run, and it
+always leads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.commands.checkin_schedules import process_due
+from bot.commands.unity import run_deadlines
+from bot.core.clock import Clock, SystemClock
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+LOCK_KEY = 7242312  # the migration lock is 7242311
+
+
+class Leadership:
+    """A PostgreSQL session advisory lock held on its own connection (SQLite: always the leader)."""
+
+    def __init__(self, db: Database, key: int = LOCK_KEY) -> None:
+        self.db = db
+        self.key = key
+        self._connection: AsyncConnection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.db.is_sqlite or self._connection is not None
+
+    async def check(self) -> bool:
+        """Keep or try to take leadership; returns whether this process leads now."""
+        if self.db.is_sqlite:
+            return True
+        if self._connection is not None:
+            try:
+                await self._connection.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                log.warning("lost the scheduler leadership connection")
+                await self._drop()
+        connection = await self.db.engine.connect()
+        try:
+            got = (await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})).scalar()
+            await connection.commit()  # the session-level lock outlives the transaction
+        except Exception:
+            await connection.close()
+            raise
+        if got:
+            self._connection = connection
+            log.info("this process now runs the scheduler")
+            return True
+        await connection.close()
+        return False
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+                await self._connection.commit()
+            await self._drop()
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        public_url: str = "",
+        after_tick: Callable[[], None] | None = None,
+        leadership: Leadership | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.public_url = public_url
+        self.after_tick = after_tick  # e.g. wake the outbox dispatcher
+        self.leadership = leadership or Leadership(db)
+        self._apscheduler: AsyncIOScheduler | None = None
+
+    async def tick(self, now: datetime | None = None) -> int:
+        """Do everything due at ``now``: prompts, reminders, digests, unity deadlines."""
+        if not await self.leadership.check():
+            return 0
+        at = now or self.clock.now()
+        async with self.db.unit_of_work() as session:
+            queued = await process_due(session, at)
+            queued += await run_deadlines(session, at, self.public_url)
+        if queued and self.after_tick is not None:
+            self.after_tick()
+        return queued
+
+    async def _tick_job(self) -> None:
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("scheduled tick failed; the next one retries")
+
+    async def _leader_job(self) -> None:
+        try:
+            await self.leadership.check()
+        except Exception:
+            log.exception("leadership check failed")
+
+    async def start(self) -> None:
+        scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 50}
+        )
+        scheduler.add_job(self._tick_job, "cron", second=0, id="coalition-bot-tick", replace_existing=True)
+        scheduler.add_job(self._leader_job, "interval", seconds=15, id="coalition-bot-leader", replace_existing=True)
+        scheduler.start()
+        self._apscheduler = scheduler
+        await self._tick_job()  # catch up at once after a restart
+
+    async def stop(self) -> None:
+        if self._apscheduler is not None:
+            self._apscheduler.shutdown(wait=False)
+            self._apscheduler = None
+        await self.leadership.release()
