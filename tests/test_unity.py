@@ -4,6 +4,7 @@ and deadlines. What reaches channels is checked as the outbox rows the workflow 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
@@ -40,7 +41,9 @@ async def mark_sent(db: Database) -> None:
 async def coalition_with_two_channels(chat: Chat) -> None:
     assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
     code = (await chat.say("alice", "/coalition link")).plain()
-    token = next(word.strip(".`") for word in code.split() if word.strip(".`").isupper() and len(word.strip(".`")) >= 6)
+    match = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", code)
+    assert match is not None, code
+    token = match.group(0)
     assert not (await chat.say("alice", f"/coalition link {token}", channel="actions")).is_error
     assert not (await chat.say("bob", '/coalition join org="Acme Trust"')).is_error
     assert not (await chat.say("carol", '/coalition join org="Riverside Group"')).is_error

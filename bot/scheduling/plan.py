@@ -30,12 +30,63 @@ def daily_cron(hour: int, minute: int) -> str:
 
 
 def validate_cron(expr: str) -> str:
-    """A 5-field crontab expression, normalised; raises ValueError with APScheduler's reason."""
+    """A 5-field crontab expression, normalised; raises ValueError with the reason.
+
+    Weekdays follow crontab (0 or 7 = Sunday, 1 = Monday), not APScheduler 3's numbering (0 =
+    Monday), so the stored expression names them: ``0 9 * * 1-5`` becomes ``0 9 * * mon,tue,wed,thu,fri``.
+    """
     fields = expr.split()
     if len(fields) != 5:
         raise ValueError(f"a cron expression has 5 fields (minute hour day month weekday); this has {len(fields)}")
-    CronTrigger.from_crontab(" ".join(fields), timezone=UTC)
-    return " ".join(fields)
+    fields[4] = crontab_weekdays(fields[4])
+    normalised = " ".join(fields)
+    CronTrigger.from_crontab(normalised, timezone=UTC)
+    return normalised
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab weekday field (numbers, names, ranges, lists, steps) as a list of day names."""
+    if field in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for item in field.lower().split(","):
+        span, _, step_text = item.partition("/")
+        step = _weekday_number(step_text, allow_big=True) if step_text else 1
+        if step < 1:
+            raise ValueError(f"bad weekday step in {item!r}")
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            start, _, end = span.partition("-")
+            first, last = _weekday_number(start), _weekday_number(end)
+            if last == 0 and end.strip() in ("7", "sun"):
+                last = 7
+            if last < first:
+                raise ValueError(f"weekday range {span!r} runs backwards")
+        else:
+            first = last = _weekday_number(span)
+            if step_text:
+                last = 6
+        days.update(day % 7 for day in range(first, last + 1, step))
+    if len(days) == 7:
+        return "*"
+    return ",".join(DAYS[(day - 1) % 7] for day in sorted(days, key=lambda d: (d - 1) % 7))
+
+
+def _weekday_number(text: str, *, allow_big: bool = False) -> int:
+    """0..6 with Sunday = 0 (7 is Sunday too); names as in crontab."""
+    text = text.strip()
+    if text.isdigit():
+        number = int(text)
+        if allow_big:
+            return number
+        if number > 7:
+            raise ValueError(f"weekday {number} is out of range (0-7, 0 and 7 are Sunday)")
+        return number % 7 if number != 7 else 0
+    names = ("sun", *DAYS[:6])
+    if text[:3] in names and len(text) == 3:
+        return names.index(text[:3])
+    raise ValueError(f"{text!r} is not a weekday (0-7 or mon..sun)")
 
 
 def wall(at: datetime, tz: str) -> datetime:
