@@ -95,3 +95,77 @@ async def test_newcomer_is_greeted_with_what_to_type(sqlite_db: Database) -> Non
     out.truncate(0)
     await console.greet()
     assert "/coalition create" not in out.getvalue()
+
+
+def test_unity_statement_from_draft_to_new_version(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    script = "\n".join(
+        [
+            '/coalition create "Clean Air"',
+            '/coalition join org="Acme"',
+            ":as bob",
+            '/coalition join org="River Trust"',
+            ":as carol",
+            '/coalition join org="Harbour"',
+            ":as dave",
+            '/coalition join org="Acme"',
+            ":as alice",
+            '/unity draft "We want clean air."',
+            ":as bob",
+            '/unity comment "Say schools too"',
+            ":as alice",
+            "/unity comments",
+            '/unity draft "We want clean air, for schools too. <!channel> @everyone"',
+            f"/unity publish deadline={tomorrow}",
+            # Alice signs with the button on the posted statement: org, new org, name, title, confirmation.
+            "1",
+            "1",
+            "",
+            "",
+            "Director",
+            "y",
+            # Bob signs with the command; his organisation is preselected.
+            ":as bob",
+            "/unity sign title=Chair",
+            "",
+            "",
+            "Bob Ray",
+            "",
+            "y",
+            # Dave's organisation has signed already: he is told who, and cancels.
+            ":as dave",
+            "/unity sign",
+            "",
+            "",
+            "",
+            "CEO",
+            "y",
+            ".",
+            ":as bob",
+            "/unity withdraw",
+            ":as alice",
+            "/unity signatories",
+            '/unity draft "We want clean air for everyone."',
+            "/unity publish",
+        ]
+    )
+    result = run_console(tmp_path, script + "\n", "--as", "alice")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Say schools too" in out
+    assert "── posted in #general (message 1) ──" in out
+    assert "CLEAN AIR: UNITY STATEMENT (V2)" in out
+    assert "<!channel> @everyone" in out  # shown as typed, as text
+    assert "── private message to carol ──" in out  # the deadline is within 48 hours: a reminder
+    assert "has not signed v2" in out
+    assert "Signed by 1 organisation: Acme." in out
+    assert "Signed by 2 organisations: Acme, River Trust." in out
+    assert "Acme already signed" in out
+    assert "by alice (Director)" in out
+    assert "Withdrew River Trust" in out
+    assert "── message 1 in #general updated ──" in out
+    assert "Superseded by v3" in out
+    assert "needs a new signature" in out  # Alice signed v2; v3 asks her again
+    assert out.count("CLEAN AIR: UNITY STATEMENT (V3)") == 1

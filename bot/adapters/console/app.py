@@ -169,13 +169,18 @@ class Console:
         if field.kind == "select":
             for i, option in enumerate(field.options, 1):
                 self.say(f"    [{i}] {option.label}")
-        default = f" [{field.initial}]" if field.initial else ""
+        shown = field.initial
+        if field.kind == "select":
+            shown = next((o.label for o in field.options if o.value == field.initial), field.initial)
+        default = f" [{shown}]" if shown else ""
         optional = "" if field.required else " (optional)"
         prompt = f"  {field.label}{optional}{default}: "
         answer = await asyncio.to_thread(self.read_line, prompt)
         if answer is None or answer.strip() == ".":
             return None
-        answer = answer.strip() or field.initial
+        if not answer.strip():
+            return field.initial  # the default is a value already, never a choice number
+        answer = answer.strip()
         if field.kind == "select" and answer.isdigit() and 1 <= int(answer) <= len(field.options):
             answer = field.options[int(answer) - 1].value
         if field.kind == "checkbox":
