@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 COLORS = ("#2b5fab", "#d9822b", "#2e8540", "#8e44ad", "#c0392b")
 METADATA = {"Software": None}  # no version stamp: the same data gives the same bytes
+MARGINS = {"left": 0.11, "right": 0.97, "top": 0.9, "bottom": 0.14}  # fixed: tight_layout costs a full extra draw
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def progress_chart(series: Series, *, tz: str = "UTC", now: datetime | None = No
     axes.set_title(series.label[:80], fontsize=11, loc="left")
     axes.grid(axis="y", alpha=0.3)
     axes.legend(loc="lower right", frameon=False, fontsize=9)
-    figure.tight_layout()
+    figure.subplots_adjust(**MARGINS)
     return _png(figure)
 
 
@@ -103,7 +104,7 @@ def progress_overview(series: Sequence[Series], *, tz: str = "UTC", now: datetim
     axes.set_ylabel("% of target")
     axes.set_title("Progress towards each goal's target", fontsize=11, loc="left")
     axes.grid(axis="y", alpha=0.3)
-    figure.tight_layout()
+    figure.subplots_adjust(**MARGINS)
     return _png(figure)
 
 

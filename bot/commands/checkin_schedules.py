@@ -1,45 +1,29 @@
-"""Scheduled check-ins: ``/checkin schedule …``, ``schedules``, ``unschedule``, ``report``, and what
-happens on time — the prompt in every channel, one private reminder at 80% of the window to those
-who have not checked in, and the digest when the window closes.
+"""Scheduled check-ins as commands: ``/checkin schedule weekly|daily|cron``, ``schedules``,
+``unschedule`` and ``report``, plus the summary the report and the digest share.
 
-:func:`process_due` does the timed work for every coalition. It is idempotent (every message has an
-outbox key; every window is one row), so the scheduler may run it as often as it likes; the leader
-process runs it every minute (``bot/scheduling/runner.py``).
-
-Missed prompts (the bot was down at the time): a prompt less than ``grace`` late (10% of its window,
-between 2 minutes and 1 hour) is sent late and its window keeps its scheduled close; an older one is
-skipped — recorded as a skipped window, audited, and listed in ``/checkin schedules`` — and only the
-most recent missed fire time is considered, so a long outage never floods channels.
+What happens on time (prompts, reminders, digests) lives in ``bot/scheduling/checkins.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.charts import Series, progress_overview
 from bot.commands.checkin import checkin
 from bot.commands.common import export_section, progress_of, row_dict
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound
-from bot.core.outbox import Outbox
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
 from bot.core.ui import (
-    Actions,
-    Attachment,
     Block,
     Bold,
-    Button,
-    ButtonStyle,
     Context,
     Field,
     Fields,
     Header,
-    Image,
     Reply,
     Section,
     Timestamp,
@@ -47,7 +31,7 @@ from bot.core.ui import (
     rich,
 )
 from bot.scheduling import plan
-from bot.store.models import Coalition, Goal, Member, Role
+from bot.store.models import Coalition, Role
 from bot.store.repo import CoalitionRepo
 from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
 
@@ -57,10 +41,6 @@ EXPR = Param("expr", required=True, positional=True, max_length=120, description
 TZ = Param("tz", Kind.TZ, description="Time zone, like Europe/Berlin (default: the coalition's)")
 WINDOW = Param("window", Kind.NUMBER, minimum=0.01, description="Hours to check in after each prompt")
 MAX_WINDOW_HOURS = 24 * 7
-REMIND_AT = 0.8
-
-
-# commands --------------------------------------------------------------------------------------
 
 
 @checkin.sub(
@@ -222,9 +202,6 @@ async def report(ctx: Ctx, args: Args) -> Reply:
     return Reply.private(Header(title), *blocks)
 
 
-# what the channel sees ---------------------------------------------------------------------------
-
-
 async def summary_blocks(
     session: AsyncSession, coalition: Coalition, start: datetime, end: datetime, tz: str
 ) -> list[Block]:
@@ -242,7 +219,8 @@ async def summary_blocks(
         unit = f" {goal.unit}" if goal.unit else ""
         blocks.append(Context(rich(f"+{in_period:g}{unit} in this period")))
     reporters = sorted({names.get(c.member_id, "a former member") for c in entries})
-    silent = sorted(m.display_name for m in members if m.id not in {c.member_id for c in entries})
+    reported = {c.member_id for c in entries}
+    silent = sorted(m.display_name for m in members if m.id not in reported and m.role != Role.OBSERVER.value)
     fields = [
         Field(f"Reported ({len(reporters)})", rich(", ".join(reporters) or "nobody yet")),
         Field(
@@ -258,178 +236,6 @@ async def summary_blocks(
             text = text + rich(f"\n• {who}: {what}")
         blocks.append(Section(text))
     return blocks
-
-
-def prompt_reply(schedule: CheckinSchedule, window: CheckinWindow, goals: Sequence[Goal], late: bool) -> Reply:
-    blocks: list[Block | str] = [
-        Section(rich(Bold("Check-in time!"), " How did it go? Report progress on our goals.")),
-        Section(rich("Open until ", Timestamp(window.closes_at, schedule.tz), ".")),
-    ]
-    if not goals:
-        blocks.append(Context(rich("There is no open goal yet; steering adds one with /goal add.")))
-    else:
-        blocks.append(Context(rich("Goals: " + ", ".join(f"#{g.id} {g.title}" for g in goals[:10]))))
-    if late:
-        blocks.append(Context(rich("(Sent late: the bot was offline at the scheduled time.)")))
-    blocks.append(Actions((Button("Check in", "checkin.open", str(window.id), ButtonStyle.PRIMARY),)))
-    return Reply.channel(*blocks)
-
-
-def reminder_reply(coalition: Coalition, window: CheckinWindow, tz: str) -> Reply:
-    return Reply.private(
-        rich(
-            Bold(coalition.name),
-            ": a reminder to check in before the window closes at ",
-            Timestamp(window.closes_at, tz),
-            ".",
-        ),
-        markup("Use the Check in button on the prompt in a coalition channel, or type `/checkin <amount>` there."),
-    )
-
-
-async def digest_reply(session: AsyncSession, coalition: Coalition, window: CheckinWindow, tz: str) -> Reply:
-    blocks = await summary_blocks(session, coalition, window.opened_at, window.closes_at, tz)
-    reply = Reply.channel(Header(f"Check-in digest: {coalition.name}"), *blocks)
-    chart = await goals_chart(session, coalition, window.closes_at)
-    if chart is not None:
-        reply.blocks.append(chart)
-    return reply
-
-
-async def goals_chart(session: AsyncSession, coalition: Coalition, now: datetime) -> Image | None:
-    repo = CoalitionRepo(session, coalition.id or 0)
-    goals = await repo.goals()
-    if not goals:
-        return None
-    entries = await repo.checkins()
-    series = [
-        Series(g.title, [(c.created_at, c.amount) for c in entries if c.goal_id == g.id], g.target, g.unit)
-        for g in goals[:5]
-    ]
-    png = progress_overview(series, tz=coalition.tz, now=now)
-    stamp = now.strftime("%Y%m%d-%H%M")
-    return Image(
-        Attachment(f"progress-{coalition.slug}-{stamp}.png", png, "image/png", "Progress"),
-        "Progress of each goal towards its target",
-    )
-
-
-# the timed work ----------------------------------------------------------------------------------
-
-
-async def process_due(session: AsyncSession, now: datetime) -> int:
-    """Open due windows (prompts), send reminders, post digests. Returns messages queued."""
-    queued = 0
-    due = (
-        await session.exec(
-            select(CheckinSchedule)
-            .where(col(CheckinSchedule.active).is_(True), col(CheckinSchedule.next_fire_at) <= now)
-            .order_by(col(CheckinSchedule.id))
-        )
-    ).all()
-    for schedule in due:
-        queued += await fire(session, schedule, now)
-    windows = (
-        await session.exec(
-            select(CheckinWindow)
-            .where(
-                col(CheckinWindow.skipped).is_(False),
-                col(CheckinWindow.digested_at).is_(None),
-                col(CheckinWindow.remind_at) <= now,
-            )
-            .order_by(col(CheckinWindow.id))
-        )
-    ).all()
-    for window in windows:
-        coalition = await session.get(Coalition, window.coalition_id)
-        if coalition is None:
-            continue
-        outbox = Outbox(session, window.coalition_id, now=now)
-        if window.closes_at <= now:
-            posts = await outbox.announce(
-                await digest_reply(session, coalition, window, coalition.tz), key=f"digest:{window.id}"
-            )
-            window.digested_at = now
-            window.reminded_at = window.reminded_at or now  # too late to remind: the digest is out
-            queued += len(posts)
-        elif window.reminded_at is None:
-            queued += await remind(session, outbox, coalition, window)
-            window.reminded_at = now
-        session.add(window)
-    await session.flush()
-    return queued
-
-
-async def fire(session: AsyncSession, schedule: CheckinSchedule, now: datetime) -> int:
-    assert schedule.next_fire_at is not None
-    fire_at = schedule.next_fire_at
-    missed = 0
-    following = plan.next_fire(schedule.cron, schedule.tz, fire_at)
-    while following is not None and following <= now and missed < 100_000:  # only the newest missed one counts
-        fire_at, following = following, plan.next_fire(schedule.cron, schedule.tz, following)
-        missed += 1
-    window_length = (
-        timedelta(hours=schedule.window_hours)
-        if schedule.window_hours is not None
-        else plan.default_window(schedule.cron, schedule.tz, fire_at)
-    )
-    late = now - fire_at
-    window = CheckinWindow(
-        coalition_id=schedule.coalition_id,
-        schedule_id=schedule.id or 0,
-        opened_at=fire_at,
-        closes_at=fire_at + window_length,
-        remind_at=fire_at + window_length * REMIND_AT,
-        prompted_at=now,
-        skipped=late > plan.grace(window_length) or now >= fire_at + window_length,
-    )
-    schedule.next_fire_at = following
-    session.add(schedule)
-    existing = (
-        await session.exec(
-            select(CheckinWindow).where(CheckinWindow.schedule_id == schedule.id, CheckinWindow.opened_at == fire_at)
-        )
-    ).first()
-    if existing is not None:  # fired before (a concurrent run): nothing more to do
-        return 0
-    session.add(window)
-    await session.flush()
-    repo = CoalitionRepo(session, schedule.coalition_id)
-    if window.skipped or missed:
-        await repo.audit(
-            "checkin.prompt_skipped",
-            member=None,
-            subject=schedule.label,
-            schedule_id=schedule.id,
-            missed=missed + (1 if window.skipped else 0),
-            last_missed=fire_at.isoformat(),
-        )
-    if window.skipped:
-        return 0
-    goals = await repo.goals()
-    posts = await Outbox(session, schedule.coalition_id, now=now).announce(
-        prompt_reply(schedule, window, goals, late=late > timedelta(minutes=1)),
-        key=f"prompt:{schedule.id}:{fire_at.isoformat()}",
-    )
-    return len(posts)
-
-
-async def remind(session: AsyncSession, outbox: Outbox, coalition: Coalition, window: CheckinWindow) -> int:
-    repo = CoalitionRepo(session, coalition.id or 0)
-    reported = {c.member_id for c in await repo.checkins(since=window.opened_at) if c.created_at < window.closes_at}
-    sent = 0
-    members: Sequence[Member] = await repo.members()
-    for member in members:
-        if member.id is None or member.id in reported or member.role == Role.OBSERVER.value:
-            continue
-        sent += len(
-            await outbox.direct(
-                member.id,
-                reminder_reply(coalition, window, member.tz or coalition.tz),
-                key=f"remind:{window.id}:{member.id}",
-            )
-        )
-    return sent
 
 
 @export_section

@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands.checkin_schedules import process_due
 from bot.commands.unity import run_deadlines
 from bot.core.clock import Clock, SystemClock
+from bot.scheduling import checkins
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 7242312  # the migration lock is 7242311
+Step = Callable[[AsyncSession, int, datetime], Awaitable[int]]
 
 
 class Leadership:
@@ -55,10 +57,12 @@ class Leadership:
             except Exception:
                 log.warning("lost the scheduler leadership connection")
                 await self._drop()
+        # Autocommit: the session-level lock outlives transactions, and the idle connection never
+        # sits "idle in transaction" (which would hold back VACUUM or trip idle timeouts).
         connection = await self.db.engine.connect()
         try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
             got = (await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})).scalar()
-            await connection.commit()  # the session-level lock outlives the transaction
         except Exception:
             await connection.close()
             raise
@@ -73,7 +77,6 @@ class Leadership:
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
-                await self._connection.commit()
             await self._drop()
 
     async def _drop(self) -> None:
@@ -101,16 +104,36 @@ class Scheduler:
         self._apscheduler: AsyncIOScheduler | None = None
 
     async def tick(self, now: datetime | None = None) -> int:
-        """Do everything due at ``now``: prompts, reminders, digests, unity deadlines."""
+        """Do everything due at ``now`` (prompts, reminders, digests, unity deadlines) if this
+        process leads. Each schedule and window gets its own transaction: a failure is logged and
+        retried on the next tick without holding up the rest. Returns messages queued."""
         if not await self.leadership.check():
             return 0
         at = now or self.clock.now()
-        async with self.db.unit_of_work() as session:
-            queued = await process_due(session, at)
-            queued += await run_deadlines(session, at, self.public_url)
+        async with self.db.session() as session:
+            schedules = await checkins.due_schedules(session, at)
+        queued = 0
+        for schedule_id in schedules:
+            queued += await self._step(checkins.fire, schedule_id, at, f"schedule #{schedule_id}")
+        async with self.db.session() as session:
+            windows = await checkins.due_windows(session, at)
+        for window_id in windows:
+            queued += await self._step(checkins.advance_window, window_id, at, f"check-in window #{window_id}")
+        queued += await self._step(self._unity, 0, at, "unity deadlines")
         if queued and self.after_tick is not None:
             self.after_tick()
         return queued
+
+    async def _unity(self, session: AsyncSession, _: int, at: datetime) -> int:
+        return await run_deadlines(session, at, self.public_url)
+
+    async def _step(self, work: Step, item: int, at: datetime, what: str) -> int:
+        try:
+            async with self.db.unit_of_work() as session:
+                return await work(session, item, at)
+        except Exception:
+            log.exception("scheduled work on %s failed; the next tick retries", what)
+            return 0
 
     async def _tick_job(self) -> None:
         try:
