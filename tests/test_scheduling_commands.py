@@ -93,3 +93,13 @@ async def test_schedules_list_ids_and_next_prompts_in_the_viewers_zone(
     ]
     rows = await schedules(db)
     assert [r.cron for r in rows] == ["30 17 * * fri", "0 9 * * mon,tue,wed,thu,fri"]
+
+
+async def test_a_coalition_has_at_most_twenty_schedules(chat: Chat, db: Database, clock: ManualClock) -> None:
+    await setup(chat, clock)
+    for minute in range(20):
+        assert not (await chat.say("alice", f"/checkin schedule daily 09:{minute:02d}")).is_error
+    refused = await chat.say("alice", "/checkin schedule daily 10:00")
+    assert refused.is_error
+    assert "20 scheduled check-ins" in refused.plain()
+    assert len(await schedules(db)) == 20

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 from sqlmodel import col, select
 
@@ -313,3 +314,25 @@ async def test_sqlite_process_always_leads(sqlite_db: Database) -> None:
     assert await leadership.check() is True
     assert leadership.held
     await leadership.release()
+
+
+async def test_the_scheduler_wakes_exactly_when_the_next_step_is_due(
+    chat: Chat, db: Database, clock: ManualClock, started: MakeScheduler
+) -> None:
+    await setup(chat, clock)
+    await chat.say("alice", '/checkin schedule cron "*/5 * * * *" tz=UTC')  # 5-minute windows: reminders at 4 min
+    async with db.session() as session:
+        assert await checkins.next_wake(session, clock.now()) == datetime(2026, 11, 23, 7, 5, tzinfo=UTC)
+    scheduler = started()
+    clockwork = AsyncIOScheduler(timezone=UTC)
+    clockwork.start(paused=True)  # the virtual times are in the real past: record jobs, run none
+    scheduler._apscheduler = clockwork
+    assert await scheduler.tick(datetime(2026, 11, 23, 7, 5, tzinfo=UTC)) == 2  # the prompt
+    wake = clockwork.get_job("coalition-bot-wake")
+    assert wake is not None
+    assert wake.trigger.run_date == datetime(2026, 11, 23, 7, 9, tzinfo=UTC)  # its reminder, at 80%
+    await scheduler.stop()
+    async with db.session() as session:
+        assert await checkins.next_wake(session, datetime(2026, 11, 23, 7, 9, tzinfo=UTC)) == datetime(
+            2026, 11, 23, 7, 10, tzinfo=UTC
+        )

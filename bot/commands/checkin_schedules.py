@@ -6,6 +6,7 @@ What happens on time (prompts, reminders, digests) lives in ``bot/scheduling/che
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
@@ -14,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.commands.checkin import checkin
 from bot.commands.common import export_section, progress_of, row_dict
 from bot.core.context import Ctx
-from bot.core.errors import BadArgument, NotFound
+from bot.core.errors import BadArgument, NotFound, UserError
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
 from bot.core.ui import (
@@ -41,6 +42,7 @@ EXPR = Param("expr", required=True, positional=True, max_length=120, description
 TZ = Param("tz", Kind.TZ, description="Time zone, like Europe/Berlin (default: the coalition's)")
 WINDOW = Param("window", Kind.NUMBER, minimum=0.01, description="Hours to check in after each prompt")
 MAX_WINDOW_HOURS = 24 * 7
+MAX_SCHEDULES = 20
 
 
 @checkin.sub(
@@ -86,6 +88,11 @@ async def schedule_cron(ctx: Ctx, args: Args) -> Reply:
 
 
 async def create_schedule(ctx: Ctx, kind: str, cron: str, label: str, args: Args) -> Reply:
+    if len(await active_schedules(ctx.session, ctx.c.id or 0)) >= MAX_SCHEDULES:
+        raise UserError(
+            f"This coalition already has {MAX_SCHEDULES} scheduled check-ins, the most it may have. "
+            "Stop one first (`/checkin schedules`, `/checkin unschedule <id>`)."
+        )
     tz = args.tz or ctx.c.tz
     now = ctx.clock.now()
     first = plan.next_fire(cron, tz, now)
@@ -131,13 +138,7 @@ def describe_window(schedule: CheckinSchedule) -> str:
 
 @checkin.sub("schedules", summary="Scheduled check-ins with their next prompt", usage="/checkin schedules")
 async def schedules(ctx: Ctx, args: Args) -> Reply:
-    rows = (
-        await ctx.session.exec(
-            select(CheckinSchedule)
-            .where(CheckinSchedule.coalition_id == ctx.c.id, col(CheckinSchedule.active).is_(True))
-            .order_by(col(CheckinSchedule.id))
-        )
-    ).all()
+    rows = await active_schedules(ctx.session, ctx.c.id or 0)
     if not rows:
         return Reply.private("No scheduled check-ins. Steering adds one with `/checkin schedule weekly mon 09:00`.")
     blocks: list[Block] = [Header(f"Scheduled check-ins ({len(rows)})")]
@@ -149,6 +150,15 @@ async def schedules(ctx: Ctx, args: Args) -> Reply:
             line = line + f" ({skipped} prompt{'s' if skipped != 1 else ''} skipped while the bot was down)"
         blocks.append(Section(line))
     return Reply.private(*blocks)
+
+
+async def active_schedules(session: AsyncSession, coalition_id: int) -> Sequence[CheckinSchedule]:
+    query = (
+        select(CheckinSchedule)
+        .where(CheckinSchedule.coalition_id == coalition_id, col(CheckinSchedule.active).is_(True))
+        .order_by(col(CheckinSchedule.id))
+    )
+    return (await session.exec(query)).all()
 
 
 async def skipped_count(session: AsyncSession, schedule_id: int) -> int:

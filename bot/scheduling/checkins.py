@@ -18,8 +18,9 @@ the digest still posts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Executable, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -72,6 +73,23 @@ async def due_windows(session: AsyncSession, now: datetime) -> list[int]:
         .order_by(col(CheckinWindow.id))
     )
     return [i for i in (await session.exec(query)).all() if i is not None]
+
+
+async def next_wake(session: AsyncSession, now: datetime) -> datetime | None:
+    """The earliest moment after ``now`` when a prompt, reminder or digest falls due."""
+    pending = col(CheckinWindow.skipped).is_(False), col(CheckinWindow.digested_at).is_(None)
+    candidates: list[Executable] = [
+        select(func.min(CheckinSchedule.next_fire_at)).where(
+            col(CheckinSchedule.active).is_(True), col(CheckinSchedule.next_fire_at) > now
+        ),
+        select(func.min(CheckinWindow.remind_at)).where(
+            *pending, col(CheckinWindow.reminded_at).is_(None), col(CheckinWindow.remind_at) > now
+        ),
+        select(func.min(CheckinWindow.closes_at)).where(*pending, col(CheckinWindow.closes_at) > now),
+    ]
+    found = [await session.scalar(query) for query in candidates]
+    moments = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in found if m is not None]
+    return min(moments, default=None)
 
 
 async def fire(session: AsyncSession, schedule_id: int, now: datetime) -> int:

@@ -1,19 +1,21 @@
 """The scheduler process: one leader runs the timed work every minute, on the minute.
 
 Schedules live in our tables (``CheckinSchedule``), never in an APScheduler job store: APScheduler's
-``AsyncIOScheduler`` only provides the clockwork — a job at second 0 of every minute (all schedule
-times are whole minutes) that runs :meth:`Scheduler.tick`, and a job every 15 seconds that checks
-leadership. ``tick`` is idempotent, so a late or doubled run is harmless, and a restart simply
-continues from the rows.
+``AsyncIOScheduler`` (memory job store) only provides the clockwork — a job at second 0 of every
+minute (all prompt times are whole minutes; this also picks up schedules other processes changed)
+that runs :meth:`Scheduler.tick`, a one-off wake-up at the next reminder or digest time (planned
+from the tables after every tick), and a job every 15 seconds that checks leadership. ``tick`` is
+idempotent, so a late or doubled run is harmless, and a restart simply continues from the rows.
 
 Leadership: on PostgreSQL, the process holding a session-level advisory lock on a dedicated
-connection is the leader. If it dies, its connection closes, PostgreSQL releases the lock, and the
+autocommit connection is the leader. If it dies, its connection closes, PostgreSQL releases the lock, and the
 next process to check (within 15 seconds) takes over. On SQLite only one process may run, and it
 always leads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -31,6 +33,8 @@ from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 7242312  # the migration lock is 7242311
+WAKE_JOB = "coalition-bot-wake"
+PING_TIMEOUT = 10.0  # seconds; a leader that cannot reach the database in this time steps down
 Step = Callable[[AsyncSession, int, datetime], Awaitable[int]]
 
 
@@ -52,7 +56,7 @@ class Leadership:
             return True
         if self._connection is not None:
             try:
-                await self._connection.execute(text("SELECT 1"))
+                await asyncio.wait_for(self._connection.execute(text("SELECT 1")), PING_TIMEOUT)
                 return True
             except Exception:
                 log.warning("lost the scheduler leadership connection")
@@ -102,11 +106,16 @@ class Scheduler:
         self.after_tick = after_tick  # e.g. wake the outbox dispatcher
         self.leadership = leadership or Leadership(db)
         self._apscheduler: AsyncIOScheduler | None = None
+        self._ticking = asyncio.Lock()  # the minute tick and a wake-up never run side by side
 
     async def tick(self, now: datetime | None = None) -> int:
         """Do everything due at ``now`` (prompts, reminders, digests, unity deadlines) if this
         process leads. Each schedule and window gets its own transaction: a failure is logged and
         retried on the next tick without holding up the rest. Returns messages queued."""
+        async with self._ticking:
+            return await self._tick(now)
+
+    async def _tick(self, now: datetime | None) -> int:
         if not await self.leadership.check():
             return 0
         at = now or self.clock.now()
@@ -122,7 +131,18 @@ class Scheduler:
         queued += await self._step(self._unity, 0, at, "unity deadlines")
         if queued and self.after_tick is not None:
             self.after_tick()
+        await self._plan_wake(at)
         return queued
+
+    async def _plan_wake(self, now: datetime) -> None:
+        """Between the minute ticks, wake exactly when the next reminder or digest falls due (80% of
+        a short window is rarely on a whole minute)."""
+        if self._apscheduler is None:
+            return
+        async with self.db.session() as session:
+            wake = await checkins.next_wake(session, now)
+        if wake is not None and wake > self.clock.now():
+            self._apscheduler.add_job(self._tick_job, "date", run_date=wake, id=WAKE_JOB, replace_existing=True)
 
     async def _unity(self, session: AsyncSession, _: int, at: datetime) -> int:
         return await run_deadlines(session, at, self.public_url)
