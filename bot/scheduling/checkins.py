@@ -97,12 +97,9 @@ async def fire(session: AsyncSession, schedule_id: int, now: datetime) -> int:
     schedule = await session.get(CheckinSchedule, schedule_id)
     if schedule is None or not schedule.active or schedule.next_fire_at is None or schedule.next_fire_at > now:
         return 0
-    fire_at = schedule.next_fire_at
-    missed = 0
+    first_due = schedule.next_fire_at
+    fire_at = plan.latest_fire(schedule.cron, schedule.tz, first_due, now)  # older missed ones are dropped
     following = plan.next_fire(schedule.cron, schedule.tz, fire_at)
-    while following is not None and following <= now and missed < 100_000:  # only the newest missed one counts
-        fire_at, following = following, plan.next_fire(schedule.cron, schedule.tz, following)
-        missed += 1
     schedule.next_fire_at = following
     session.add(schedule)
     length = (
@@ -130,14 +127,15 @@ async def fire(session: AsyncSession, schedule_id: int, now: datetime) -> int:
     session.add(window)
     await session.flush()
     repo = CoalitionRepo(session, schedule.coalition_id)
-    if window.skipped or missed:
+    if window.skipped or fire_at > first_due:
         await repo.audit(
             "checkin.prompt_skipped",
             member=None,
             subject=schedule.label,
             schedule_id=schedule_id,
-            missed=missed + (1 if window.skipped else 0),
-            last_missed=fire_at.isoformat(),
+            first_missed=first_due.isoformat(),
+            newest=fire_at.isoformat(),
+            newest_sent_late=not window.skipped,
         )
     if window.skipped:
         return 0
