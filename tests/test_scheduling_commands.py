@@ -25,6 +25,7 @@ BAD = {
     '/checkin schedule cron "0 9 31 2 *"': "never fires",
     "/checkin schedule daily 09:00 tz=Mars/Olympus": "time zone",
     "/checkin schedule daily 09:00 window=30": "longer than the time between prompts",
+    '/checkin schedule cron "*/30 * * * *" window=1': "longer than the time between prompts (30 min)",
     "/checkin schedule weekly mon 09:00 window=500": "at most 168 hours",
     "/checkin schedule daily 09:00 window=-1": "window",
     "/checkin schedule daily 09:00 window=0": "window",

@@ -104,9 +104,9 @@ async def create_schedule(ctx: Ctx, kind: str, cron: str, label: str, args: Args
             raise BadArgument(f"`window` is at most {MAX_WINDOW_HOURS} hours (a week); got {window_hours:g}.")
         second = plan.next_fire(cron, tz, first)
         if second is not None and timedelta(hours=window_hours) > second - first:
-            gap = (second - first).total_seconds() / 3600
             raise BadArgument(
-                f"`window` ({window_hours:g} h) is longer than the time between prompts ({gap:g} h); "
+                f"`window` ({hours(window_hours)}) is longer than the time between prompts "
+                f"({hours((second - first).total_seconds() / 3600)}); "
                 "windows would overlap. Give a shorter window, or leave it out (until the next prompt)."
             )
     schedule = CheckinSchedule(
@@ -133,7 +133,12 @@ async def create_schedule(ctx: Ctx, kind: str, cron: str, label: str, args: Args
 def describe_window(schedule: CheckinSchedule) -> str:
     if schedule.window_hours is None:
         return "open until the next prompt (at most 24 h)"
-    return f"open for {schedule.window_hours:g} h"
+    return f"open for {hours(schedule.window_hours)}"
+
+
+def hours(value: float) -> str:
+    """2 h, 1.5 h, 45 min."""
+    return f"{value:g} h" if value >= 1 else f"{round(value * 60, 1):g} min"
 
 
 @checkin.sub("schedules", summary="Scheduled check-ins with their next prompt", usage="/checkin schedules")
