@@ -181,4 +181,5 @@ class Scheduler:
         if self._apscheduler is not None:
             self._apscheduler.shutdown(wait=False)
             self._apscheduler = None
-        await self.leadership.release()
+        async with self._ticking:  # let a tick in flight finish its transaction
+            await self.leadership.release()
