@@ -7,5 +7,6 @@ from bot.store import (
     models,  # noqa: F401
     outbox_models,  # noqa: F401
     scheduling_models,  # noqa: F401
+    slack_models,  # noqa: F401
     unity_models,  # noqa: F401
 )
