@@ -317,3 +317,14 @@ async def test_member_cannot_do_steering_things(chat: Chat) -> None:
         reply = await chat.say("bob", line)
         assert reply.is_error, line
         assert "Only steering" in reply.plain(), line
+
+
+async def test_status_shows_a_progress_chart_once_there_are_checkins(chat: Chat) -> None:
+    from bot.core.ui import Image
+
+    await setup_coalition(chat)
+    assert not [b for b in (await chat.say("alice", "/coalition status")).blocks if isinstance(b, Image)]
+    await chat.say("alice", "/checkin 40")
+    [chart] = [b for b in (await chat.say("alice", "/coalition status")).blocks if isinstance(b, Image)]
+    assert chart.attachment.content.startswith(b"\x89PNG")
+    assert "Calls" in chart.alt

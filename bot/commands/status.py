@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.charts import Series, progress_overview
 from bot.commands.common import progress_of
 from bot.core.context import Ctx
-from bot.core.ui import Block, Context, Divider, Header, Reply, Section, markup, rich
+from bot.core.ui import Attachment, Block, Context, Divider, Header, Image, Reply, Section, markup, rich
 
 StatusSection = Callable[[Ctx], Awaitable[list[Block]]]
 STATUS_SECTIONS: list[StatusSection] = []
@@ -31,6 +32,20 @@ async def goals_section(ctx: Ctx) -> list[Block]:
     blocks.extend(progress_of(goal, totals.get(goal.id or 0, 0.0)) for goal in goals[:20])
     if len(goals) > 20:
         blocks.append(Context(rich(f"…and {len(goals) - 20} more: `/goal list`.")))
+    entries = await ctx.repo.checkins()
+    if entries:
+        shown = goals[:5]
+        series = [
+            Series(g.title, [(c.created_at, c.amount) for c in entries if c.goal_id == g.id], g.target, g.unit)
+            for g in shown
+        ]
+        png = progress_overview(series, tz=ctx.c.tz, now=ctx.clock.now())
+        blocks.append(
+            Image(
+                Attachment(f"status-{ctx.c.slug}.png", png, "image/png", "Progress"),
+                "Progress of " + ", ".join(g.title for g in shown) + " as a share of each target",
+            )
+        )
     return blocks
 
 
