@@ -328,3 +328,12 @@ async def test_status_shows_a_progress_chart_once_there_are_checkins(chat: Chat)
     [chart] = [b for b in (await chat.say("alice", "/coalition status")).blocks if isinstance(b, Image)]
     assert chart.attachment.content.startswith(b"\x89PNG")
     assert "Calls" in chart.alt
+
+
+async def test_an_unknown_word_in_a_subcommand_group_lists_the_group(chat: Chat) -> None:
+    await setup_coalition(chat)
+    reply = await chat.say("alice", "/checkin schedule hourly 09:00")
+    assert reply.is_error
+    assert "/checkin schedule hourly is not a command" in reply.plain()
+    assert "/checkin schedule weekly" in reply.plain()
+    assert "/checkin schedule daily" in reply.plain()

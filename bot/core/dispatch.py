@@ -79,8 +79,18 @@ class Core:
             if words and words[0].lower() == "help":
                 return None
             found = command.resolve(words) if words else None
+            group = words[0].lower() if words else ""
             if found is not None:
                 sub, consumed = found
+            elif any(len(path) > 1 and path[0] == group for path in command.subcommands):
+                # A subcommand group (``/checkin schedule …``) with a word it does not know.
+                kinds = sorted(" ".join(path) for path in command.subcommands if path[0] == group)
+                shown = " ".join(words[:2])[:40]
+                raise UnknownCommand(
+                    f"`/{command.name} {shown}` is not a command. Try one of: "
+                    + ", ".join(f"`/{command.name} {k}`" for k in kinds)
+                    + f". `/{command.name} help` explains each."
+                )
             elif command.default is not None:
                 sub = command.subcommands[command.default]
             else:
