@@ -1,0 +1,218 @@
+"""Multi-workspace installs in our own database: bot tokens encrypted at rest, OAuth states single-use.
+
+Bolt's OAuth flow saves an installation here after ``oauth.v2.access``; Bolt's authorisation and
+the messenger read the bot token back per workspace. Only the Fernet ciphertext of a token is
+ever written to the database (key: ``TOKEN_ENCRYPTION_KEY``).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from sqlalchemy import delete
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.errors import ConfigError
+from bot.store.db import Database
+from bot.store.slack_models import SlackInstallation, SlackOAuthState
+
+log = logging.getLogger(__name__)
+
+STATE_LIFETIME = timedelta(minutes=10)
+
+
+class TokenCipher:
+    def __init__(self, key: str) -> None:
+        try:
+            self._fernet = Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise ConfigError("TOKEN_ENCRYPTION_KEY is invalid: make one with `coalition-bot keygen`.") from None
+
+    def encrypt(self, token: str) -> str:
+        return self._fernet.encrypt(token.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str | None:
+        try:
+            return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken:
+            log.error("a stored Slack token cannot be decrypted: was TOKEN_ENCRYPTION_KEY changed?")
+            return None
+
+
+class DatabaseInstallationStore(AsyncInstallationStore):
+    """Bot installations, one row per workspace (or per Enterprise Grid org for org-wide installs)."""
+
+    def __init__(self, db: Database, cipher: TokenCipher) -> None:
+        self.db = db
+        self.cipher = cipher
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_save(self, installation: Installation) -> None:
+        if installation.bot_token is None:
+            raise ValueError("only bot installations are supported (no bot token in this installation)")
+        await self._save(
+            enterprise_id=installation.enterprise_id,
+            team_id=None if installation.is_enterprise_install else installation.team_id,
+            team_name=installation.team_name or "",
+            is_enterprise_install=bool(installation.is_enterprise_install),
+            app_id=installation.app_id or "",
+            bot_id=installation.bot_id or "",
+            bot_user_id=installation.bot_user_id or "",
+            bot_scopes=",".join(installation.bot_scopes or []),
+            bot_token=installation.bot_token,
+            installer_user_id=installation.user_id or "",
+        )
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        await self._save(
+            enterprise_id=bot.enterprise_id,
+            team_id=None if bot.is_enterprise_install else bot.team_id,
+            team_name=bot.team_name or "",
+            is_enterprise_install=bool(bot.is_enterprise_install),
+            app_id=bot.app_id or "",
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            bot_scopes=",".join(bot.bot_scopes or []),
+            bot_token=bot.bot_token,
+            installer_user_id="",
+        )
+
+    async def _save(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        bot_token: str,
+        **fields: str | bool,
+    ) -> None:
+        async with self.db.unit_of_work() as session:
+            row = await self._row(session, enterprise_id, team_id)
+            if row is None:
+                row = SlackInstallation(
+                    enterprise_id=enterprise_id or "", team_id=team_id or "", bot_token_encrypted=""
+                )
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.bot_token_encrypted = self.cipher.encrypt(bot_token)
+            row.installed_at = datetime.now(UTC)
+            session.add(row)
+
+    @staticmethod
+    async def _row(session: AsyncSession, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
+        query = select(SlackInstallation).where(
+            SlackInstallation.enterprise_id == (enterprise_id or ""), SlackInstallation.team_id == (team_id or "")
+        )
+        return (await session.exec(query)).first()
+
+    async def async_find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
+        row = await self._find(enterprise_id, None if is_enterprise_install else team_id)
+        token = None if row is None else self.cipher.decrypt(row.bot_token_encrypted)
+        if row is None or token is None:
+            return None
+        return Bot(
+            app_id=row.app_id or None,
+            enterprise_id=row.enterprise_id or None,
+            team_id=row.team_id or None,
+            team_name=row.team_name or None,
+            bot_token=token,
+            bot_id=row.bot_id,
+            bot_user_id=row.bot_user_id,
+            bot_scopes=row.bot_scopes,
+            is_enterprise_install=row.is_enterprise_install,
+            installed_at=row.installed_at.timestamp(),
+        )
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        bot = await self.async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
+        if bot is None:
+            return None
+        return Installation(
+            app_id=bot.app_id,
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            team_name=bot.team_name,
+            bot_token=bot.bot_token,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            bot_scopes=bot.bot_scopes,
+            user_id=user_id or "",
+            is_enterprise_install=bot.is_enterprise_install,
+            installed_at=bot.installed_at,
+        )
+
+    async def _find(self, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
+        async with self.db.session() as session:
+            row = await self._row(session, enterprise_id, team_id)
+            if row is None and team_id and enterprise_id:
+                row = await self._row(session, None, team_id)  # installed before the org joined a Grid
+            return row
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self.async_delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        async with self.db.unit_of_work() as session:
+            await session.exec(
+                delete(SlackInstallation).where(
+                    SlackInstallation.enterprise_id == (enterprise_id or ""),  # type: ignore[arg-type]
+                    SlackInstallation.team_id == (team_id or ""),  # type: ignore[arg-type]
+                )
+            )
+
+    async def bot_token(self, team_id: str) -> str | None:
+        row = await self._find(None, team_id)
+        return None if row is None else self.cipher.decrypt(row.bot_token_encrypted)
+
+
+class DatabaseOAuthStateStore(AsyncOAuthStateStore):
+    """Random states that expire after ten minutes and can be consumed once."""
+
+    def __init__(self, db: Database, clock: Clock, lifetime: timedelta = STATE_LIFETIME) -> None:
+        self.db = db
+        self.clock = clock
+        self.lifetime = lifetime
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: object, **kwargs: object) -> str:
+        state = secrets.token_urlsafe(32)
+        async with self.db.unit_of_work() as session:
+            session.add(SlackOAuthState(state=state, expires_at=self.clock.now() + self.lifetime))
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        async with self.db.unit_of_work() as session:
+            row = await session.get(SlackOAuthState, state[:100])
+            if row is None:
+                return False
+            await session.delete(row)
+            await session.exec(
+                delete(SlackOAuthState).where(SlackOAuthState.expires_at < self.clock.now())  # type: ignore[arg-type]
+            )
+            return row.expires_at > self.clock.now()

@@ -1,0 +1,304 @@
+"""Every Slack request, acknowledged inside Slack's 3 seconds: commands, clicks, forms, the Home tab.
+
+Commands and clicks are acknowledged first (an empty 200), then the core runs and the answer goes
+out through the ``response_url`` (ephemeral or in the channel), ``chat.update`` for a clicked
+channel message that the answer replaces, or ``views.open`` for a form (the ``trigger_id`` lives
+3 seconds). A form submission is different: Slack reads the answer from the acknowledgement itself
+(``response_action: errors`` shows messages next to the fields), so the core gets up to
+``form_budget`` seconds before the modal is closed and the answer is posted instead.
+
+Bolt runs each listener as a task of the server's event loop and returns the HTTP response as soon
+as ``ack()`` is called (``process_before_response=False``); ``drain`` waits for listeners in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.slack.home import home_blocks
+from bot.adapters.slack.ids import (
+    FORM_CALLBACK,
+    OPEN_FORM,
+    ModalMeta,
+    Stash,
+    load_form,
+    modal_meta,
+    neutral_action_id,
+    unstash,
+)
+from bot.adapters.slack.messenger import open_dm, post_message, upload
+from bot.adapters.slack.people import People, Person
+from bot.adapters.slack.render import (
+    SlackMessage,
+    form_errors,
+    render_home,
+    render_modal,
+    render_reply,
+    submitted_values,
+)
+from bot.adapters.slack.translate import (
+    PLATFORM,
+    Origin,
+    Payload,
+    action_event,
+    actor_of,
+    clicked,
+    command_origin,
+    form_submission,
+    interaction_origin,
+    invocation,
+)
+from bot.adapters.slack.web import retry_handlers
+from bot.core import text
+from bot.core.dispatch import Core
+from bot.core.ui import Form, Reply, Visibility
+
+log = logging.getLogger(__name__)
+
+Ack = Callable[..., Awaitable[None]]
+FORM_BUDGET = 2.5
+FORM_GONE = "This form is no longer active. Run the command again to get a fresh one."
+
+
+class SlackInteractions:
+    def __init__(self, core: Core, people: People, *, form_budget: float = FORM_BUDGET) -> None:
+        self.core = core
+        self.people = people
+        self.form_budget = form_budget
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def register(self, app: AsyncApp) -> None:
+        app.middleware(skip_retried_events)
+        for command in self.core.registry:
+            app.command(f"/{command.name}")(self.command)
+        app.action(re.compile(r".+"))(self.action)
+        app.view_submission(FORM_CALLBACK)(self.view_submission)
+        app.view_closed(FORM_CALLBACK)(acknowledge)
+        app.event("app_home_opened")(self.home_opened)
+
+    @asynccontextmanager
+    async def tracked(self) -> AsyncIterator[None]:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def drain(self) -> None:
+        """Wait until every request that arrived has been answered."""
+        await self._idle.wait()
+
+    # listeners -------------------------------------------------------------------------------
+
+    async def command(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
+        async with self.tracked():
+            await ack()
+            origin = command_origin(body)
+            try:
+                person = await self.person(client, origin)
+                reply = await self.core.run_command(invocation(body, origin, person))
+                await self.deliver(client, origin, reply)
+            except Exception:
+                await self.apologise(client, origin, f"command {body.get('command')}")
+
+    async def action(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
+        async with self.tracked():
+            await ack()
+            origin = interaction_origin(body)
+            action: Payload = (body.get("actions") or [{}])[0]
+            try:
+                action_id = await unstash(neutral_action_id(str(action.get("action_id", ""))), self.core.db)
+                value = await unstash(clicked(action), self.core.db)
+                if action_id is None or value is None:
+                    reply = Reply.error(text.STALE_BUTTON)
+                elif action_id == OPEN_FORM:
+                    form = await load_form(value, self.core.db)
+                    reply = Reply.open_form(form) if form is not None else Reply.error(text.STALE_BUTTON)
+                else:
+                    person = await self.person(client, origin)
+                    reply = await self.core.run_action(action_event(origin, person, action, action_id, value))
+                await self.deliver(client, origin, reply)
+            except Exception:
+                await self.apologise(client, origin, f"action {action.get('action_id')}")
+
+    async def view_submission(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
+        async with self.tracked():
+            view: Payload = body.get("view") or {}
+            state: Payload = view.get("state") or {}
+            fields = list((state.get("values") or {}).keys())
+            meta = await modal_meta(str(view.get("private_metadata") or ""), self.core.db)
+            if meta is None:
+                await ack(response_action="errors", errors=form_errors({"_": FORM_GONE}, fields))
+                return
+            origin = interaction_origin(body, channel=meta.channel)
+            origin = Origin(**{**origin.__dict__, "team": meta.team, "response_url": meta.response_url})
+            person = await self.person(client, origin)
+            values = await self.unstash_selects(submitted_values(state), state)
+            work = asyncio.ensure_future(
+                self.core.submit_form(form_submission(view, origin, person, meta.form_id, meta.state, values))
+            )
+            done, _ = await asyncio.wait({work}, timeout=self.form_budget)
+            if not done:
+                await ack()
+                await self.deliver(client, origin, await work)
+                return
+            reply = work.result()
+            if reply.form_errors:
+                await ack(response_action="errors", errors=form_errors(reply.form_errors, fields))
+            elif reply.form is not None:
+                stash = Stash()
+                again = render_modal(reply.form, self.meta(reply.form, origin), stash)
+                await stash.save(self.core.db)
+                await ack(response_action="update", view=again)
+            else:
+                await ack()
+                await self.deliver(client, origin, reply)
+
+    async def home_opened(self, event: Payload, body: Payload, client: AsyncWebClient) -> None:
+        if event.get("tab") != "home":
+            return
+        async with self.tracked():
+            user = str(event.get("user", ""))
+            team = str(body.get("team_id", ""))
+            origin = Origin(team=team, channel="", user=user, user_name="", user_team=team)
+            person = await self.person(client, origin)
+            stash = Stash()
+            view = render_home(await home_blocks(self.core, actor_of(origin, person)), stash)
+            await stash.save(self.core.db)
+            try:
+                await client.views_publish(user_id=user, view=view)
+            except SlackApiError as error:
+                log.warning("views.publish for %s failed: %s", user, error.response.get("error"))
+
+    # helpers ---------------------------------------------------------------------------------
+
+    async def person(self, client: AsyncWebClient, origin: Origin) -> Person:
+        return await self.people.lookup(client, origin.user, name=origin.user_name, team=origin.user_team)
+
+    async def unstash_selects(self, values: dict[str, str], state: Payload) -> dict[str, str]:
+        for block_id, actions in (state.get("values") or {}).items():
+            item: Payload = next(iter(actions.values()), {}) if isinstance(actions, dict) else {}
+            if item.get("type") == "static_select" and values.get(block_id):
+                values[block_id] = await unstash(values[block_id], self.core.db) or ""
+        return values
+
+    @staticmethod
+    def meta(form: Form, origin: Origin) -> ModalMeta:
+        return ModalMeta(form.form_id, form.state, origin.team, origin.channel, origin.response_url)
+
+    async def deliver(self, client: AsyncWebClient, origin: Origin, reply: Reply) -> None:
+        if reply.form is not None and origin.trigger_id and await self.open_modal(client, origin, reply.form):
+            return
+        stash = Stash()
+        messages = render_reply(reply, stash)
+        await stash.save(self.core.db)
+        public = reply.visibility is Visibility.CHANNEL
+        for index, message in enumerate(messages):
+            await self.send(client, origin, message, public=public, replace=index == 0 and reply.replace_original)
+            if message.files:
+                await self.send_files(client, origin, message, public=public)
+
+    async def open_modal(self, client: AsyncWebClient, origin: Origin, form: Form) -> bool:
+        stash = Stash()
+        view = render_modal(form, self.meta(form, origin), stash)
+        await stash.save(self.core.db)
+        try:
+            await client.views_open(trigger_id=origin.trigger_id, view=view)
+        except SlackApiError as error:
+            # e.g. expired_trigger_id: the answer came too late; offer a button that opens it.
+            log.warning("views.open failed (%s); sending a button instead", error.response.get("error"))
+            return False
+        return True
+
+    async def send(
+        self, client: AsyncWebClient, origin: Origin, message: SlackMessage, *, public: bool, replace: bool
+    ) -> None:
+        if replace and origin.message_ts and origin.channel and not origin.ephemeral:
+            await client.chat_update(
+                channel=origin.channel, ts=origin.message_ts, blocks=message.blocks, text=message.text
+            )
+            return
+        if origin.response_url:
+            body: dict[str, Any] = {
+                "blocks": message.blocks,
+                "text": message.text,
+                "response_type": "in_channel" if public else "ephemeral",
+                "replace_original": replace and bool(origin.message_ts),
+            }
+            if await respond(origin.response_url, body):
+                return
+        if public and origin.channel:
+            await post_message(client, origin.channel, message)
+            return
+        if origin.channel:
+            try:
+                await client.chat_postEphemeral(
+                    channel=origin.channel, user=origin.user, blocks=message.blocks, text=message.text
+                )
+                return
+            except SlackApiError as error:
+                log.info("chat.postEphemeral failed (%s); sending a direct message", error.response.get("error"))
+        await post_message(client, await open_dm(client, origin.user), message)
+
+    async def send_files(self, client: AsyncWebClient, origin: Origin, message: SlackMessage, *, public: bool) -> None:
+        """Files for the channel go to the channel; files for one person to a direct message."""
+        try:
+            channel = origin.channel if public and origin.channel else await open_dm(client, origin.user)
+            await upload(client, channel, message.files)
+        except SlackApiError as error:
+            log.warning("file upload failed: %s", error.response.get("error"))
+
+    async def apologise(self, client: AsyncWebClient, origin: Origin, what: str) -> None:
+        ref = secrets.token_hex(3)
+        log.exception("Slack %s from %s:%s failed (ref %s)", what, origin.team, origin.user, ref)
+        try:
+            await self.deliver(client, origin, Reply.error(text.apology(ref)))
+        except Exception:
+            log.exception("could not answer Slack %s (ref %s)", what, ref)
+
+
+async def respond(response_url: str, body: dict[str, Any]) -> bool:
+    """Answer through a ``response_url`` (valid 30 minutes, 5 times); False if Slack refused."""
+    try:
+        response = await AsyncWebhookClient(response_url, retry_handlers=retry_handlers()).send_dict(body)
+    except Exception:
+        log.warning("response_url unreachable", exc_info=True)
+        return False
+    if response.status_code != 200:
+        log.warning("response_url answered %s: %s", response.status_code, response.body)
+        return False
+    return True
+
+
+async def skip_retried_events(
+    req: AsyncBoltRequest, resp: BoltResponse, body: Payload, next: Callable[[], Awaitable[None]]
+) -> BoltResponse:
+    """Slack retries an event it thinks was not received; the first delivery was handled."""
+    if body.get("type") == "event_callback" and req.headers.get("x-slack-retry-num"):
+        return BoltResponse(status=200, body="")
+    await next()
+    return resp
+
+
+async def acknowledge(ack: Ack) -> None:
+    await ack()
+
+
+__all__ = ["PLATFORM", "SlackInteractions"]

@@ -1,0 +1,153 @@
+"""Proactive Slack messages (prompts, reminders, digests, announcements) for the outbox.
+
+Every send picks the bot token of the message's workspace (one token, or the installation store
+in multi-workspace mode). Slack's answers become :class:`DeliveryError`: ``retry_after`` for a
+long 429, ``permanent`` where retrying cannot help (channel gone, bot not in it, token revoked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.ids import Stash
+from bot.adapters.slack.render import SlackMessage, render_reply
+from bot.adapters.slack.translate import PLATFORM
+from bot.adapters.slack.web import web_client
+from bot.core.context import Place
+from bot.core.delivery import DeliveryError, MessageRef
+from bot.core.ui import Attachment, Reply
+from bot.store.db import Database
+
+TokenSource = Callable[[str], Awaitable[str | None]]
+OUTBOX_EVENT = "coalition_bot_outbox"
+PERMANENT = frozenset(
+    {
+        "account_inactive",
+        "cannot_dm_bot",
+        "cant_update_message",
+        "channel_not_found",
+        "edit_window_closed",
+        "ekm_access_denied",
+        "invalid_arguments",
+        "invalid_auth",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "is_archived",
+        "message_not_found",
+        "missing_scope",
+        "msg_too_long",
+        "no_permission",
+        "not_authed",
+        "not_in_channel",
+        "restricted_action",
+        "team_access_not_granted",
+        "token_revoked",
+        "user_not_found",
+        "user_not_visible",
+    }
+)
+
+
+class SlackMessenger:
+    platform = PLATFORM
+
+    def __init__(self, db: Database, tokens: TokenSource, api_url: str) -> None:
+        self.db = db
+        self.tokens = tokens
+        self.api_url = api_url
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    async def post(self, place: Place, reply: Reply, *, outbox_key: str | None = None) -> MessageRef:
+        """Post every message of the reply; the first one's ``ts`` names it. With ``outbox_key``
+        the first message carries it as message metadata, so a crash between sending and
+        recording the send can be told apart from a message never sent."""
+        client = await self._client(place.workspace)
+        messages = await self._render(reply)
+        metadata = None if outbox_key is None else {"event_type": OUTBOX_EVENT, "event_payload": {"key": outbox_key}}
+        first = ""
+        with delivery_errors():
+            for message in messages:
+                ts = await post_message(client, place.channel, message, metadata=None if first else metadata)
+                first = first or ts
+                await upload(client, place.channel, message.files)
+        return MessageRef(PLATFORM, place.workspace, place.channel, first)
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        client = await self._client(ref.workspace)
+        first = (await self._render(reply))[0]
+        with delivery_errors():
+            await client.chat_update(channel=ref.channel, ts=ref.message_id, blocks=first.blocks, text=first.text)
+
+    async def direct(self, workspace: str, user_id: str, reply: Reply) -> MessageRef:
+        client = await self._client(workspace)
+        with delivery_errors():
+            channel = await open_dm(client, user_id)
+        return await self.post(Place(PLATFORM, workspace, channel), reply)
+
+    async def _render(self, reply: Reply) -> list[SlackMessage]:
+        stash = Stash()
+        messages = render_reply(reply, stash)
+        await stash.save(self.db)
+        return messages
+
+    async def _client(self, workspace: str) -> AsyncWebClient:
+        token = await self.tokens(workspace)
+        if not token:
+            raise DeliveryError(f"the app is not installed in Slack workspace {workspace}", permanent=True)
+        client = self._clients.get(token)
+        if client is None:
+            client = self._clients[token] = web_client(self.api_url, token)
+        return client
+
+
+async def post_message(
+    client: AsyncWebClient, channel: str, message: SlackMessage, *, metadata: dict[str, Any] | None = None
+) -> str:
+    kwargs: dict[str, Any] = {}
+    if metadata is not None:
+        kwargs["metadata"] = metadata
+    response = await client.chat_postMessage(
+        channel=channel, blocks=message.blocks, text=message.text, unfurl_links=False, unfurl_media=False, **kwargs
+    )
+    return str(response.get("ts", ""))
+
+
+async def open_dm(client: AsyncWebClient, user_id: str) -> str:
+    response = await client.conversations_open(users=user_id)
+    return str((response.get("channel") or {}).get("id", ""))
+
+
+async def upload(client: AsyncWebClient, channel: str, files: list[Attachment]) -> None:
+    """Files (charts, exports, .ics) into the channel, via files.getUploadURLExternal + complete."""
+    if not files:
+        return
+    await client.files_upload_v2(
+        channel=channel,
+        file_uploads=[
+            {"content": f.content, "filename": f.filename, "title": f.title or f.filename} for f in files[:10]
+        ],
+    )
+
+
+@contextmanager
+def delivery_errors() -> Iterator[None]:
+    """Slack failures in the outbox's terms: retry later (with a delay), or give up."""
+    try:
+        yield
+    except SlackApiError as error:
+        status = error.response.status_code
+        code = str(error.response.get("error") or "")
+        if status == 429 or code == "ratelimited":
+            header = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
+            raise DeliveryError("Slack rate limit", retry_after=float(header or 1)) from error
+        if code in PERMANENT:
+            raise DeliveryError(f"Slack refused: {code}", permanent=True) from error
+        raise DeliveryError(f"Slack error {status}: {code or 'unknown'}") from error
+    except (SlackClientError, TimeoutError, aiohttp.ClientError, OSError) as error:
+        raise DeliveryError(f"could not reach Slack: {error!r}") from error
