@@ -1,0 +1,93 @@
+"""The Slack app manifest (``slack/manifest.yml``), generated from the command registry.
+
+``python -m bot.adapters.slack.manifest > slack/manifest.yml`` rewrites it; a test checks that
+the file declares exactly the registry's commands. Written as YAML by hand (the values are ours
+and simple), so no YAML library is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.adapters.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
+from bot.core.registry import Registry
+
+HOST = "https://YOUR-HOST"
+
+
+def manifest(registry: Registry) -> dict[str, Any]:
+    return {
+        "display_information": {
+            "name": "Coalition Bot",
+            "description": "Shared goals, check-ins and unity statements for coalitions.",
+            "background_color": "#2b8a3e",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,  # reminders and private files arrive as direct messages
+                "messages_tab_read_only_enabled": True,
+            },
+            "bot_user": {"display_name": "Coalition Bot", "always_online": True},
+            "slash_commands": [
+                {
+                    "command": f"/{command.name}",
+                    "url": HOST + EVENTS_PATH,
+                    "description": command.summary[:100],
+                    "usage_hint": "help",
+                    "should_escape": False,
+                }
+                for command in registry
+            ],
+        },
+        "oauth_config": {"redirect_urls": [HOST + REDIRECT_PATH], "scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": {"request_url": HOST + EVENTS_PATH, "bot_events": ["app_home_opened"]},
+            "interactivity": {"is_enabled": True, "request_url": HOST + EVENTS_PATH},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": False,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def to_yaml(value: Any, indent: int = 0) -> str:
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{key}:")
+                lines.append(to_yaml(item, indent + 2))
+            else:
+                lines.append(f"{pad}{key}: {_scalar(item)}")
+    else:
+        for item in value:
+            if isinstance(item, dict):
+                nested = to_yaml(item, indent + 2).splitlines()
+                lines.append(f"{pad}- {nested[0].lstrip()}")
+                lines.extend(nested[1:])
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+    return "\n".join(lines)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+def render(registry: Registry) -> str:
+    header = "# Generated from the command registry: python -m bot.adapters.slack.manifest > slack/manifest.yml\n"
+    header += "# Replace YOUR-HOST with the public address of `coalition-bot serve`.\n"
+    return header + "_metadata:\n  major_version: 1\n  minor_version: 1\n" + to_yaml(manifest(registry)) + "\n"
+
+
+if __name__ == "__main__":
+    from bot.commands import build_registry
+
+    print(render(build_registry()), end="")

@@ -1,0 +1,589 @@
+"""A loopback fake of Slack: the Web API the bot calls, and Slack's side of requests to the bot.
+
+One aiohttp server on 127.0.0.1 (port 0) serves the Web API under ``/api/<method>``,
+``response_url``s under ``/response/<n>`` and file upload URLs under ``/upload/<file id>``. It
+keeps a small world (workspaces with bot tokens, people, channels), records every call, checks the
+bot token of each call (``Authorization: Bearer …``) and rejects what Slack rejects: blocks over
+Block Kit's limits (``invalid_blocks``), unknown or reused ``trigger_id``s, messages to channels
+that are gone or that the bot is not in. A method can be told to fail next (429 with
+``Retry-After``, 500). Payloads the bot sends that Slack would reject are also collected in
+``problems``, so a test fails naming the broken rule.
+
+:class:`SlackSide` plays Slack towards the bot: it builds slash command, interaction and event
+payloads and signs them exactly as Slack does (``v0:{timestamp}:{body}``, HMAC-SHA256).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from aiohttp import web
+
+from tests.fakes import slack_rules as rules
+
+JSON = dict[str, Any]
+HANG_LIMIT = 15.0
+_numbers = itertools.count(1)
+
+
+def number() -> int:
+    return next(_numbers)
+
+
+@dataclass
+class Call:
+    method: str
+    token: str
+    args: JSON
+
+
+@dataclass
+class Team:
+    id: str
+    name: str
+    token: str
+    bot_user: str = "UBOT"
+    bot_id: str = "BBOT"
+
+
+@dataclass
+class Fault:
+    status: int
+    body: JSON
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.teams: dict[str, Team] = {}
+        self.users: dict[str, JSON] = {}
+        self.calls: list[Call] = []
+        self.messages: dict[str, JSON] = {}  # ts → message (channel messages, incl. DMs)
+        self.ephemeral: list[JSON] = []  # chat.postEphemeral and ephemeral response_url answers
+        self.responses: dict[str, list[JSON]] = {}  # response_url key → bodies posted to it
+        self.views: list[JSON] = []  # modals opened
+        self.home: dict[str, JSON] = {}  # user → published Home view
+        self.files: dict[str, JSON] = {}
+        self.faults: dict[str, list[Fault]] = {}
+        self.problems: list[str] = []
+        self.triggers: set[str] = set()
+        self.gone_channels = {"CGONE"}
+        self.outside_channels = {"CNOTIN"}
+        self.oauth_codes: dict[str, Team] = {}
+        self.client_id = "1111.2222"
+        self.client_secret = "fake-client-secret"
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.add_team("T0001", "Home Org", "xoxb-home-token")
+
+    # world -------------------------------------------------------------------------------------
+
+    def add_team(self, team_id: str, name: str, token: str) -> Team:
+        team = self.teams[team_id] = Team(team_id, name, token)
+        return team
+
+    def add_user(self, user_id: str, name: str, team: str = "T0001", tz: str = "Europe/Berlin") -> str:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": team,
+            "name": name.lower(),
+            "real_name": name,
+            "tz": tz,
+            "profile": {"display_name": name, "real_name": name},
+        }
+        return user_id
+
+    def trigger(self) -> str:
+        trigger_id = f"{number()}.{secrets.token_hex(4)}"
+        self.triggers.add(trigger_id)
+        return trigger_id
+
+    def response_url(self) -> str:
+        key = str(number())
+        self.responses[key] = []
+        return f"{self.base_url}/response/{key}"
+
+    def fail_next(self, method: str, status: int, *, retry_after: float | None = None, times: int = 1) -> None:
+        headers = {} if retry_after is None else {"Retry-After": str(int(retry_after))}
+        error = "ratelimited" if status == 429 else "internal_error"
+        self.faults.setdefault(method, []).extend([Fault(status, {"ok": False, "error": error}, headers)] * times)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def responses_of(self, url: str) -> list[JSON]:
+        return self.responses[url.rsplit("/", 1)[1]]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    # server ------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response)
+        app.router.add_post("/upload/{file}", self._upload)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def until(self, predicate: Callable[[], bool]) -> None:
+        """Wait until ``predicate()`` holds; the limit only turns a hang into a failure."""
+        async with asyncio.timeout(HANG_LIMIT), self._changed:
+            await self._changed.wait_for(lambda: bool(self.problems) or predicate())
+        self.check()
+
+    def check(self) -> None:
+        if self.problems:
+            problems, self.problems = self.problems, []
+            raise AssertionError("Slack would answer invalid_blocks: " + "; ".join(problems))
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _args(self, request: web.Request) -> JSON:
+        args: JSON = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(await request.post()))
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else str(args.get("token", ""))
+        self.calls.append(Call(method, token, args))
+        try:
+            faults = self.faults.get(method)
+            if faults:
+                fault = faults.pop(0)
+                return web.json_response(fault.body, status=fault.status, headers=fault.headers)
+            if method == "oauth.v2.access":
+                return web.json_response(self._oauth(auth, args))
+            team = next((t for t in self.teams.values() if t.token == token), None)
+            if team is None:
+                return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+            handler = getattr(self, "_" + method.replace(".", "_"), None)
+            if handler is None:
+                return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+            return web.json_response(handler(team, args))
+        finally:
+            await self._notify()
+
+    def _invalid(self, problems: list[str]) -> JSON:
+        self.problems.extend(problems)
+        return {"ok": False, "error": "invalid_blocks", "errors": problems}
+
+    def _blocks(self, args: JSON, surface: str = "message") -> list[JSON] | JSON:
+        blocks = args.get("blocks", [])
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        problems = rules.check_blocks(blocks, surface)
+        if len(str(args.get("text", ""))) > 40000:
+            problems.append("text: longer than 40,000 characters")
+        return self._invalid(problems) if problems else blocks
+
+    def _channel_error(self, channel: str) -> JSON | None:
+        if channel in self.gone_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.outside_channels:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
+    # Web API methods -----------------------------------------------------------------------------
+
+    def _auth_test(self, team: Team, args: JSON) -> JSON:
+        return {
+            "ok": True,
+            "team_id": team.id,
+            "team": team.name,
+            "user_id": team.bot_user,
+            "bot_id": team.bot_id,
+            "url": f"https://{team.id.lower()}.slack.test/",
+        }
+
+    def _chat_postMessage(self, team: Team, args: JSON) -> JSON:
+        channel = str(args.get("channel", ""))
+        error = self._channel_error(channel)
+        if error is not None:
+            return error
+        blocks = self._blocks(args)
+        if isinstance(blocks, dict):
+            return blocks
+        ts = f"{1_700_000_000 + number()}.000100"
+        self.messages[ts] = {
+            "ts": ts,
+            "channel": channel,
+            "team": team.id,
+            "blocks": blocks,
+            "text": args.get("text", ""),
+            "metadata": args.get("metadata"),
+        }
+        return {"ok": True, "channel": channel, "ts": ts, "message": self.messages[ts]}
+
+    def _chat_postEphemeral(self, team: Team, args: JSON) -> JSON:
+        channel = str(args.get("channel", ""))
+        error = self._channel_error(channel)
+        if error is not None:
+            return error
+        blocks = self._blocks(args)
+        if isinstance(blocks, dict):
+            return blocks
+        ts = f"{1_700_000_000 + number()}.000200"
+        self.ephemeral.append(
+            {"ts": ts, "channel": channel, "user": args.get("user"), "blocks": blocks, "text": args.get("text", "")}
+        )
+        return {"ok": True, "message_ts": ts}
+
+    def _chat_update(self, team: Team, args: JSON) -> JSON:
+        ts = str(args.get("ts", ""))
+        message = self.messages.get(ts)
+        if message is None or message["channel"] != args.get("channel"):
+            return {"ok": False, "error": "message_not_found"}
+        blocks = self._blocks(args)
+        if isinstance(blocks, dict):
+            return blocks
+        message.update(blocks=blocks, text=args.get("text", ""), edited=True)
+        return {"ok": True, "channel": message["channel"], "ts": ts}
+
+    def _views_open(self, team: Team, args: JSON) -> JSON:
+        trigger_id = str(args.get("trigger_id", ""))
+        if trigger_id not in self.triggers:
+            return {"ok": False, "error": "expired_trigger_id"}
+        self.triggers.discard(trigger_id)
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        problems = rules.check_view(view)
+        if problems:
+            return self._invalid(problems)
+        opened = {
+            **view,
+            "id": f"V{number():06d}",
+            "hash": secrets.token_hex(6),
+            "team_id": team.id,
+            "trigger_id": trigger_id,
+        }
+        self.views.append(opened)
+        return {"ok": True, "view": opened}
+
+    def _views_publish(self, team: Team, args: JSON) -> JSON:
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        problems = rules.check_view(view)
+        if problems:
+            return self._invalid(problems)
+        self.home[str(args.get("user_id"))] = view
+        return {"ok": True, "view": {**view, "id": f"V{number():06d}"}}
+
+    def _users_info(self, team: Team, args: JSON) -> JSON:
+        user = self.users.get(str(args.get("user", "")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _conversations_open(self, team: Team, args: JSON) -> JSON:
+        user = str(args.get("users", ""))
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": f"D{user}"}}
+
+    def _files_getUploadURLExternal(self, team: Team, args: JSON) -> JSON:
+        file_id = f"F{number():06d}"
+        self.files[file_id] = {
+            "id": file_id,
+            "name": args.get("filename"),
+            "length": int(args.get("length", 0)),
+            "uploaded": None,
+            "channels": [],
+        }
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+
+    def _files_completeUploadExternal(self, team: Team, args: JSON) -> JSON:
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        done = []
+        for item in files or []:
+            record = self.files.get(item.get("id"))
+            if record is None or record["uploaded"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            record["title"] = item.get("title")
+            if args.get("channel_id"):
+                error = self._channel_error(str(args["channel_id"]))
+                if error is not None:
+                    return error
+                record["channels"].append(args["channel_id"])
+            done.append({"id": record["id"], "name": record["name"], "title": record["title"]})
+        return {"ok": True, "files": done}
+
+    def _oauth(self, auth: str, args: JSON) -> JSON:
+        client_id, client_secret = str(args.get("client_id", "")), str(args.get("client_secret", ""))
+        if auth.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if (client_id, client_secret) != (self.client_id, self.client_secret):
+            return {"ok": False, "error": "invalid_client_id"}
+        team = self.oauth_codes.pop(str(args.get("code", "")), None)
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {
+            "ok": True,
+            "access_token": team.token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": team.bot_user,
+            "app_id": "A0001",
+            "team": {"id": team.id, "name": team.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "UINSTALLER"},
+        }
+
+    # response_url and uploads ------------------------------------------------------------------
+
+    async def _response(self, request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        body = await request.json()
+        try:
+            if key not in self.responses:
+                return web.Response(status=404, text="expired_url")
+            if len(self.responses[key]) >= 5:
+                return web.Response(status=404, text="used_url")
+            problems = rules.check_blocks(body.get("blocks", []))
+            if problems:
+                self.problems.extend(problems)
+                return web.Response(status=400, text="invalid_blocks")
+            self.responses[key].append(body)
+            if body.get("response_type") != "in_channel" or body.get("replace_original"):
+                self.ephemeral.append({**body, "ts": f"{1_700_000_000 + number()}.000300", "response_key": key})
+            return web.Response(text="ok")
+        finally:
+            await self._notify()
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        record = self.files.get(request.match_info["file"])
+        if record is None:
+            return web.Response(status=404)
+        data = await request.read()
+        record["uploaded"] = data
+        await self._notify()
+        return web.Response(text=f"OK - {len(data)}")
+
+    # what the bot said -------------------------------------------------------------------------
+
+    def everything_sent(self) -> str:
+        """Every text the bot sent, as JSON (for "never pings" checks)."""
+        sent = [c.args for c in self.calls] + [b for bodies in self.responses.values() for b in bodies]
+        return json.dumps(sent, ensure_ascii=False)
+
+
+def block_text(blocks: list[JSON]) -> str:
+    """The visible text of blocks, one line per piece."""
+    out: list[str] = []
+    for block in blocks:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        for f in block.get("fields", []):
+            out.append(f["text"])
+        for e in block.get("elements", []):
+            if "text" in e and isinstance(e["text"], dict):
+                out.append(e["text"]["text"])
+            elif "text" in e:
+                out.append(e["text"])
+            out.extend(o["text"]["text"] for o in e.get("options", []))
+        if "label" in block:
+            out.append(block["label"]["text"])
+    return "\n".join(out)
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class SlackSide:
+    """Slack's requests to the bot: signed, sent over HTTP to ``url``."""
+
+    fake: FakeSlack
+    url: str
+    signing_secret: str
+    team: str = "T0001"
+    now: Callable[[], float] = time.time
+
+    async def send(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        retry: int | None = None,
+        timestamp: str | None = None,
+        secret: str | None = None,
+    ) -> httpx.Response:
+        stamp = timestamp or str(int(self.now()))
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": sign(secret or self.signing_secret, stamp, body),
+        }
+        if retry is not None:
+            headers["X-Slack-Retry-Num"] = str(retry)
+            headers["X-Slack-Retry-Reason"] = "http_timeout"
+        async with httpx.AsyncClient(timeout=HANG_LIMIT) as client:
+            return await client.post(f"{self.url}/slack/events", content=body.encode(), headers=headers)
+
+    def command_body(self, user: str, line: str, *, channel: str = "C0001", team: str | None = None) -> JSON:
+        name, _, text = line.lstrip("/").partition(" ")
+        return {
+            "token": "deprecated-verification-token",
+            "team_id": team or self.team,
+            "team_domain": "home",
+            "channel_id": channel,
+            "channel_name": f"chan-{channel.lower()}",
+            "user_id": user,
+            "user_name": self.fake.users.get(user, {}).get("name", user),
+            "command": f"/{name}",
+            "text": text,
+            "api_app_id": "A0001",
+            "response_url": self.fake.response_url(),
+            "trigger_id": self.fake.trigger(),
+        }
+
+    async def command(self, body: JSON, **options: Any) -> httpx.Response:
+        return await self.send(urlencode(body), "application/x-www-form-urlencoded", **options)
+
+    async def interaction(self, payload: JSON, **options: Any) -> httpx.Response:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.send(body, "application/x-www-form-urlencoded", **options)
+
+    async def event(self, event: JSON, *, team: str | None = None, **options: Any) -> httpx.Response:
+        body = {
+            "token": "x",
+            "team_id": team or self.team,
+            "api_app_id": "A0001",
+            "type": "event_callback",
+            "event_id": f"Ev{number():08d}",
+            "event_time": int(self.now()),
+            "event": event,
+        }
+        return await self.send(json.dumps(body), "application/json", **options)
+
+    def click_payload(
+        self,
+        user: str,
+        message: JSON,
+        label: str,
+        *,
+        channel: str = "C0001",
+        team: str | None = None,
+        ephemeral: bool = False,
+        action_ts: str | None = None,
+    ) -> JSON:
+        """A block_actions payload for clicking the button labelled ``label`` in ``message``."""
+        for block in message["blocks"]:
+            for element in block.get("elements", []):
+                if element.get("type") == "button" and element["text"]["text"] == label:
+                    action = {
+                        "type": "button",
+                        "action_id": element["action_id"],
+                        "block_id": "b",
+                        "value": element.get("value", ""),
+                        "text": element["text"],
+                        "action_ts": action_ts or f"{self.now():.6f}",
+                    }
+                    return self._block_actions(user, message, action, channel, team, ephemeral)
+        raise AssertionError(f"no button {label!r} in {block_text(message['blocks'])!r}")
+
+    def choose_payload(
+        self, user: str, message: JSON, option_label: str, *, channel: str = "C0001", ephemeral: bool = False
+    ) -> JSON:
+        for block in message["blocks"]:
+            for element in block.get("elements", []):
+                for option in element.get("options", []) if element.get("type") == "static_select" else []:
+                    if option["text"]["text"] == option_label:
+                        action = {
+                            "type": "static_select",
+                            "action_id": element["action_id"],
+                            "block_id": "b",
+                            "selected_option": option,
+                            "action_ts": f"{self.now():.6f}",
+                        }
+                        return self._block_actions(user, message, action, channel, None, ephemeral)
+        raise AssertionError(f"no option {option_label!r}")
+
+    def _block_actions(
+        self, user: str, message: JSON, action: JSON, channel: str, team: str | None, ephemeral: bool
+    ) -> JSON:
+        user_team = self.fake.users.get(user, {}).get("team_id", team or self.team)
+        return {
+            "type": "block_actions",
+            "team": {"id": team or self.team, "domain": "home"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": user_team},
+            "api_app_id": "A0001",
+            "container": {
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": channel,
+                "is_ephemeral": ephemeral,
+            },
+            "trigger_id": self.fake.trigger(),
+            "channel": {"id": channel, "name": f"chan-{channel.lower()}"},
+            "message": {"ts": message["ts"], "blocks": message["blocks"]} if not ephemeral else None,
+            "response_url": self.fake.response_url(),
+            "actions": [action],
+        }
+
+    def submit_payload(self, user: str, view: JSON, values: dict[str, str], *, team: str | None = None) -> JSON:
+        """A view_submission of ``view`` with ``values`` typed into its inputs (by block id)."""
+        state: JSON = {}
+        for block in view["blocks"]:
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            typed = values.get(block["block_id"], "")
+            kind = element["type"]
+            item: JSON = {"type": kind}
+            if kind == "static_select":
+                chosen = next((o for o in element["options"] if typed in (o["value"], o["text"]["text"])), None)
+                item["selected_option"] = chosen
+            elif kind == "checkboxes":
+                item["selected_options"] = element["options"] if typed else []
+            elif kind == "datepicker":
+                item["selected_date"] = typed or None
+            else:
+                item["value"] = typed or None
+            state[block["block_id"]] = {element["action_id"]: item}
+        user_team = self.fake.users.get(user, {}).get("team_id", team or self.team)
+        return {
+            "type": "view_submission",
+            "team": {"id": team or self.team, "domain": "home"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": user_team},
+            "api_app_id": "A0001",
+            "trigger_id": self.fake.trigger(),
+            "view": {**view, "state": {"values": state}},
+        }

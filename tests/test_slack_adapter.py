@@ -1,0 +1,490 @@
+"""The Slack adapter end to end: signed requests over HTTP to the running app (uvicorn on a free
+port), Bolt unmodified, every Web API call and response_url answer going to the loopback fake.
+
+One fake and one running app serve the module; each test works in its own channel with its own
+people, so tests share no coalition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from slack_sdk.signature import SignatureVerifier
+from sqlmodel import select
+
+from bot.adapters.slack.app import SlackAdapter
+from bot.adapters.slack.manifest import render as render_manifest
+from bot.commands import build_registry
+from bot.core.clock import ManualClock
+from bot.core.context import Place
+from bot.core.delivery import DeliveryError
+from bot.core.dispatch import Core
+from bot.core.ui import Actions, Button, ButtonStyle, Reply, Section, rich
+from bot.server import Metrics, build_app
+from bot.store.db import Database
+from bot.store.models import Checkin, Identity
+from tests.fakes.slack_api import JSON, FakeSlack, SlackSide, block_text, number, sign
+from tests.support import settings, sqlite_copy
+
+SECRET = "test-signing-secret-0123456789abcdef"
+MANIFEST = Path(__file__).resolve().parent.parent / "slack" / "manifest.yml"
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@dataclass
+class Running:
+    """An app under uvicorn on a real loopback socket."""
+
+    url: str
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await self.task
+
+
+async def run_app(core: Core, adapter: SlackAdapter) -> Running:
+    sock = free_socket()
+    sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
+    app = build_app(core, [adapter], Metrics())
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    return Running(f"http://127.0.0.1:{sock.getsockname()[1]}", server, task)
+
+
+@pytest.fixture(scope="module")
+async def fake() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture(scope="module")
+async def bot_db(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    db = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("slack"), "bot")
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="module")
+async def bot(fake: FakeSlack, bot_db: Database) -> AsyncIterator[tuple[SlackAdapter, Running]]:
+    config = settings(
+        SLACK_BOT_TOKEN=fake.teams["T0001"].token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url
+    )
+    core = Core(bot_db, build_registry(), config, ManualClock())
+    adapter = SlackAdapter(core, config)
+    running = await run_app(core, adapter)
+    yield adapter, running
+    await running.stop()
+    await adapter.stop()
+
+
+@dataclass
+class Said:
+    """What the bot answered to one request."""
+
+    fake: FakeSlack
+    body: JSON
+    status: int
+    content: bytes
+
+    @property
+    def responses(self) -> list[JSON]:
+        return self.fake.responses_of(self.body["response_url"]) if "response_url" in self.body else []
+
+    @property
+    def message(self) -> JSON:
+        """The last message answered through the response_url, with a ts to click on."""
+        key = self.body["response_url"].rsplit("/", 1)[1]
+        shown = [m for m in self.fake.ephemeral if m.get("response_key") == key]
+        assert shown, f"no answer; responses: {self.responses}"
+        return shown[-1]
+
+    @property
+    def modal(self) -> JSON:
+        views = [v for v in self.fake.views if v["trigger_id"] == self.body.get("trigger_id")]
+        assert views, f"no modal opened: {self.text()}"
+        return views[0]
+
+    def text(self) -> str:
+        return "\n".join(block_text(r.get("blocks", [])) for r in self.responses)
+
+
+@dataclass
+class Chat:
+    fake: FakeSlack
+    side: SlackSide
+    adapter: SlackAdapter
+    channel: str
+
+    async def say(self, user: str, line: str, **options: Any) -> Said:
+        body = self.side.command_body(user, line, channel=self.channel)
+        return await self.send_command(body, **options)
+
+    async def send_command(self, body: JSON, **options: Any) -> Said:
+        response = await self.side.command(body, **options)
+        assert response.status_code == 200, response.text
+        assert response.content == b"", "a command is acknowledged with an empty body"
+        await self.settle()
+        return Said(self.fake, body, response.status_code, response.content)
+
+    async def interact(self, payload: JSON, **options: Any) -> Said:
+        response = await self.side.interaction(payload, **options)
+        assert response.status_code == 200, response.text
+        await self.settle()
+        return Said(self.fake, payload, response.status_code, response.content)
+
+    async def settle(self) -> None:
+        await self.adapter.drain()
+        self.fake.check()
+
+
+def person(fake: FakeSlack, name: str, team: str = "T0001") -> str:
+    return fake.add_user(f"U{name.upper()}{number()}", name, team)
+
+
+@pytest.fixture
+def chat(fake: FakeSlack, bot: tuple[SlackAdapter, Running]) -> Chat:
+    adapter, running = bot
+    return Chat(fake, SlackSide(fake, running.url, SECRET), adapter, f"C{number():06d}")
+
+
+async def coalition_with_goal(chat: Chat, alice: str) -> str:
+    """A coalition in the chat's channel with one goal; the goal's id."""
+    await chat.say(alice, '/coalition create "Clean Air"')
+    added = await chat.say(alice, '/goal add "Calls" target=1000 unit=calls')
+    found = re.search(r"#(\d+)", added.text())
+    assert found, added.text()
+    return found.group(1)
+
+
+# the signature -------------------------------------------------------------------------------------
+
+SLACK_EXAMPLE_BODY = (
+    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+    "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+    "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+    "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+)
+SLACK_EXAMPLE_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+
+
+def test_requests_are_signed_as_in_slacks_published_example() -> None:
+    secret, stamp = "8f742231b10e8888abcd99yyyzzz85a5", "1531420618"
+    assert sign(secret, stamp, SLACK_EXAMPLE_BODY) == SLACK_EXAMPLE_SIGNATURE
+    verifier = SignatureVerifier(secret, clock=type("At", (), {"now": lambda self: 1531420618.0})())
+    assert verifier.is_valid(SLACK_EXAMPLE_BODY, stamp, SLACK_EXAMPLE_SIGNATURE)
+
+
+async def test_bad_signature_and_stale_timestamp_are_rejected(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    body = chat.side.command_body(alice, '/coalition create "Forged"', channel=chat.channel)
+    forged = await chat.side.command(body, secret="not-the-secret")
+    stale_stamp = str(int(chat.side.now()) - 6 * 60)
+    stale = await chat.side.command(body, timestamp=stale_stamp)
+    assert (forged.status_code, stale.status_code) == (401, 401)
+    await chat.settle()
+    assert chat.fake.responses_of(body["response_url"]) == []
+
+
+# commands ------------------------------------------------------------------------------------------
+
+
+async def test_coalition_commands_answer_in_channel_or_privately(chat: Chat) -> None:
+    alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
+    created = await chat.say(alice, '/coalition create "Clean Air" tz=Europe/Berlin')
+    assert created.responses[0]["response_type"] == "in_channel"
+    assert "Clean Air" in created.text()
+    joined = await chat.say(bob, "/coalition join org=Acme")
+    assert "Acme" in joined.text()
+    org = await chat.say(alice, '/coalition org add "River Trust"')
+    assert "River Trust" in org.text()
+    orgs = await chat.say(bob, "/coalition orgs")
+    assert "Acme" in orgs.text()
+    assert "River Trust" in orgs.text()
+    members = await chat.say(alice, "/coalition members")
+    assert "Alice" in members.text()
+    assert "Bob" in members.text()
+    status = await chat.say(bob, "/coalition status")
+    assert status.responses[0]["response_type"] == "ephemeral"
+    assert "Clean Air — status" in status.text()
+    unknown = await chat.say(bob, "/coalition frobnicate")
+    assert "has no subcommand" in unknown.text()
+    assert unknown.responses[0]["response_type"] == "ephemeral"
+
+
+async def test_goal_family_and_a_chart_uploaded_privately(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    await chat.say(alice, '/coalition create "Goals"')
+    added = await chat.say(alice, '/goal add "Calls" target=1000 unit=calls due=2026-03-01')
+    assert "Calls" in added.text()
+    await chat.say(alice, "/checkin 40")
+    listed = await chat.say(alice, "/goal list")
+    assert "40 / 1,000 calls (4%)" in listed.text()
+    uploads_before = len(chat.fake.calls_to("files.completeUploadExternal"))
+    shown = await chat.say(alice, "/goal show 1")
+    assert "sent as a file" in shown.text()
+    [complete] = chat.fake.calls_to("files.completeUploadExternal")[uploads_before:]
+    assert complete.args["channel_id"] == f"D{alice}", "a private chart goes to a direct message"
+    [uploaded] = [f for f in chat.fake.files.values() if f["channels"] == [f"D{alice}"] and f["uploaded"]]
+    assert uploaded["uploaded"].startswith(b"\x89PNG")
+    closed = await chat.say(alice, "/goal close 1")
+    assert "closed" in closed.text().lower()
+    helped = await chat.say(alice, "/goal help")
+    assert "/goal add" in helped.text()
+
+
+async def test_checkin_modal_round_trip_with_field_errors(chat: Chat) -> None:
+    alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
+    goal = await coalition_with_goal(chat, alice)
+    opened = await chat.say(bob, "/checkin")
+    modal = opened.modal
+    assert modal["callback_id"] == "coalition_bot.form"
+    assert opened.responses == []
+    inputs = {b["block_id"]: b for b in modal["blocks"]}
+    assert "amount" in inputs
+    bad = await chat.interact(chat.side.submit_payload(bob, modal, {"goal": goal, "amount": "lots"}))
+    answer = json.loads(bad.content)
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"amount"}
+    good = await chat.interact(chat.side.submit_payload(bob, modal, {"goal": goal, "amount": "12", "note": "phoned"}))
+    assert good.content == b"", "a good submission closes the modal"
+    answered = chat.fake.responses_of(opened.body["response_url"])
+    assert "12 / 1,000 calls (1%)" in block_text(answered[-1]["blocks"])
+
+
+async def test_a_retried_command_and_a_double_submit_record_nothing_twice(chat: Chat, bot_db: Database) -> None:
+    alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
+    goal = await coalition_with_goal(chat, alice)
+    body = chat.side.command_body(bob, '/checkin 20 "first"', channel=chat.channel)
+    await chat.send_command(body)
+    again = await chat.send_command(body, retry=1)
+    assert "Already done" in again.text()
+    opened = await chat.say(bob, "/checkin")
+    submit = chat.side.submit_payload(bob, opened.modal, {"goal": goal, "amount": "5"})
+    await chat.interact(submit)
+    await chat.interact(submit)
+    listed = await chat.say(alice, "/goal list")
+    assert "25 / 1,000 calls" in listed.text()
+    async with bot_db.session() as session:
+        notes = (await session.exec(select(Checkin.note).where(Checkin.note == "first"))).all()
+    assert len(notes) == 1
+
+
+async def test_a_button_replaces_its_ephemeral_message_once_even_on_a_double_click(chat: Chat) -> None:
+    alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
+    await chat.say(alice, '/coalition create "Forgetful"')
+    await chat.say(bob, "/coalition join")
+    asked = await chat.say(bob, "/coalition forget-me")
+    click = chat.side.click_payload(bob, asked.message, "Erase my data", channel=chat.channel, ephemeral=True)
+    done = await chat.interact(click)
+    [replaced] = done.responses
+    assert replaced["replace_original"] is True
+    assert "personal data is erased" in block_text(replaced["blocks"])
+    twice = chat.side.click_payload(bob, asked.message, "Erase my data", channel=chat.channel, ephemeral=True)
+    twice["actions"][0]["action_ts"] = click["actions"][0]["action_ts"]
+    second = await chat.interact(twice)
+    assert "Already done" in block_text(second.responses[0]["blocks"])
+
+
+async def test_a_button_on_a_channel_message_updates_it_with_chat_update(chat: Chat) -> None:
+    alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
+    await chat.say(alice, '/coalition create "Updates"')
+    await chat.say(bob, "/coalition join")
+    reply = Reply.channel(
+        Section(rich("Erase?")), Actions((Button("Erase my data", "coalition.forget", "yes", ButtonStyle.DANGER),))
+    )
+    ref = await chat.adapter.messenger.post(Place("slack", "T0001", chat.channel), reply)
+    posted = chat.fake.messages[ref.message_id]
+    await chat.interact(chat.side.click_payload(bob, posted, "Erase my data", channel=chat.channel))
+    assert posted.get("edited") is True
+    assert "personal data is erased" in block_text(posted["blocks"])
+
+
+async def test_user_text_never_pings_or_formats(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    await chat.say(alice, '/coalition create "<!channel> crew"')
+    added = await chat.say(alice, '/goal add "@here *now* <@U999> <!everyone> <https://evil.test|x>" target=10')
+    sent = chat.fake.everything_sent()
+    for ping in ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://evil.test"):
+        assert ping not in sent
+    shown = added.text()
+    assert "&lt;!everyone&gt;" in shown
+    assert "@\u2060here" in shown
+    assert "*now*" not in shown
+
+
+async def test_a_slack_connect_user_keeps_their_own_workspace(chat: Chat, bot_db: Database) -> None:
+    alice = person(chat.fake, "Alice")
+    guest = person(chat.fake, "Gita", team="T0EXTERNAL")
+    await chat.say(alice, '/coalition create "Shared"')
+    joined = await chat.say(guest, "/coalition join org=Partners")
+    assert "Partners" in joined.text()
+    async with bot_db.session() as session:
+        identity = (await session.exec(select(Identity).where(Identity.user_id == guest))).one()
+    assert (identity.platform, identity.workspace) == ("slack", "T0EXTERNAL")
+    members = await chat.say(alice, "/coalition members")
+    assert "Gita" in members.text()
+
+
+async def test_app_home_shows_coalitions_with_progress(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    await coalition_with_goal(chat, alice)
+    await chat.say(alice, "/checkin 250")
+    response = await chat.side.event({"type": "app_home_opened", "user": alice, "tab": "home"})
+    assert response.status_code == 200
+    await chat.settle()
+    home = chat.fake.home[alice]
+    shown = block_text(home["blocks"])
+    assert "Clean Air" in shown
+    assert "250 / 1,000 calls (25%)" in shown
+    assert not any(b["type"] == "actions" for b in home["blocks"])
+    stranger = person(chat.fake, "Sam")
+    await chat.side.event({"type": "app_home_opened", "user": stranger, "tab": "home"})
+    await chat.settle()
+    assert "coalition create" in block_text(chat.fake.home[stranger]["blocks"])
+
+
+async def test_a_retried_event_is_acknowledged_and_ignored(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    retried = await chat.side.event({"type": "app_home_opened", "user": alice, "tab": "home"}, retry=1)
+    assert retried.status_code == 200
+    await chat.settle()
+    assert alice not in chat.fake.home
+
+
+async def test_people_are_looked_up_once_and_cached(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    await chat.say(alice, '/coalition create "Cache"')
+    await chat.say(alice, "/coalition orgs")
+    looked_up = [c for c in chat.fake.calls_to("users.info") if c.args.get("user") == alice]
+    assert len(looked_up) == 1
+
+
+# the messenger ---------------------------------------------------------------------------------------
+
+
+async def test_messenger_posts_with_outbox_metadata_updates_and_sends_direct_messages(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    messenger = chat.adapter.messenger
+    place = Place("slack", "T0001", chat.channel)
+    long = Reply.channel(*[Section(rich(f"line {n}")) for n in range(70)])
+    ref = await messenger.post(place, long, outbox_key="digest:7")  # type: ignore[call-arg]
+    first = chat.fake.messages[ref.message_id]
+    assert first["metadata"] == {"event_type": "coalition_bot_outbox", "event_payload": {"key": "digest:7"}}
+    assert len(first["blocks"]) == 50
+    assert [m for m in chat.fake.messages.values() if m["channel"] == chat.channel and len(m["blocks"]) == 20]
+    await messenger.update(ref, Reply.channel("changed"))
+    assert block_text(chat.fake.messages[ref.message_id]["blocks"]) == "changed"
+    dm = await messenger.direct("T0001", alice, Reply.private("psst"))
+    assert dm.channel == f"D{alice}"
+
+
+async def test_messenger_waits_out_a_short_rate_limit(chat: Chat) -> None:
+    before = len(chat.fake.calls_to("chat.postMessage"))
+    chat.fake.fail_next("chat.postMessage", 429, retry_after=0)
+    ref = await chat.adapter.messenger.post(Place("slack", "T0001", chat.channel), Reply.channel("after a pause"))
+    assert ref.message_id in chat.fake.messages
+    assert len(chat.fake.calls_to("chat.postMessage")) - before == 2
+
+
+async def test_messenger_errors_for_the_outbox(chat: Chat) -> None:
+    messenger = chat.adapter.messenger
+    chat.fake.fail_next("chat.postMessage", 429, retry_after=120)
+    with pytest.raises(DeliveryError) as limited:
+        await messenger.post(Place("slack", "T0001", chat.channel), Reply.channel("x"))
+    assert limited.value.retry_after == 120
+    with pytest.raises(DeliveryError) as gone:
+        await messenger.post(Place("slack", "T0001", "CGONE"), Reply.channel("x"))
+    assert gone.value.permanent
+    chat.fake.fail_next("chat.postMessage", 500, times=2)
+    with pytest.raises(DeliveryError) as broken:
+        await messenger.post(Place("slack", "T0001", chat.channel), Reply.channel("x"))
+    assert not broken.value.permanent
+    assert broken.value.retry_after is None
+
+
+async def test_an_interactive_answer_survives_a_rate_limit(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    await chat.say(alice, '/coalition create "Limits"')
+    await chat.say(alice, '/goal add "Calls" target=10')
+    chat.fake.fail_next("views.open", 429, retry_after=0)
+    opened = await chat.say(alice, "/checkin")
+    assert opened.modal["title"]["text"]
+
+
+# deployment ------------------------------------------------------------------------------------------
+
+
+def test_manifest_declares_every_registry_command() -> None:
+    registry = build_registry()
+    written = MANIFEST.read_text()
+    assert written == render_manifest(registry), "run: python -m bot.adapters.slack.manifest > slack/manifest.yml"
+    declared = {line.split('"')[1].lstrip("/") for line in written.splitlines() if "- command:" in line}
+    assert declared == {c.name for c in registry}
+
+
+async def test_coalition_bot_serve_answers_slack(fake: FakeSlack, tmp_path: Path) -> None:
+    port = free_socket().getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "SLACK_BOT_TOKEN": fake.teams["T0001"].token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DISCORD_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient() as client, asyncio.timeout(30):
+            while True:
+                try:
+                    health = await client.get(f"{url}/healthz")
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.1)
+        assert health.json()["platforms"] == ["slack"]
+        side = SlackSide(fake, url, SECRET)
+        body = side.command_body(person(fake, "Ola"), "/goal help")
+        assert (await side.command(body)).status_code == 200
+        await fake.until(lambda: bool(fake.responses_of(body["response_url"])))
+        assert "/goal add" in block_text(fake.responses_of(body["response_url"])[0]["blocks"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = await process.communicate()
+    assert process.returncode == 0, errors.decode()[-2000:]
+
+
+async def test_settings_fail_fast_without_a_signing_secret(bot_db: Database) -> None:
+    from bot.core.errors import ConfigError
+
+    config = settings(SLACK_BOT_TOKEN="xoxb-1")
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        SlackAdapter(Core(bot_db, build_registry(), config, ManualClock()), config)
