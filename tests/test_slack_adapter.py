@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
@@ -33,43 +31,13 @@ from bot.core.context import Place
 from bot.core.delivery import DeliveryError
 from bot.core.dispatch import Core
 from bot.core.ui import Actions, Button, ButtonStyle, Reply, Section, rich
-from bot.server import Metrics, build_app
 from bot.store.db import Database
 from bot.store.models import Checkin, Identity
-from tests.fakes.slack_api import JSON, FakeSlack, SlackSide, block_text, number, sign
+from tests.fakes.slack_api import JSON, FakeSlack, Running, SlackSide, block_text, free_socket, number, run_app, sign
 from tests.support import settings, sqlite_copy
 
 SECRET = "test-signing-secret-0123456789abcdef"
 MANIFEST = Path(__file__).resolve().parent.parent / "slack" / "manifest.yml"
-
-
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-@dataclass
-class Running:
-    """An app under uvicorn on a real loopback socket."""
-
-    url: str
-    server: uvicorn.Server
-    task: asyncio.Task[None]
-
-    async def stop(self) -> None:
-        self.server.should_exit = True
-        await self.task
-
-
-async def run_app(core: Core, adapter: SlackAdapter) -> Running:
-    sock = free_socket()
-    sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
-    app = build_app(core, [adapter], Metrics())
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    return Running(f"http://127.0.0.1:{sock.getsockname()[1]}", server, task)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ import hmac
 import itertools
 import json
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,8 +30,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import uvicorn
 from aiohttp import web
 
+from bot.adapters.slack.app import SlackAdapter
+from bot.core.dispatch import Core
+from bot.server import Metrics, build_app
 from tests.fakes import slack_rules as rules
 
 JSON = dict[str, Any]
@@ -587,3 +592,36 @@ class SlackSide:
             "trigger_id": self.fake.trigger(),
             "view": {**view, "state": {"values": state}},
         }
+
+
+# the app under test --------------------------------------------------------------------------------
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@dataclass
+class Running:
+    """An app under uvicorn on a real loopback socket."""
+
+    url: str
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await self.task
+
+
+async def run_app(core: Core, adapter: SlackAdapter) -> Running:
+    """``serve``'s web app with this adapter, under uvicorn in the test's event loop."""
+    sock = free_socket()
+    sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
+    app = build_app(core, [adapter], Metrics())
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    return Running(f"http://127.0.0.1:{sock.getsockname()[1]}", server, task)
