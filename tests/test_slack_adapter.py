@@ -402,6 +402,28 @@ async def test_an_interactive_answer_survives_a_rate_limit(chat: Chat) -> None:
     assert opened.modal["title"]["text"]
 
 
+# Socket Mode -------------------------------------------------------------------------------------------
+
+
+async def test_socket_mode_takes_commands_over_the_websocket(fake: FakeSlack, bot_db: Database) -> None:
+    app_token = next(iter(fake.app_tokens))
+    config = settings(SLACK_BOT_TOKEN=fake.teams["T0001"].token, SLACK_APP_TOKEN=app_token, SLACK_API_URL=fake.api_url)
+    adapter = SlackAdapter(Core(bot_db, build_registry(), config, ManualClock()), config)
+    assert adapter.routes() == [], "no HTTP endpoint to verify: the socket is authenticated by the app token"
+    await adapter.start()
+    try:
+        await fake.until(lambda: bool(fake.sockets))
+        side = SlackSide(fake, "http://unused", "")
+        body = side.command_body(person(fake, "Sol"), '/coalition create "Over the socket"', channel=f"C{number():06d}")
+        envelope = await fake.push("slash_commands", body)
+        await fake.until(lambda: any(a.get("envelope_id") == envelope for a in fake.socket_acks))
+        await adapter.drain()
+        assert "Over the socket" in block_text(fake.responses_of(body["response_url"])[0]["blocks"])
+    finally:
+        await adapter.stop()
+    await fake.until(lambda: not fake.sockets)
+
+
 # deployment ------------------------------------------------------------------------------------------
 
 

@@ -87,6 +87,9 @@ class FakeSlack:
         self.gone_channels = {"CGONE"}
         self.outside_channels = {"CNOTIN"}
         self.oauth_codes: dict[str, Team] = {}
+        self.app_tokens = {"xapp-1-A0001-fake-app-token"}
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: list[JSON] = []
         self.client_id = "1111.2222"
         self.client_secret = "fake-client-secret"
         self._changed = asyncio.Condition()
@@ -147,6 +150,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
         app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -194,6 +198,10 @@ class FakeSlack:
                 return web.json_response(fault.body, status=fault.status, headers=fault.headers)
             if method == "oauth.v2.access":
                 return web.json_response(self._oauth(auth, args))
+            if method == "apps.connections.open":
+                if token not in self.app_tokens:
+                    return web.json_response({"ok": False, "error": "invalid_auth"})
+                return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
             team = next((t for t in self.teams.values() if t.token == token), None)
             if team is None:
                 return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
@@ -398,6 +406,31 @@ class FakeSlack:
         record["uploaded"] = data
         await self._notify()
         return web.Response(text=f"OK - {len(data)}")
+
+    # Socket Mode -------------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": len(self.sockets), "debug_info": {}})
+        await self._notify()
+        try:
+            async for message in ws:
+                if message.type.name == "TEXT":
+                    self.socket_acks.append(json.loads(message.data))
+                    await self._notify()
+        finally:
+            self.sockets.remove(ws)
+            await self._notify()
+        return ws
+
+    async def push(self, kind: str, payload: JSON) -> str:
+        """Send an envelope (``slash_commands``, ``interactive``, ``events_api``) to the connected app."""
+        envelope_id = f"env-{number()}"
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": True}
+        await self.sockets[-1].send_json(envelope)
+        return envelope_id
 
     # what the bot said -------------------------------------------------------------------------
 
