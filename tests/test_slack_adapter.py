@@ -402,6 +402,35 @@ async def test_an_interactive_answer_survives_a_rate_limit(chat: Chat) -> None:
     assert opened.modal["title"]["text"]
 
 
+async def test_a_published_statement_is_signed_by_button_and_updated_in_place(chat: Chat, bot_db: Database) -> None:
+    from bot.delivery.dispatcher import Dispatcher
+
+    outbox = Dispatcher(bot_db, {"slack": chat.adapter.messenger}, clock=chat.adapter.core.clock)
+    alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
+    await chat.say(alice, '/coalition create "Unity Slack"')
+    await chat.say(bob, '/coalition join org="Acme Trust"')
+    await chat.say(alice, '/unity draft "We stand together, <!channel>."')
+    published = await chat.say(alice, "/unity publish")
+    assert "Published" in published.text()
+    assert await outbox.drain() >= 1
+    [statement] = [
+        m
+        for m in chat.fake.messages.values()
+        if m["channel"] == chat.channel and "Sign for my organisation" in block_text(m["blocks"])
+    ]
+    assert "<!channel>" not in json.dumps(statement)
+    opened = await chat.interact(
+        chat.side.click_payload(bob, statement, "Sign for my organisation", channel=chat.channel)
+    )
+    [modal] = [v for v in chat.fake.views if v["trigger_id"] == opened.body["trigger_id"]]
+    values = {"org": "Acme Trust", "name": "Bob Ray", "title": "Director", "authorised": "yes"}
+    signed = await chat.interact(chat.side.submit_payload(bob, modal, values))
+    assert signed.content == b""
+    assert await outbox.drain() >= 1
+    assert statement.get("edited") is True
+    assert "Acme Trust" in block_text(statement["blocks"])
+
+
 # Socket Mode -------------------------------------------------------------------------------------------
 
 
