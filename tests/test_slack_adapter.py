@@ -133,9 +133,11 @@ def person(fake: FakeSlack, name: str, team: str = "T0001") -> str:
 
 
 @pytest.fixture
-def chat(fake: FakeSlack, bot: tuple[SlackAdapter, Running]) -> Chat:
+async def chat(fake: FakeSlack, bot: tuple[SlackAdapter, Running]) -> AsyncIterator[Chat]:
     adapter, running = bot
-    return Chat(fake, SlackSide(fake, running.url, SECRET), adapter, f"C{number():06d}")
+    side = SlackSide(fake, running.url, SECRET)
+    yield Chat(fake, side, adapter, f"C{number():06d}")
+    await side.aclose()
 
 
 async def coalition_with_goal(chat: Chat, alice: str) -> str:
@@ -493,6 +495,7 @@ async def test_coalition_bot_serve_answers_slack(fake: FakeSlack, tmp_path: Path
         side = SlackSide(fake, url, SECRET)
         body = side.command_body(person(fake, "Ola"), "/goal help")
         assert (await side.command(body)).status_code == 200
+        await side.aclose()
         await fake.until(lambda: bool(fake.responses_of(body["response_url"])))
         assert "/goal add" in block_text(fake.responses_of(body["response_url"])[0]["blocks"])
     finally:

@@ -89,6 +89,7 @@ async def test_install_stores_the_token_encrypted_and_the_workspace_is_answered_
         before = len(fake.calls)
         body = side.command_body(alice, '/coalition create "Second Coalition"', channel=f"C{number():06d}")
         assert (await side.command(body)).status_code == 200
+        await side.aclose()
         await adapter.drain()
         fake.check()
         assert "Second Coalition" in block_text(fake.responses_of(body["response_url"])[0]["blocks"])

@@ -473,6 +473,7 @@ class SlackSide:
     signing_secret: str
     team: str = "T0001"
     now: Callable[[], float] = time.time
+    http: httpx.AsyncClient | None = None
 
     async def send(
         self,
@@ -492,8 +493,14 @@ class SlackSide:
         if retry is not None:
             headers["X-Slack-Retry-Num"] = str(retry)
             headers["X-Slack-Retry-Reason"] = "http_timeout"
-        async with httpx.AsyncClient(timeout=HANG_LIMIT) as client:
-            return await client.post(f"{self.url}/slack/events", content=body.encode(), headers=headers)
+        if self.http is None:
+            self.http = httpx.AsyncClient(timeout=HANG_LIMIT)
+        return await self.http.post(f"{self.url}/slack/events", content=body.encode(), headers=headers)
+
+    async def aclose(self) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+            self.http = None
 
     def command_body(self, user: str, line: str, *, channel: str = "C0001", team: str | None = None) -> JSON:
         name, _, text = line.lstrip("/").partition(" ")

@@ -37,6 +37,17 @@ from bot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+
+class _ClientCarriesTheToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that our client
+    (which carries the token, or none in OAuth mode) wins; that is intended, so say nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_ClientCarriesTheToken())
+
 __all__ = ["BOT_SCOPES", "SlackAdapter", "SlackMessenger"]
 
 EVENTS_PATH = "/slack/events"
