@@ -244,6 +244,18 @@ async def test_checkin_modal_round_trip_with_field_errors(chat: Chat) -> None:
     assert "12 / 1,000 calls (1%)" in block_text(answered[-1]["blocks"])
 
 
+async def test_a_form_that_opens_too_late_becomes_a_button_that_opens_it(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    await coalition_with_goal(chat, alice)
+    body = chat.side.command_body(alice, "/checkin", channel=chat.channel)
+    body["trigger_id"] = "expired.trigger"
+    late = await chat.send_command(body)
+    assert "Open the form" in late.text()
+    opened = await chat.interact(chat.side.click_payload(alice, late.message, "Open the form", ephemeral=True))
+    [modal] = [v for v in chat.fake.views if v["trigger_id"] == opened.body["trigger_id"]]
+    assert modal["callback_id"] == "coalition_bot.form"
+
+
 async def test_a_retried_command_and_a_double_submit_record_nothing_twice(chat: Chat, bot_db: Database) -> None:
     alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
     goal = await coalition_with_goal(chat, alice)

@@ -14,6 +14,7 @@ as ``ack()`` is called (``process_before_response=False``); ``drain`` waits for 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import secrets
@@ -128,6 +129,7 @@ class SlackInteractions:
             await ack()
             origin = interaction_origin(body)
             action: Payload = (body.get("actions") or [{}])[0]
+            await self._turns.acquire()
             try:
                 action_id = await unstash(neutral_action_id(str(action.get("action_id", ""))), self.core.db)
                 value = await unstash(clicked(action), self.core.db)
@@ -142,6 +144,8 @@ class SlackInteractions:
                 await self.deliver(client, origin, reply)
             except Exception:
                 await self.apologise(client, origin, f"action {action.get('action_id')}")
+            finally:
+                self._turns.release()
 
     async def view_submission(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
@@ -153,7 +157,7 @@ class SlackInteractions:
                 await ack(response_action="errors", errors=form_errors({"_": FORM_GONE}, fields))
                 return
             origin = interaction_origin(body, channel=meta.channel)
-            origin = Origin(**{**origin.__dict__, "team": meta.team, "response_url": meta.response_url})
+            origin = dataclasses.replace(origin, team=meta.team, response_url=meta.response_url)
             person = await self.person(client, origin)
             values = await self.unstash_selects(submitted_values(state), state)
             work = asyncio.ensure_future(
@@ -179,7 +183,7 @@ class SlackInteractions:
     async def home_opened(self, event: Payload, body: Payload, client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
             return
-        async with self.tracked():
+        async with self.tracked(), self._turns:
             user = str(event.get("user", ""))
             team = str(body.get("team_id", ""))
             origin = Origin(team=team, channel="", user=user, user_name="", user_team=team)
