@@ -256,6 +256,19 @@ async def test_a_form_that_opens_too_late_becomes_a_button_that_opens_it(chat: C
     assert modal["callback_id"] == "coalition_bot.form"
 
 
+async def test_a_slow_form_closes_the_modal_and_answers_afterwards(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    goal = await coalition_with_goal(chat, alice)
+    opened = await chat.say(alice, "/checkin")
+    chat.adapter.interactions.form_budget = 0.0  # the core "takes too long" for the ack
+    try:
+        done = await chat.interact(chat.side.submit_payload(alice, opened.modal, {"goal": goal, "amount": "7"}))
+    finally:
+        chat.adapter.interactions.form_budget = 2.5
+    assert done.content == b""
+    assert "7 / 1,000 calls" in block_text(chat.fake.responses_of(opened.body["response_url"])[-1]["blocks"])
+
+
 async def test_a_retried_command_and_a_double_submit_record_nothing_twice(chat: Chat, bot_db: Database) -> None:
     alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
     goal = await coalition_with_goal(chat, alice)
