@@ -102,6 +102,17 @@ async def test_install_stores_the_token_encrypted_and_the_workspace_is_answered_
         with pytest.raises(DeliveryError) as unknown:
             await adapter.messenger.post(Place("slack", "TNOTINSTALLED", "C1"), Reply.channel("hello"))
         assert unknown.value.permanent
+
+        revoked = await side.event({"type": "tokens_revoked", "tokens": {"oauth": ["UINSTALLER"]}})
+        assert revoked.status_code == 200
+        await adapter.drain()
+        assert await adapter.bot_token(team_id) == team.token, "a person's revoked user token is not the bot's"
+        await side.event({"type": "app_uninstalled"})
+        await side.aclose()
+        await adapter.drain()
+        with pytest.raises(DeliveryError) as uninstalled:
+            await adapter.messenger.post(Place("slack", team_id, "C1"), Reply.channel("hello"))
+        assert uninstalled.value.permanent, "an uninstalled workspace's token is forgotten"
     finally:
         await running.stop()
         await adapter.stop()

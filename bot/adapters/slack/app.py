@@ -19,6 +19,7 @@ from typing import Any
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from starlette.requests import Request
 from starlette.responses import Response
@@ -84,6 +85,9 @@ class SlackAdapter:
         self.app = AsyncApp(**self._app_options(), **app_options)
         self.interactions = SlackInteractions(core, People(core.db, core.clock), form_budget=form_budget)
         self.interactions.register(self.app)
+        if self.oauth:
+            self.app.event("app_uninstalled")(self._forget_workspace)
+            self.app.event("tokens_revoked")(self._forget_workspace)
         self.http = AsyncSlackRequestHandler(self.app)
         self.messenger: Messenger = SlackMessenger(core.db, self.bot_token, settings.slack_api_url)
         self._socket: AsyncSocketModeHandler | None = None
@@ -114,6 +118,15 @@ class SlackAdapter:
         )
         options["installation_store_bot_only"] = True
         return options
+
+    async def _forget_workspace(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Uninstalled, or the bot token revoked: forget the token (revoked user tokens are not ours)."""
+        if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return
+        assert self.installations is not None
+        async with self.interactions.tracked():
+            await self.installations.async_delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
+            log.info("Slack workspace %s uninstalled the app or revoked its token", context.team_id)
 
     async def bot_token(self, team_id: str) -> str | None:
         """The bot token for a workspace: the one token, or that workspace's installation."""

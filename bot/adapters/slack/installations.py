@@ -175,6 +175,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
+        if user_id:
+            return  # only bot installations are kept: a person's revoked user token changes nothing here
         async with self.db.unit_of_work() as session:
             await session.exec(
                 delete(SlackInstallation).where(

@@ -43,7 +43,10 @@ def manifest(registry: Registry) -> dict[str, Any]:
         },
         "oauth_config": {"redirect_urls": [HOST + REDIRECT_PATH], "scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
-            "event_subscriptions": {"request_url": HOST + EVENTS_PATH, "bot_events": ["app_home_opened"]},
+            "event_subscriptions": {
+                "request_url": HOST + EVENTS_PATH,
+                "bot_events": ["app_home_opened", "app_uninstalled", "tokens_revoked"],
+            },
             "interactivity": {"is_enabled": True, "request_url": HOST + EVENTS_PATH},
             "org_deploy_enabled": False,
             "socket_mode_enabled": False,
