@@ -150,7 +150,7 @@ def chunks(text: str, limit: int) -> list[str]:
 
 
 def plain_text(text: str, limit: int) -> JSON:
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+    return {"type": "plain_text", "text": clip(text, limit) or "-", "emoji": True}
 
 
 def fallback_text(reply: Reply) -> str:
@@ -177,7 +177,9 @@ def render_blocks(blocks: list[Block], stash: Stash, *, is_error: bool = False) 
             out.extend(_section(piece) for piece in chunks(text, MAX_SECTION_TEXT) if piece.strip())
         elif isinstance(block, Fields):
             rendered = [
-                clip(f"*{escape(f.label)}*\n{mrkdwn(f.value)}", MAX_FIELD_TEXT) if f.label else mrkdwn(f.value) or " "
+                clip(f"*{escape(f.label)}*\n{mrkdwn(f.value)}", MAX_FIELD_TEXT)
+                if f.label
+                else clip(mrkdwn(f.value), MAX_FIELD_TEXT) or "-"
                 for f in block.fields
             ]
             for start in range(0, len(rendered), MAX_FIELDS):
