@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.slack.ids import MAX_METADATA, ModalMeta, Stash, neutral_action_id
@@ -215,6 +215,7 @@ def mrkdwn_texts(blocks: list[dict[str, object]]) -> list[str]:
 
 @settings(max_examples=80, deadline=None)
 @given(TRICKY, st.integers(min_value=0, max_value=40))
+@example("@channel_", 0)
 def test_any_user_text_renders_valid_and_inert(typed: str, repeat: int) -> None:
     reply = Reply.private(
         Header(typed), Section(rich(typed * repeat)), Fields((Field(typed, rich(typed)),)), Context(rich(Bold(typed)))

@@ -65,7 +65,7 @@ MAX_FALLBACK = 3000
 OPEN_FORM_LABEL = "Open the form"
 ATTACHED = "📎 {alt} (sent as a file)"
 EMPTY_REPLY = "Done."
-BROADCAST = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
+BROADCAST = re.compile(r"@(?=channel|here|everyone)", re.IGNORECASE)
 LONE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 LOOKALIKES = str.maketrans({"*": "∗", "~": "∼", "`": "ˋ"})
 
