@@ -218,10 +218,13 @@ def mrkdwn_texts(blocks: list[dict[str, object]]) -> list[str]:
 @example("@channel_", 0)
 def test_any_user_text_renders_valid_and_inert(typed: str, repeat: int) -> None:
     reply = Reply.private(
-        Header(typed), Section(rich(typed * repeat)), Fields((Field(typed, rich(typed)),)), Context(rich(Bold(typed)))
+        Header(typed),
+        Section(rich(typed * repeat)),
+        Fields((Field(typed, rich(typed)),)),
+        Context(rich(Bold(typed), Italic(typed), Code(typed))),
     )
     for blocks in all_blocks(reply):
         for shown in mrkdwn_texts(blocks):
             assert "<" not in shown
-            assert "@here" not in shown
-            assert "@channel" not in shown
+            for broadcast in ("@here", "@channel", "@everyone"):
+                assert broadcast not in shown.lower()

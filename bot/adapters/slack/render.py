@@ -114,6 +114,7 @@ def mrkdwn(text: Rich) -> str:
             out.append(emphasis(part.text, "_"))
         elif isinstance(part, Code):
             inner = part.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "ˋ")
+            inner = BROADCAST.sub("@\u2060", inner)
             out.append(f"`{inner}`" if inner.strip() else inner)
         elif isinstance(part, Link):
             out.append(link(part.url, part.label))
