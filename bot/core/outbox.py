@@ -69,16 +69,38 @@ class Outbox:
         """
         query = select(ChannelBinding).where(ChannelBinding.coalition_id == self.coalition_id)
         bindings = (await self.session.exec(query.order_by(col(ChannelBinding.id)))).all()
-        return [
-            await self.post(
-                Place(b.platform, b.workspace, b.channel, b.name),
-                reply,
-                key=f"{key}@{b.id}",
-                topic=topic,
-                not_before=not_before,
+        reply.visibility = Visibility.CHANNEL
+        payload = encode_reply(reply)
+        keys = {f"{key}@{b.id}": b for b in bindings}
+        # One query for what was queued before (a re-run job), one flush for the rest: a prompt to a
+        # thousand channels is two statements, not two thousand.
+        existing = (
+            await self.session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.coalition_id == self.coalition_id, col(OutboxMessage.key).in_(list(keys))
+                )
             )
-            for b in bindings
-        ]
+        ).all()
+        found = {row.key: row for row in existing}
+        rows = []
+        for copy_key, b in keys.items():
+            row = found.get(copy_key)
+            if row is None:
+                row = OutboxMessage(
+                    coalition_id=self.coalition_id,
+                    key=copy_key,
+                    kind=OutboxKind.POST.value,
+                    platform=b.platform,
+                    workspace=b.workspace,
+                    target=b.channel,
+                    topic=topic,
+                    payload=payload,
+                    not_before=not_before or self.now,
+                )
+                self.session.add(row)
+            rows.append(row)
+        await self.session.flush()
+        return rows
 
     async def direct(
         self, member_id: int, reply: Reply, *, key: str, not_before: datetime | None = None

@@ -176,30 +176,30 @@ class Dispatcher:
             if not self.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             candidates = list((await session.exec(query)).all())
-            rows: list[OutboxMessage] = []
-            recovering: set[int] = set()
+            session.expunge_all()
+            if not candidates:
+                return [], set()
             lease_until = now + self.lease
-            for row in candidates:
-                # Compare-and-set: only one dispatcher wins a row, even where SKIP LOCKED is not
-                # available (SQLite serialises the writes; the loser's update matches nothing).
-                claimed = await session.exec(
-                    update(OutboxMessage)  # type: ignore[call-overload]
-                    .where(
-                        col(OutboxMessage.id) == row.id,
-                        col(OutboxMessage.status) == row.status,
-                        col(OutboxMessage.not_before) == row.not_before,
-                    )
-                    .values(status=OutboxStatus.SENDING.value, not_before=lease_until)
-                    .execution_options(synchronize_session=False)
+            # One compare-and-set for the whole batch: only rows still due are taken, so where SKIP
+            # LOCKED is not available (SQLite serialises writers) a competing dispatcher that read
+            # the same rows takes none of those this one took.
+            result = await session.exec(
+                update(OutboxMessage)  # type: ignore[call-overload]
+                .where(
+                    col(OutboxMessage.id).in_([row.id for row in candidates]),
+                    col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+                    col(OutboxMessage.not_before) <= now,
                 )
-                if claimed.rowcount != 1:
-                    continue
-                if row.status == OutboxStatus.SENDING.value and row.id is not None:
-                    recovering.add(row.id)
+                .values(status=OutboxStatus.SENDING.value, not_before=lease_until)
+                .returning(col(OutboxMessage.id))
+                .execution_options(synchronize_session=False)
+            )
+            won = {row_id for (row_id,) in result.all()}
+            rows = [row for row in candidates if row.id in won]
+            recovering = {row.id for row in rows if row.status == OutboxStatus.SENDING.value and row.id is not None}
+            for row in rows:
                 row.status = OutboxStatus.SENDING.value
                 row.not_before = lease_until
-                rows.append(row)
-            session.expunge_all()
         return rows, recovering
 
     async def _send_lane(self, lane: list[OutboxMessage], recovering: set[int]) -> None:
@@ -324,8 +324,8 @@ class Dispatcher:
         return "failed"
 
     def backoff(self, attempts: int) -> float:
-        """Seconds before retry ``attempts`` + 1: 2, 4, 8 … capped at 15 minutes, with ±50% jitter."""
-        base = min(2.0**attempts, 900.0)
+        """Seconds before retry ``attempts`` + 1: 1, 2, 4 … capped at 15 minutes, with ±50% jitter."""
+        base = min(2.0 ** (attempts - 1), 900.0)
         return base * (0.5 + self.rng.random())
 
     async def _release(self, rows: list[OutboxMessage], until: datetime) -> None:
