@@ -446,6 +446,8 @@ async def test_a_published_statement_is_signed_by_button_and_updated_in_place(ch
         if m["channel"] == chat.channel and "Sign for my organisation" in block_text(m["blocks"])
     ]
     assert "<!channel>" not in json.dumps(statement)
+    key = statement["metadata"]["event_payload"]["key"]  # the outbox key travels with the message
+    assert key.startswith("unity:publish:")
     opened = await chat.interact(
         chat.side.click_payload(bob, statement, "Sign for my organisation", channel=chat.channel)
     )

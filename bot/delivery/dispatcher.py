@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import random
 from collections import defaultdict
@@ -225,7 +226,10 @@ class Dispatcher:
             reply = decode_reply(row.payload)
             ref: MessageRef | None = None
             if row.kind == OutboxKind.POST.value:
-                ref = await messenger.post(place, reply)
+                if takes_key(messenger):  # the platform keeps the key with the message (Slack metadata)
+                    ref = await messenger.post(place, reply, outbox_key=row.key)  # type: ignore[call-arg]
+                else:
+                    ref = await messenger.post(place, reply)
             elif row.kind == OutboxKind.DIRECT.value:
                 ref = await messenger.direct(row.workspace, row.target, reply)
             elif row.kind == OutboxKind.UPDATE.value:
@@ -338,6 +342,14 @@ class Dispatcher:
                     fresh.status = OutboxStatus.PENDING.value
                     fresh.not_before = until
                     session.add(fresh)
+
+
+def takes_key(messenger: Messenger) -> bool:
+    """Whether the messenger's ``post`` accepts ``outbox_key`` (an optional capability)."""
+    try:
+        return "outbox_key" in inspect.signature(messenger.post).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 async def queue_depth(db: Database) -> dict[str, int]:
