@@ -1,0 +1,120 @@
+"""One coalition across a Slack workspace and a Discord server, both fakes running at once: a unity
+statement published from Slack reaches both channels through the outbox, and a signature made on
+either platform updates every posted copy on both."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.discord.app import DiscordAdapter
+from bot.adapters.slack.app import SlackAdapter
+from bot.commands import build_registry
+from bot.core.clock import ManualClock
+from bot.core.dispatch import Core
+from bot.delivery.dispatcher import Dispatcher
+from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.slack_api import FakeSlack, Running, SlackSide, block_text, number, run_app
+from tests.support import settings, sqlite_copy
+from tests.test_discord_adapter import Chat as DiscordChat
+from tests.test_discord_adapter import connect, visible
+from tests.test_slack_adapter import SECRET, person
+from tests.test_slack_adapter import Chat as SlackChat
+
+
+@pytest.fixture(scope="module")
+async def both(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[SlackChat, DiscordChat, Dispatcher]]:
+    db = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("both"), "bot")
+    slack, discord = FakeSlack(), FakeDiscord()
+    await slack.start()
+    await discord.start()
+    config = settings(
+        SLACK_BOT_TOKEN=slack.teams["T0001"].token,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.api_url,
+        DISCORD_TOKEN=discord.token,
+        DISCORD_API_URL=discord.api_url,
+        DISCORD_GATEWAY_URL=discord.gateway_url,
+        DISCORD_GUILD_IDS=str(discord.guild_id),
+    )
+    core = Core(db, build_registry(), config, ManualClock())
+    slack_adapter = SlackAdapter(core, config)
+    discord_adapter = DiscordAdapter(core, config, modal_budget=30.0)
+    running: Running = await run_app(core, slack_adapter)
+    await connect(discord, discord_adapter)
+    side = SlackSide(slack, running.url, SECRET)
+    outbox = Dispatcher(db, {"slack": slack_adapter.messenger, "discord": discord_adapter.messenger}, clock=core.clock)
+    try:
+        yield (
+            SlackChat(slack, side, slack_adapter, f"C{number():06d}"),
+            DiscordChat(discord, discord_adapter),
+            outbox,
+        )
+    finally:
+        await side.aclose()
+        await running.stop()
+        await slack_adapter.stop()
+        await discord_adapter.stop()
+        await slack.close()
+        await discord.close()
+        await db.dispose()
+
+
+async def test_a_statement_signed_on_either_platform_updates_both(
+    both: tuple[SlackChat, DiscordChat, Dispatcher],
+) -> None:
+    slack, discord, outbox = both
+    alice, bob = person(slack.fake, "Alice"), person(slack.fake, "Bob")
+    await slack.say(alice, '/coalition create "Both Platforms"')
+    code_text = (await slack.say(alice, "/coalition link")).text()
+    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", code_text)
+    assert code is not None, code_text
+    linked = await discord.slash("Dana", "coalition", "link", code=code.group(0))
+    assert "Both Platforms" in linked.text()
+    await slack.say(bob, '/coalition join org="Acme Trust"')
+    await discord.slash("Erin", "coalition", "join", org="River Trust")
+
+    await slack.say(alice, '/unity draft "Clean air for all, on every platform."')
+    await slack.say(alice, "/unity publish")
+    assert await outbox.drain() == 2  # one copy in the Slack channel, one in the Discord channel
+    [on_slack] = [
+        m
+        for m in slack.fake.messages.values()
+        if m["channel"] == slack.channel and "Sign for my" in block_text(m["blocks"])
+    ]
+    [on_discord] = [
+        m
+        for m in discord.fake.messages.values()
+        if m["channel_id"] == str(discord.channel) and "Sign for my organisation" in visible(m)
+    ]
+    assert "Clean air for all" in visible(on_discord)
+
+    # Erin signs on Discord: both copies list River Trust.
+    opened = await discord.click("Erin", on_discord, "Sign for my organisation")
+    org = opened.modal["components"][0]["component"]
+    river = next(o["value"] for o in org["options"] if o["label"] == "River Trust")
+    await discord.submit(
+        "Erin", opened.modal, {"org": river, "name": "Erin Moss", "title": "Chair", "authorised": "yes"}
+    )
+    assert await outbox.drain() == 2
+    assert "River Trust" in visible(discord.fake.messages[int(on_discord["id"])])
+    assert "River Trust" in block_text(on_slack["blocks"])
+
+    # Bob signs on Slack: both copies list both organisations.
+    opened_slack = await slack.interact(
+        slack.side.click_payload(bob, on_slack, "Sign for my organisation", channel=slack.channel)
+    )
+    [modal] = [v for v in slack.fake.views if v["trigger_id"] == opened_slack.body["trigger_id"]]
+    await slack.interact(
+        slack.side.submit_payload(
+            bob, modal, {"org": "Acme Trust", "name": "Bob", "title": "Director", "authorised": "yes"}
+        )
+    )
+    assert await outbox.drain() == 2
+    assert "Signed by 2 organisations" in block_text(on_slack["blocks"])
+    assert "River Trust, Acme Trust" in visible(discord.fake.messages[int(on_discord["id"])])  # in signing order
