@@ -19,7 +19,7 @@ from bot.core.context import Place
 from bot.core.delivery import DeliveryError, MessageRef
 from bot.core.outbox import Outbox
 from bot.core.ui import Reply
-from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher, delivery_key
 from bot.delivery.ratelimit import Limit, PlatformLimits
 from bot.store.db import Database
 from bot.store.models import ChannelBinding, Coalition
@@ -205,7 +205,9 @@ async def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(db: Datab
 
     async def die_after_second(row: OutboxMessage) -> None:
         # The platform can be asked about a message by its key (as Slack metadata allows).
-        messenger.found[row.key] = MessageRef("test", row.workspace, row.target, f"m{len(messenger.accepted)}")
+        messenger.found[delivery_key(row)] = MessageRef(
+            "test", row.workspace, row.target, f"m{len(messenger.accepted)}"
+        )
         if len(messenger.accepted) == 2:
             raise Crash
 

@@ -396,6 +396,22 @@ async def test_messenger_posts_with_outbox_metadata_updates_and_sends_direct_mes
     assert dm.channel == f"D{alice}"
 
 
+async def test_messenger_finds_what_it_sent_by_key_in_channels_and_direct_messages(chat: Chat) -> None:
+    alice = person(chat.fake, "Alice")
+    messenger = chat.adapter.messenger
+    place = Place("slack", "T0001", f"C{number():06d}")
+    sent = await messenger.post(place, Reply.channel("prompt"), outbox_key="k-channel")  # type: ignore[call-arg]
+    for n in range(120):  # newer chatter pushes it onto the second page of history
+        await messenger.post(place, Reply.channel(f"chatter {n}"))
+    assert await messenger.find(place, "k-channel") == sent
+    assert await messenger.find(place, "k-never-sent") is None
+    dm = await messenger.direct("T0001", alice, Reply.private("reminder"), outbox_key="k-dm")  # type: ignore[call-arg]
+    assert await messenger.find(Place("slack", "T0001", alice), "k-dm") == dm
+    assert await messenger.find(Place("slack", "T0001", alice), "k-channel") is None
+    with pytest.raises(DeliveryError):  # the outbox then sends again rather than lose the message
+        await messenger.find(Place("slack", "T0001", "CGONE"), "k-channel")
+
+
 async def test_messenger_waits_out_a_short_rate_limit(chat: Chat) -> None:
     before = len(chat.fake.calls_to("chat.postMessage"))
     chat.fake.fail_next("chat.postMessage", 429, retry_after=0)
@@ -430,7 +446,10 @@ async def test_an_interactive_answer_survives_a_rate_limit(chat: Chat) -> None:
 
 
 async def test_a_published_statement_is_signed_by_button_and_updated_in_place(chat: Chat, bot_db: Database) -> None:
-    from bot.delivery.dispatcher import Dispatcher
+    from sqlmodel import select
+
+    from bot.delivery.dispatcher import Dispatcher, delivery_key
+    from bot.store.outbox_models import OutboxMessage
 
     outbox = Dispatcher(bot_db, {"slack": chat.adapter.messenger}, clock=chat.adapter.core.clock)
     alice, bob = person(chat.fake, "Alice"), person(chat.fake, "Bob")
@@ -446,8 +465,11 @@ async def test_a_published_statement_is_signed_by_button_and_updated_in_place(ch
         if m["channel"] == chat.channel and "Sign for my organisation" in block_text(m["blocks"])
     ]
     assert "<!channel>" not in json.dumps(statement)
-    key = statement["metadata"]["event_payload"]["key"]  # the outbox key travels with the message
-    assert key.startswith("unity:publish:")
+    key = statement["metadata"]["event_payload"]["key"]  # the outbox row's delivery key travels with it
+    async with bot_db.session() as session:
+        rows = (await session.exec(select(OutboxMessage).where(OutboxMessage.message_id == statement["ts"]))).all()
+    assert [delivery_key(row) for row in rows] == [key]
+    assert rows[0].key.startswith("unity:publish:")
     opened = await chat.interact(
         chat.side.click_payload(bob, statement, "Sign for my organisation", channel=chat.channel)
     )

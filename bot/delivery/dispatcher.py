@@ -9,9 +9,12 @@ The guarantee, precisely:
   ``sending``, ``not_before`` = lease expiry) in its own committed transaction before it is sent —
   on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two processes never claim the same row — and
   marked ``sent`` right after the platform accepted it. The one remaining window is a process dying
-  between the platform's acceptance and that commit: when the lease expires the row is retried,
-  and a messenger that can look messages up by key (``find``, optional) is asked first, so such a
-  row is recorded instead of resent. Messengers without ``find`` may repeat that single message.
+  between the platform's acceptance and that commit: when the lease expires the row is retried.
+  Each row has a *delivery key* (:func:`delivery_key`), stable across retries and processes, that
+  messengers may keep with the message: a messenger that can look messages up by it (``find``,
+  optional; Slack reads it back from message metadata) is asked first, so such a row is recorded
+  instead of resent, and one whose platform deduplicates by it (Discord's enforced nonce) gets the
+  first message back when it sends again. A messenger with neither may repeat that single message.
 * **Rate limits**: per platform and per channel (GCRA, :mod:`bot.delivery.ratelimit`), waited out
   before sending; a 429 ``Retry-After`` pushes the channel (and the row) back without counting as a
   failure. Other failures retry with exponential backoff and jitter.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import inspect
 import logging
 import random
@@ -216,8 +220,9 @@ class Dispatcher:
         limits = self.limits.get(row.platform, FALLBACK)
         channel_key = f"{row.platform}:{row.workspace}:{row.target}"
         try:
+            key = delivery_key(row)
             if recovering and row.kind != OutboxKind.UPDATE.value:
-                found = await self._find(messenger, place, row.key)
+                found = await self._find(messenger, place, key)
                 if found is not None:
                     self.stats.recovered += 1
                     await self._record_sent(row, found, row.payload)
@@ -226,12 +231,15 @@ class Dispatcher:
             reply = decode_reply(row.payload)
             ref: MessageRef | None = None
             if row.kind == OutboxKind.POST.value:
-                if takes_key(messenger):  # the platform keeps the key with the message (Slack metadata)
-                    ref = await messenger.post(place, reply, outbox_key=row.key)  # type: ignore[call-arg]
+                if takes_key(messenger.post):  # the platform keeps the key with the message
+                    ref = await messenger.post(place, reply, outbox_key=key)  # type: ignore[call-arg]
                 else:
                     ref = await messenger.post(place, reply)
             elif row.kind == OutboxKind.DIRECT.value:
-                ref = await messenger.direct(row.workspace, row.target, reply)
+                if takes_key(messenger.direct):
+                    ref = await messenger.direct(row.workspace, row.target, reply, outbox_key=key)  # type: ignore[call-arg]
+                else:
+                    ref = await messenger.direct(row.workspace, row.target, reply)
             elif row.kind == OutboxKind.UPDATE.value:
                 if not row.message_id:
                     raise DeliveryError("nothing to update: the message id is unknown", permanent=True)
@@ -344,12 +352,19 @@ class Dispatcher:
                     session.add(fresh)
 
 
-def takes_key(messenger: Messenger) -> bool:
-    """Whether the messenger's ``post`` accepts ``outbox_key`` (an optional capability)."""
+def takes_key(send: Callable[..., Any]) -> bool:
+    """Whether a messenger's ``post`` or ``direct`` accepts ``outbox_key`` (an optional capability)."""
     try:
-        return "outbox_key" in inspect.signature(messenger.post).parameters
+        return "outbox_key" in inspect.signature(send).parameters
     except (TypeError, ValueError):
         return False
+
+
+def delivery_key(row: OutboxMessage) -> str:
+    """The row's identity on the platform: the same on every retry and in every process, different
+    for every coalition's rows, and short enough for any platform (20 characters; a Discord nonce
+    allows 25)."""
+    return hashlib.blake2b(f"{row.coalition_id}/{row.key}".encode(), digest_size=10).hexdigest()
 
 
 async def queue_depth(db: Database) -> dict[str, int]:

@@ -259,9 +259,36 @@ class FakeSlack:
             "team": team.id,
             "blocks": blocks,
             "text": args.get("text", ""),
-            "metadata": args.get("metadata"),
+            "metadata": json.loads(metadata) if isinstance(metadata := args.get("metadata"), str) else metadata,
         }
         return {"ok": True, "channel": channel, "ts": ts, "message": self.messages[ts]}
+
+    def _conversations_history(self, team: Team, args: JSON) -> JSON:
+        """Newest first, ``limit`` (default 100, at most 999) a page, cursor-paginated; message
+        metadata only with ``include_all_metadata``, as Slack does."""
+        channel = str(args.get("channel", ""))
+        error = self._channel_error(channel)
+        if error is not None:
+            return error
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        start = int(args.get("cursor") or 0)
+        history = sorted(
+            (m for m in self.messages.values() if m["channel"] == channel and m["team"] == team.id),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        page = [
+            {key: value for key, value in m.items() if key != "metadata" or (with_metadata and value)}
+            for m in history[start : start + limit]
+        ]
+        more = start + limit < len(history)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _chat_postEphemeral(self, team: Team, args: JSON) -> JSON:
         channel = str(args.get("channel", ""))

@@ -63,6 +63,11 @@ BOT_SCOPES = (
     "files:write",
     "channels:read",
     "groups:read",
+    # Read back only by the outbox after a crash, to find a message it already sent by its
+    # metadata key instead of sending it twice (SlackMessenger.find).
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 
 

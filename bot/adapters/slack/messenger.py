@@ -26,6 +26,7 @@ from bot.store.db import Database
 
 TokenSource = Callable[[str], Awaitable[str | None]]
 OUTBOX_EVENT = "coalition_bot_outbox"
+FIND_DEPTH = 300  # newest messages searched for a key after a crash
 PERMANENT = frozenset(
     {
         "account_inactive",
@@ -84,11 +85,39 @@ class SlackMessenger:
         with delivery_errors():
             await client.chat_update(channel=ref.channel, ts=ref.message_id, blocks=first.blocks, text=first.text)
 
-    async def direct(self, workspace: str, user_id: str, reply: Reply) -> MessageRef:
+    async def direct(self, workspace: str, user_id: str, reply: Reply, *, outbox_key: str | None = None) -> MessageRef:
         client = await self._client(workspace)
         with delivery_errors():
             channel = await open_dm(client, user_id)
-        return await self.post(Place(PLATFORM, workspace, channel), reply)
+        return await self.post(Place(PLATFORM, workspace, channel), reply, outbox_key=outbox_key)
+
+    async def find(self, place: Place, key: str) -> MessageRef | None:
+        """The message an earlier ``post``/``direct`` sent with ``outbox_key=key``, if Slack has it.
+
+        Asked only when a process died between Slack accepting a message and the outbox recording
+        it, minutes ago at most, so the newest ``FIND_DEPTH`` messages of the channel (or of the DM
+        with a user) are read, with their metadata. Needs the ``*:history`` scopes; without them
+        Slack answers ``missing_scope`` and the outbox sends again (a possible repeat, no loss)."""
+        client = await self._client(place.workspace)
+        with delivery_errors():
+            channel = await open_dm(client, place.channel) if is_user(place.channel) else place.channel
+            cursor: str | None = None
+            seen = 0
+            while seen < FIND_DEPTH:
+                page = await client.conversations_history(
+                    channel=channel, limit=100, include_all_metadata=True, cursor=cursor
+                )
+                messages: list[dict[str, Any]] = page.get("messages") or []
+                seen += len(messages)
+                for message in messages:
+                    metadata = message.get("metadata") or {}
+                    payload = metadata.get("event_payload") or {}
+                    if metadata.get("event_type") == OUTBOX_EVENT and payload.get("key") == key:
+                        return MessageRef(PLATFORM, place.workspace, channel, str(message.get("ts", "")))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not messages or cursor is None:
+                    break
+        return None
 
     async def _render(self, reply: Reply) -> list[SlackMessage]:
         stash = Stash()
@@ -116,6 +145,11 @@ async def post_message(
         channel=channel, blocks=message.blocks, text=message.text, unfurl_links=False, unfurl_media=False, **kwargs
     )
     return str(response.get("ts", ""))
+
+
+def is_user(target: str) -> bool:
+    """User ids (``U…``, ``W…`` on Enterprise Grid) as opposed to conversation ids (``C``, ``G``, ``D``)."""
+    return target[:1] in {"U", "W"}
 
 
 async def open_dm(client: AsyncWebClient, user_id: str) -> str:
