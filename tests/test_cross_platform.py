@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 
 from bot.adapters.discord.app import DiscordAdapter
 from bot.adapters.slack.app import SlackAdapter
@@ -16,6 +18,7 @@ from bot.commands import build_registry
 from bot.core.clock import ManualClock
 from bot.core.dispatch import Core
 from bot.delivery.dispatcher import Dispatcher
+from bot.store.outbox_models import OutboxMessage
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.slack_api import FakeSlack, Running, SlackSide, block_text, number, run_app
 from tests.support import settings, sqlite_copy
@@ -118,3 +121,64 @@ async def test_a_statement_signed_on_either_platform_updates_both(
     assert await outbox.drain() == 2
     assert "Signed by 2 organisations" in block_text(on_slack["blocks"])
     assert "River Trust, Acme Trust" in visible(discord.fake.messages[int(on_discord["id"])])  # in signing order
+
+
+class Crash(BaseException):
+    """The process dies (not an Exception: nothing in the dispatcher may swallow it)."""
+
+
+async def test_a_crash_after_the_platform_accepted_never_posts_twice_on_either_platform(
+    both: tuple[SlackChat, DiscordChat, Dispatcher],
+) -> None:
+    """Each copy is accepted by its platform and the process dies before recording it. After the
+    lease, Slack's copy is found again by its metadata key (conversations.history) and Discord's
+    resend carries the same enforced nonce, so Discord hands back the message it already has."""
+    first, first_discord, outbox = both
+    slack = SlackChat(first.fake, first.side, first.adapter, f"C{number():06d}")
+    discord = DiscordChat(first_discord.fake, first_discord.bot)
+    carol = person(slack.fake, "Carol")
+    await slack.say(carol, '/coalition create "Crash Safe"')
+    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await slack.say(carol, "/coalition link")).text())
+    assert code is not None
+    assert "Crash Safe" in (await discord.slash("Dana", "coalition", "link", code=code.group(0))).text()
+    await slack.say(carol, '/unity draft "Every message once."')
+    await slack.say(carol, "/unity publish")
+
+    died_on: set[int] = set()
+
+    async def die_once_per_message(row: OutboxMessage) -> None:  # after the platform accepted it
+        assert row.id is not None
+        if row.id not in died_on:
+            died_on.add(row.id)
+            raise Crash
+
+    def process(**options: object) -> Dispatcher:
+        return Dispatcher(outbox.db, outbox.messengers, clock=outbox.clock, concurrency=1, **options)  # type: ignore[arg-type]
+
+    for _ in range(2):  # each round: one copy accepted, then the process dies; then the lease runs out
+        with pytest.raises(BaseExceptionGroup) as died:
+            await process(on_send=die_once_per_message).drain()
+        assert died.group_contains(Crash)
+        assert isinstance(outbox.clock, ManualClock)
+        outbox.clock.advance(timedelta(minutes=3))
+    await process().drain()
+
+    assert len(died_on) == 2
+    on_slack = [
+        m
+        for m in slack.fake.messages.values()
+        if m["channel"] == slack.channel and "Every message once" in block_text(m["blocks"])
+    ]
+    on_discord = [
+        m
+        for m in discord.fake.messages.values()
+        if m["channel_id"] == str(discord.channel) and "Every message once" in visible(m)
+    ]
+    assert len(on_slack) == 1
+    assert len(on_discord) == 1
+    assert any(c.args.get("channel") == slack.channel for c in slack.fake.calls_to("conversations.history"))
+    deduplicated = {r.message_id for r in discord.fake.records if r.kind == "post_deduplicated"}
+    assert deduplicated == {int(on_discord[0]["id"])}  # the resend got the first message back
+    async with outbox.db.session() as session:
+        rows = (await session.exec(select(OutboxMessage).where(col(OutboxMessage.status) != "sent"))).all()
+    assert rows == []

@@ -10,7 +10,9 @@ channel messages, DMs) and models the Discord rules a bot can get wrong:
 - after an ephemeral deferral the first followup or ``@original`` edit resolves the placeholder
   and stays ephemeral (the deferral's flag wins);
 - ``@original`` of a component interaction is the message the component is on;
-- a route can be told to answer 429 (with ``retry_after``, ``Retry-After``, ``Via``) once.
+- a route can be told to answer 429 (with ``retry_after``, ``Retry-After``, ``Via``) once;
+- a channel message sent with ``enforce_nonce`` and a nonce the bot used in that channel within
+  the last few minutes (``NONCE_WINDOW``) is not created again: the earlier message is returned.
 
 Interactions are sent to the most recently identified gateway session.
 """
@@ -23,6 +25,7 @@ import itertools
 import json
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +41,7 @@ LOADING = 1 << 7
 PERMISSIONS = "2248473465835073"
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 HANG_LIMIT = 15.0
+NONCE_WINDOW = 300.0  # seconds; Discord documents "the past few minutes"
 _ids = itertools.count(1)
 
 
@@ -115,6 +119,7 @@ class FakeDiscord:
         self.users: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
         self.message_meta: dict[int, dict[str, Any]] = {}
+        self.nonces: dict[tuple[int, str], tuple[float, int]] = {}  # (channel, nonce) → (when, message)
         self.interactions: dict[int, Interaction] = {}
         self.by_token: dict[str, Interaction] = {}
         self.records: list[Record] = []
@@ -655,7 +660,18 @@ class FakeDiscord:
         problems = rules.message_problems(body, files=len(files))
         if problems:
             return await self._invalid(problems)
+        nonce = str(body.get("nonce") or "")
+        if len(nonce) > 25:
+            return await self._invalid([f"nonce: longer than 25 characters ({nonce!r})"])
+        earlier = self.nonces.get((channel_id, nonce)) if nonce and body.get("enforce_nonce") else None
+        if earlier is not None and time.monotonic() - earlier[0] < NONCE_WINDOW and earlier[1] in self.messages:
+            self.records.append(Record("post_deduplicated", body, None, earlier[1], files))
+            await self._notify()
+            return respond(self.messages[earlier[1]])
         message = self._create(channel_id, body, files, None)
+        if nonce:
+            message["nonce"] = nonce
+            self.nonces[(channel_id, nonce)] = (time.monotonic(), int(message["id"]))
         self.records.append(Record("post", body, None, int(message["id"]), files))
         await self._notify()
         return respond(message)

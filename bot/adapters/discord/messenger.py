@@ -30,10 +30,13 @@ class DiscordMessenger:
         self.client = client
         self.db = db
 
-    async def post(self, place: Place, reply: Reply) -> MessageRef:
+    async def post(self, place: Place, reply: Reply, *, outbox_key: str | None = None) -> MessageRef:
+        """Post every message of the reply; the first one's id names it. With ``outbox_key`` each
+        message carries an enforced nonce derived from it, so Discord answers a repeat sent within
+        a few minutes (the outbox resending after a crash) with the message it already has."""
         guild_id = int(place.workspace) if place.workspace.isdigit() else None
         channel = self.client.get_partial_messageable(int(place.channel), guild_id=guild_id)
-        message_id = await self._send(channel, reply)
+        message_id = await self._send(channel, reply, outbox_key)
         return MessageRef(PLATFORM, place.workspace, place.channel, message_id)
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
@@ -49,18 +52,21 @@ class DiscordMessenger:
                 allowed_mentions=NO_MENTIONS,
             )
 
-    async def direct(self, workspace: str, user_id: str, reply: Reply) -> MessageRef:
+    async def direct(self, workspace: str, user_id: str, reply: Reply, *, outbox_key: str | None = None) -> MessageRef:
         with delivery_errors():
             channel = await self.client.create_dm(discord.Object(int(user_id)))
-        message_id = await self._send(channel, reply)
+        message_id = await self._send(channel, reply, outbox_key)
         return MessageRef(PLATFORM, workspace, str(channel.id), message_id)
 
-    async def _send(self, channel: discord.abc.Messageable, reply: Reply) -> str:
+    async def _send(self, channel: discord.abc.Messageable, reply: Reply, outbox_key: str | None) -> str:
         """Send every message of the reply; the first one's id names it."""
         first: discord.Message | None = None
-        for message in await self._render(reply):
+        for index, message in enumerate(await self._render(reply)):
+            kwargs = _kwargs(message)
+            if outbox_key is not None:
+                kwargs["nonce"] = f"{outbox_key[:20]}.{index}"  # at most 25 characters; discord.py enforces it
             with delivery_errors():
-                sent = await channel.send(**_kwargs(message))
+                sent = await channel.send(**kwargs)
             first = first or sent
         assert first is not None
         return str(first.id)
