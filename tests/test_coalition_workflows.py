@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import timedelta
 
@@ -261,7 +263,8 @@ async def test_export_is_steering_only_and_complete(chat: Chat) -> None:
     data = json.loads(export.attachments[0].content)
     assert data["goals"][0]["title"] == "Calls"
     assert data["checkins"][0]["amount"] == 40
-    assert b"Bob" in export.attachments[1].content
+    rows = list(csv.reader(io.StringIO(export.attachments[1].content.decode())))
+    assert rows[1][3:6] == ["Bob", "40", "'=cmd|calc"]  # a spreadsheet shows the note, never runs it
 
 
 async def test_forget_me_erases_identity_and_keeps_totals(chat: Chat) -> None:

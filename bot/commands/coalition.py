@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.commands.common import EXPORT_SECTIONS, clean_name, find_member, row_dict, slugify
+from bot.commands.common import EXPORT_SECTIONS, clean_name, csv_cell, find_member, row_dict, slugify
 from bot.commands.status import status_reply
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound, PermissionDenied, UserError
@@ -355,11 +355,11 @@ async def export(ctx: Ctx, args: Args) -> Reply:
             [
                 ch.id,
                 ch.goal_id,
-                titles.get(ch.goal_id, ""),
-                names.get(ch.member_id, ""),
-                ch.amount,
-                ch.note,
-                ch.blockers,
+                csv_cell(titles.get(ch.goal_id, "")),
+                csv_cell(names.get(ch.member_id, "")),
+                int(ch.amount) if ch.amount.is_integer() else ch.amount,
+                csv_cell(ch.note),
+                csv_cell(ch.blockers),
                 ch.created_at.isoformat(),
             ]
         )

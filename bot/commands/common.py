@@ -23,6 +23,12 @@ def export_section(fn: ExportSection) -> ExportSection:
     return fn
 
 
+def csv_cell(value: str) -> str:
+    """User text for a CSV cell: a leading ``= + - @`` (or tab/CR) would make a spreadsheet evaluate
+    it as a formula (``=HYPERLINK(…)``, ``=cmd|…``), so such a cell is quoted with an apostrophe."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def row_dict(row: object) -> dict[str, Any]:
     """A table row as plain data (for exports)."""
     return {name: getattr(row, name) for name in type(row).model_fields}  # type: ignore[attr-defined]

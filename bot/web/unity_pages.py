@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.commands.common import csv_cell
 from bot.core.clock import Clock
 from bot.store.db import Database
 from bot.store.repo import CoalitionRepo, Directory
@@ -138,19 +139,14 @@ def render_csv(statement: PublicStatement) -> str:
     for s in statement.signatures:
         writer.writerow(
             [
-                safe_cell(s["organisation"]),
-                safe_cell(s["signer"]),
-                safe_cell(s["title"]),
+                csv_cell(s["organisation"]),
+                csv_cell(s["signer"]),
+                csv_cell(s["title"]),
                 s["signed_at"],
                 statement.version,
             ]
         )
     return buffer.getvalue()
-
-
-def safe_cell(value: str) -> str:
-    """A leading = + - @ (or tab/CR) would make a spreadsheet evaluate the cell: quote it."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def unity_routes(db: Database, clock: Clock) -> list[BaseRoute]:
