@@ -3,6 +3,7 @@ DST, restarts, missed runs, unscheduling, failure isolation, and one leader amon
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -234,6 +235,11 @@ async def test_missed_prompts_are_sent_late_within_grace_or_skipped_and_noted(
     assert await scheduler.tick(datetime(2026, 12, 3, 10, 0, tzinfo=UTC)) == 2
     digest = decode_reply((await outbox(db, "post", "digest:"))[-1].payload).plain()
     assert "2 earlier prompts were skipped" in digest
+    # The export keeps the whole record: every window, sent late, skipped or on time.
+    export = await chat.say("alice", "/coalition export")
+    exported = json.loads(export.attachments[0].content)["checkin_windows"]
+    assert [w["skipped"] for w in exported] == [False, True, True, False]
+    assert all(w["digested_at"] for w in exported if not w["skipped"])
 
 
 async def windows(db: Database) -> list[CheckinWindow]:

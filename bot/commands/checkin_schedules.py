@@ -256,4 +256,9 @@ async def summary_blocks(
 @export_section
 async def schedules_export(ctx: Ctx) -> dict[str, object]:
     rows = (await ctx.session.exec(select(CheckinSchedule).where(CheckinSchedule.coalition_id == ctx.c.id))).all()
-    return {"checkin_schedules": [row_dict(r) for r in rows]}
+    windows = (
+        await ctx.session.exec(
+            select(CheckinWindow).where(CheckinWindow.coalition_id == ctx.c.id).order_by(col(CheckinWindow.id))
+        )
+    ).all()
+    return {"checkin_schedules": [row_dict(r) for r in rows], "checkin_windows": [row_dict(w) for w in windows]}
