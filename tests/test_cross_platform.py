@@ -20,7 +20,7 @@ from bot.core.dispatch import Core
 from bot.delivery.dispatcher import Dispatcher
 from bot.store.outbox_models import OutboxMessage
 from tests.fakes.discord_fake import FakeDiscord
-from tests.fakes.slack_api import FakeSlack, Running, SlackSide, block_text, number, run_app
+from tests.fakes.slack_api import JSON, FakeSlack, Running, SlackSide, block_text, number, run_app
 from tests.support import settings, sqlite_copy
 from tests.test_discord_adapter import Chat as DiscordChat
 from tests.test_discord_adapter import connect, visible
@@ -123,6 +123,84 @@ async def test_a_statement_signed_on_either_platform_updates_both(
     assert "River Trust, Acme Trust" in visible(discord.fake.messages[int(on_discord["id"])])  # in signing order
 
 
+async def published_on_both(
+    both: tuple[SlackChat, DiscordChat, Dispatcher], name: str, statement: str
+) -> tuple[SlackChat, DiscordChat, Dispatcher]:
+    """A new coalition in a fresh Slack channel and a fresh Discord channel, with a statement
+    published (one outbox post queued for each channel, not yet sent)."""
+    first_slack, first_discord, outbox = both
+    slack = SlackChat(first_slack.fake, first_slack.side, first_slack.adapter, f"C{number():06d}")
+    discord = DiscordChat(first_discord.fake, first_discord.bot)
+    carol = person(slack.fake, "Carol")
+    await slack.say(carol, f'/coalition create "{name}"')
+    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await slack.say(carol, "/coalition link")).text())
+    assert code is not None
+    assert name in (await discord.slash("Dana", "coalition", "link", code=code.group(0))).text()
+    await slack.say(carol, f'/unity draft "{statement}"')
+    await slack.say(carol, "/unity publish")
+    return slack, discord, outbox
+
+
+def copies(slack: SlackChat, discord: DiscordChat, text: str) -> tuple[list[JSON], list[JSON]]:
+    on_slack = [
+        m for m in slack.fake.messages.values() if m["channel"] == slack.channel and text in block_text(m["blocks"])
+    ]
+    on_discord = [
+        m for m in discord.fake.messages.values() if m["channel_id"] == str(discord.channel) and text in visible(m)
+    ]
+    return on_slack, on_discord
+
+
+async def test_429s_server_errors_and_dropped_connections_on_both_platforms_still_deliver_once(
+    both: tuple[SlackChat, DiscordChat, Dispatcher],
+) -> None:
+    """Real HTTP through slack_sdk and discord.py: long 429s wait their Retry-After without counting
+    as failures; a 502/503 and a connection dropped unanswered retry with backoff (virtual time)."""
+    slack, discord, outbox = await published_on_both(both, "Rough Weather", "Delivered through the storm.")
+    slack.fake.fail_next("chat.postMessage", 429, retry_after=120)
+    slack.fake.fail_next("chat.postMessage", 502)
+    route = rf"^/api/v10/channels/{discord.channel}/messages$"
+    discord.fake.rate_limit_once("POST", route, retry_after=120.0)
+    discord.fake.fail_once("POST", route, 503)
+    discord.fake.drop_once("POST", route)
+    clock = outbox.clock
+    assert isinstance(clock, ManualClock)
+
+    async def virtual_sleep(seconds: float) -> None:
+        clock.advance(timedelta(seconds=seconds))
+
+    worker = Dispatcher(outbox.db, outbox.messengers, clock=clock, sleep=virtual_sleep)
+    waits: list[float] = []
+    for _ in range(10):
+        await worker.drain()
+        async with outbox.db.session() as session:
+            waiting = (
+                await session.exec(select(OutboxMessage).where(col(OutboxMessage.status).in_(["pending", "sending"])))
+            ).all()
+        if not waiting:
+            break
+        next_try = min(row.not_before for row in waiting)
+        waits.append((next_try - clock.now()).total_seconds())
+        clock.set(next_try)
+
+    on_slack, on_discord = copies(slack, discord, "Delivered through the storm")
+    assert len(on_slack) == 1
+    assert len(on_discord) == 1
+    assert [status for _, _, status in discord.fake.failed] == [503, 0]
+    assert max(waits) >= 119  # a long Retry-After is waited out, not retried early
+    assert worker.stats.rate_limited == 2
+    async with outbox.db.session() as session:
+        rows = (
+            await session.exec(
+                select(OutboxMessage).where(col(OutboxMessage.message_id).in_([on_slack[0]["ts"], on_discord[0]["id"]]))
+            )
+        ).all()
+    assert sorted((r.platform, r.status, r.attempts) for r in rows) == [
+        ("discord", "sent", 2),  # the 503 and the dropped connection; the 429 is not a failure
+        ("slack", "sent", 1),  # the 502
+    ]
+
+
 class Crash(BaseException):
     """The process dies (not an Exception: nothing in the dispatcher may swallow it)."""
 
@@ -133,16 +211,7 @@ async def test_a_crash_after_the_platform_accepted_never_posts_twice_on_either_p
     """Each copy is accepted by its platform and the process dies before recording it. After the
     lease, Slack's copy is found again by its metadata key (conversations.history) and Discord's
     resend carries the same enforced nonce, so Discord hands back the message it already has."""
-    first, first_discord, outbox = both
-    slack = SlackChat(first.fake, first.side, first.adapter, f"C{number():06d}")
-    discord = DiscordChat(first_discord.fake, first_discord.bot)
-    carol = person(slack.fake, "Carol")
-    await slack.say(carol, '/coalition create "Crash Safe"')
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await slack.say(carol, "/coalition link")).text())
-    assert code is not None
-    assert "Crash Safe" in (await discord.slash("Dana", "coalition", "link", code=code.group(0))).text()
-    await slack.say(carol, '/unity draft "Every message once."')
-    await slack.say(carol, "/unity publish")
+    slack, discord, outbox = await published_on_both(both, "Crash Safe", "Every message once.")
 
     died_on: set[int] = set()
 
@@ -164,16 +233,7 @@ async def test_a_crash_after_the_platform_accepted_never_posts_twice_on_either_p
     await process().drain()
 
     assert len(died_on) == 2
-    on_slack = [
-        m
-        for m in slack.fake.messages.values()
-        if m["channel"] == slack.channel and "Every message once" in block_text(m["blocks"])
-    ]
-    on_discord = [
-        m
-        for m in discord.fake.messages.values()
-        if m["channel_id"] == str(discord.channel) and "Every message once" in visible(m)
-    ]
+    on_slack, on_discord = copies(slack, discord, "Every message once")
     assert len(on_slack) == 1
     assert len(on_discord) == 1
     assert any(c.args.get("channel") == slack.channel for c in slack.fake.calls_to("conversations.history"))

@@ -10,7 +10,9 @@ channel messages, DMs) and models the Discord rules a bot can get wrong:
 - after an ephemeral deferral the first followup or ``@original`` edit resolves the placeholder
   and stays ephemeral (the deferral's flag wins);
 - ``@original`` of a component interaction is the message the component is on;
-- a route can be told to answer 429 (with ``retry_after``, ``Retry-After``, ``Via``) once;
+- a route can be told to answer 429 (with ``retry_after``, ``Retry-After``, ``Via``) once, to
+  fail once with a server error, or to drop the connection unanswered once (what a timeout or a
+  network failure looks like to the bot);
 - a channel message sent with ``enforce_nonce`` and a nonce the bot used in that channel within
   the last few minutes (``NONCE_WINDOW``) is not created again: the earlier message is returned.
 
@@ -93,6 +95,13 @@ class RateLimit:
     is_global: bool
 
 
+@dataclass
+class Fault:
+    method: str
+    pattern: re.Pattern[str]
+    status: int  # 0: the connection is dropped without an answer
+
+
 class GatewaySession:
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
@@ -125,6 +134,8 @@ class FakeDiscord:
         self.records: list[Record] = []
         self.rate_limits: list[RateLimit] = []
         self.rate_limited: list[tuple[str, str]] = []
+        self.faults: list[Fault] = []
+        self.failed: list[tuple[str, str, int]] = []
         self.synced: dict[str, list[dict[str, Any]]] = {}
         self.sessions: list[GatewaySession] = []
         self.identifies = 0
@@ -487,7 +498,25 @@ class FakeDiscord:
                     "global": rule.is_global,
                 }
                 return respond(body, 429, headers)
+        fault = next((f for f in self.faults if f.method == request.method and f.pattern.search(request.path)), None)
+        if fault is not None:
+            self.faults.remove(fault)
+            self.failed.append((request.method, request.path, fault.status))
+            await self._notify()
+            if fault.status == 0:
+                assert request.transport is not None
+                request.transport.abort()
+                raise ConnectionResetError("dropped by the fake")
+            return respond({"message": "Service Unavailable", "code": 0}, fault.status)
         return await handler(request)
+
+    def fail_once(self, method: str, path_regex: str, status: int) -> None:
+        """The next matching request gets ``status`` (a 5xx) instead of an answer."""
+        self.faults.append(Fault(method, re.compile(path_regex), status))
+
+    def drop_once(self, method: str, path_regex: str) -> None:
+        """The next matching request's connection is closed before any answer."""
+        self.faults.append(Fault(method, re.compile(path_regex), 0))
 
     def rate_limit_once(
         self, method: str, path_regex: str, *, retry_after: float = 0.0, is_global: bool = False
