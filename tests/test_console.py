@@ -119,12 +119,15 @@ def test_unity_statement_from_draft_to_new_version(tmp_path: Path) -> None:
             "/unity comments",
             '/unity draft "We want clean air, for schools too. <!channel> @everyone"',
             f"/unity publish deadline={tomorrow}",
-            # Alice signs with the button on the posted statement: org, new org, name, title, confirmation.
+            # Alice signs with the button on the posted statement: org (a number off the list is
+            # asked again; a name works too), new org, name, title, confirmation (yes or no).
             "1",
-            "1",
+            "9",
+            "acme",
             "",
             "",
             "Director",
+            "maybe",
             "y",
             # Bob signs with the command; his organisation is preselected.
             ":as bob",
@@ -155,6 +158,8 @@ def test_unity_statement_from_draft_to_new_version(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Say schools too" in out
+    assert "Type the number of a choice (1–4), or '.' to cancel." in out
+    assert "Answer yes or no, or '.' to cancel." in out
     assert "── posted in #general (message 1) ──" in out
     assert "CLEAN AIR: UNITY STATEMENT (V2)" in out
     assert "<!channel> @everyone" in out  # shown as typed, as text

@@ -166,6 +166,8 @@ class Console:
                 values[name] = answer
 
     async def ask(self, field: FormField) -> str | None:
+        """One field's answer, checked here where the console can: a choice must be on the list
+        and a checkbox yes or no, or the question is asked again. ``None`` means cancelled."""
         if field.kind == "select":
             for i, option in enumerate(field.options, 1):
                 self.say(f"    [{i}] {option.label}")
@@ -175,17 +177,40 @@ class Console:
         default = f" [{shown}]" if shown else ""
         optional = "" if field.required else " (optional)"
         prompt = f"  {field.label}{optional}{default}: "
-        answer = await asyncio.to_thread(self.read_line, prompt)
-        if answer is None or answer.strip() == ".":
-            return None
-        if not answer.strip():
-            return field.initial  # the default is a value already, never a choice number
-        answer = answer.strip()
-        if field.kind == "select" and answer.isdigit() and 1 <= int(answer) <= len(field.options):
-            answer = field.options[int(answer) - 1].value
-        if field.kind == "checkbox":
-            answer = "yes" if answer.lower() in ("y", "yes", "true", "1", "x") else ""
-        return answer
+        while True:
+            answer = await asyncio.to_thread(self.read_line, prompt)
+            if answer is None or answer.strip() == ".":
+                return None
+            if not answer.strip():
+                return field.initial  # the default is a value already, never a choice number
+            answer = answer.strip()
+            if field.kind == "select":
+                chosen = choose(field, answer)
+                if chosen is not None:
+                    return chosen
+                self.say(f"  Type the number of a choice (1–{len(field.options)}), or '.' to cancel.")
+            elif field.kind == "checkbox":
+                if answer.lower() in YES:
+                    return "yes"
+                if answer.lower() in NO:
+                    return ""
+                self.say("  Answer yes or no, or '.' to cancel.")
+            else:
+                return answer
+
+
+YES = frozenset({"y", "yes", "true", "1", "x"})
+NO = frozenset({"n", "no", "false", "0"})
+
+
+def choose(field: FormField, answer: str) -> str | None:
+    """A select's value from a choice number, or from an option's exact label or value."""
+    if answer.isdigit() and 1 <= int(answer) <= len(field.options):
+        return field.options[int(answer) - 1].value
+    for option in field.options:
+        if answer.casefold() in (option.label.casefold(), option.value.casefold()):
+            return option.value
+    return None
 
 
 def _stdin_line(prompt: str) -> str | None:
