@@ -11,9 +11,19 @@ import json
 from typing import Any
 
 from bot.adapters.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
-from bot.core.registry import Registry
+from bot.core.registry import Command, Registry
 
 HOST = "https://YOUR-HOST"
+
+
+def usage_hint(command: Command) -> str:
+    """What Slack shows next to the command as it is typed: its first words, then ``help``."""
+    words: list[str] = []
+    for path in command.subcommands:
+        first = path[0] if path else ""
+        if first and first not in words and first != "help":
+            words.append(first)
+    return " | ".join([*words, "help"])[:1000]  # Slack allows 1,000 characters
 
 
 def manifest(registry: Registry) -> dict[str, Any]:
@@ -35,7 +45,7 @@ def manifest(registry: Registry) -> dict[str, Any]:
                     "command": f"/{command.name}",
                     "url": HOST + EVENTS_PATH,
                     "description": command.summary[:100],
-                    "usage_hint": "help",
+                    "usage_hint": usage_hint(command),
                     "should_escape": False,
                 }
                 for command in registry
