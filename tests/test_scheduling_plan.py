@@ -108,6 +108,18 @@ def test_weekday_one_fires_on_monday() -> None:
     assert monday == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def test_day_of_month_and_weekday_together_match_either_as_in_crontab() -> None:
+    # The 1st of the month and every Monday, in Berlin (a CET winter); 1 Dec 2026 is a Tuesday.
+    cron = validate_cron("0 9 1 * 1")
+    start = datetime(2026, 11, 24, tzinfo=UTC)
+    assert fires(cron, "Europe/Berlin", start, 4) == ["11-30 08:00", "12-01 08:00", "12-07 08:00", "12-14 08:00"]
+    # A step on either day field still counts as unrestricted, as in crontab: weekdays only.
+    assert fires(validate_cron("0 9 */1 * 1-5"), "UTC", datetime(2026, 11, 27, 12, tzinfo=UTC), 2) == [
+        "11-30 09:00",
+        "12-01 09:00",
+    ]
+
+
 @pytest.mark.parametrize("expr", ["0 9 * *", "61 * * * *", "0 9 * * 8", "0 9 * * 5-1", "0 9 * * funday", "a b c d e"])
 def test_bad_cron_is_refused(expr: str) -> None:
     with pytest.raises(ValueError):

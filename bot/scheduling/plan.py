@@ -106,15 +106,31 @@ def place(local: datetime, tz: str) -> datetime:
     return instant
 
 
+def triggers(cron: str) -> list[CronTrigger]:
+    """APScheduler triggers for a crontab expression, on naive wall-clock time expressed as UTC.
+
+    Crontab fires when the day of the month *or* the weekday matches if both are restricted
+    (``0 9 1 * mon``: the 1st, and every Monday); APScheduler would need both. So such an
+    expression becomes two triggers, one per day field, and the earlier fire time wins."""
+    fields = cron.split()
+    if len(fields) == 5 and not fields[2].startswith(("*", "?")) and not fields[4].startswith(("*", "?")):
+        by_date = " ".join([*fields[:4], "*"])
+        by_weekday = " ".join([*fields[:2], "*", *fields[3:]])
+        return [CronTrigger.from_crontab(by_date, timezone=UTC), CronTrigger.from_crontab(by_weekday, timezone=UTC)]
+    return [CronTrigger.from_crontab(cron, timezone=UTC)]
+
+
 def next_fire(cron: str, tz: str, after: datetime) -> datetime | None:
     """The first fire time strictly after ``after`` (an aware instant), as an aware UTC instant."""
-    trigger = CronTrigger.from_crontab(cron, timezone=UTC)  # on naive wall-clock time, expressed as UTC
+    options = triggers(cron)
     last_wall = wall(after, tz)
     start = last_wall
     for _ in range(1000):
-        candidate = trigger.get_next_fire_time(None, (start + timedelta(microseconds=1)).replace(tzinfo=UTC))
-        if candidate is None:
+        since = (start + timedelta(microseconds=1)).replace(tzinfo=UTC)
+        candidates = [t for t in (trigger.get_next_fire_time(None, since) for trigger in options) if t is not None]
+        if not candidates:
             return None
+        candidate = min(candidates)
         local = candidate.replace(tzinfo=None)
         instant = place(local, tz)
         if instant > after:
