@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from bot.adapters.console.app import Console
+import pytest
+
+from bot.adapters.console.app import TICK, Console, keep_time
 from bot.store.db import Database
 from tests.support import make_core
 
@@ -95,6 +98,36 @@ async def test_newcomer_is_greeted_with_what_to_type(sqlite_db: Database) -> Non
     out.truncate(0)
     await console.greet()
     assert "/coalition create" not in out.getvalue()
+
+
+async def test_at_a_terminal_due_work_runs_while_waiting_for_input(sqlite_db: Database) -> None:
+    out = io.StringIO()
+    console = Console(make_core(sqlite_db), user="alice", out=out)
+    runs: list[int] = []
+
+    async def due_work() -> None:  # what the scheduler and the outbox would do
+        runs.append(len(runs) + 1)
+        if len(runs) == 2:
+            console.say("── posted in #general (message 1) ──")
+        if len(runs) == 3:
+            raise RuntimeError("database is locked")
+
+    console.after = due_work
+    ticks: list[float] = []
+
+    async def clock(seconds: float) -> None:  # a virtual half-minute per tick; stop after four
+        ticks.append(seconds)
+        if len(ticks) > 4:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await keep_time(console, clock)
+    assert runs == [1, 2, 3, 4]  # a failing run does not stop the clock
+    assert set(ticks) == {TICK}
+    shown = out.getvalue()
+    assert "── posted in #general (message 1) ──\nalice@#general> " in shown  # the prompt comes back
+    assert "(could not run scheduled work: database is locked)" in shown
+    assert shown.count("alice@#general> ") == 2
 
 
 def test_unity_statement_from_draft_to_new_version(tmp_path: Path) -> None:

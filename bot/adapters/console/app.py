@@ -52,6 +52,12 @@ class Console:
         self.read_line = read_line or _stdin_line
         self.choices: list[Choice] = []
         self.after: Callable[[], Awaitable[object]] | None = None  # e.g. deliver the outbox
+        self.lines_written = 0
+        self.busy = asyncio.Lock()  # a line (with its forms) and the due work never interleave
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.user}@#{self.channel}> "
 
     @property
     def actor(self) -> Actor:
@@ -64,6 +70,7 @@ class Console:
     def say(self, line: str) -> None:
         self.out.write(line + "\n")
         self.out.flush()
+        self.lines_written += 1
 
     async def greet(self) -> None:
         self.say(f"Coalition Bot console — you are {self.user} in #{self.channel}. Type :help for console commands.")
@@ -234,24 +241,56 @@ async def run(
     channel: str = "general",
     deliver: Callable[[ConsoleMessenger], Callable[[], Awaitable[object]]] | None = None,
 ) -> int:
-    """Run the console; ``deliver`` turns its messenger into "send what the outbox holds"."""
+    """Run the console; ``deliver`` turns its messenger into "send what the outbox holds".
+
+    Due work (scheduled prompts, reminders, digests) runs after every line; at a terminal it also
+    runs every ``TICK`` seconds while the console waits for input, so a prompt scheduled for
+    09:00 shows up at 09:00 and not only when someone types."""
     console = Console(core, user=user, channel=channel)
     if deliver is not None:
         console.after = deliver(ConsoleMessenger(console))
     interactive = sys.stdin.isatty()
+    ticking: asyncio.Task[None] | None = None
     if interactive:
         await console.greet()
-    while True:
-        prompt = f"{console.user}@#{console.channel}> "
-        line = await asyncio.to_thread(_read_command, prompt, interactive)
-        if line is None:
-            return 0
-        if not interactive:
-            console.say(prompt + line)
-        if not await console.handle(line):
-            return 0
         if console.after is not None:
-            await console.after()
+            ticking = asyncio.create_task(keep_time(console, asyncio.sleep), name="console-clock")
+    try:
+        while True:
+            prompt = console.prompt
+            line = await asyncio.to_thread(_read_command, prompt, interactive)
+            if line is None:
+                return 0
+            async with console.busy:
+                if not interactive:
+                    console.say(prompt + line)
+                if not await console.handle(line):
+                    return 0
+                if console.after is not None:
+                    await console.after()
+    finally:
+        if ticking is not None:
+            ticking.cancel()
+
+
+TICK = 30.0
+
+
+async def keep_time(console: Console, sleep: Callable[[float], Awaitable[None]]) -> None:
+    """While the console waits for input: do the due work every ``TICK`` seconds, and if that
+    printed anything, show the prompt again below it."""
+    assert console.after is not None
+    while True:
+        await sleep(TICK)
+        async with console.busy:
+            before = console.lines_written
+            try:
+                await console.after()
+            except Exception as error:  # the console stays usable; the next tick tries again
+                console.say(f"(could not run scheduled work: {error})")
+            if console.lines_written != before:
+                console.out.write(console.prompt)
+                console.out.flush()
 
 
 def _read_command(prompt: str, interactive: bool) -> str | None:
