@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -69,6 +70,39 @@ async def test_join_creates_organisation_and_lists_it(chat: Chat) -> None:
     assert "Friends of the Earth — 2 members" in orgs.plain()
     members = await chat.say("alice", "/coalition members")
     assert "Bob — member, Friends of the Earth" in members.plain()
+
+
+async def test_people_joining_with_the_same_new_organisation_at_once_both_get_in(chat: Chat) -> None:
+    await setup_coalition(chat)
+    names = [f"person{n}" for n in range(8)]
+    replies = await asyncio.gather(*(chat.say(name, '/coalition join org="Sunrise"') for name in names))
+    assert [r.is_error for r in replies] == [False] * len(names), [r.plain() for r in replies]
+    orgs = await chat.say("alice", "/coalition orgs")
+    assert "Sunrise — 8 members" in orgs.plain()
+
+
+async def test_a_unit_of_work_that_lost_a_race_runs_again(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first attempt meets a unique key taken by a concurrent transaction: rolled back, run again."""
+    await setup_coalition(chat)
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.store.repo import CoalitionRepo
+
+    real = CoalitionRepo.add_organisation
+    lost: list[str] = []
+
+    async def first_loses(self, name: str):  # type: ignore[no-untyped-def]
+        if not lost:
+            lost.append(name)
+            raise IntegrityError("INSERT INTO organisation", {}, Exception("UNIQUE constraint failed"))
+        return await real(self, name)
+
+    monkeypatch.setattr(CoalitionRepo, "add_organisation", first_loses)
+    joined = await chat.say("bob", '/coalition join org="Sunrise"')
+    assert lost == ["Sunrise"]
+    assert not joined.is_error, joined.plain()
+    assert "Sunrise" in joined.plain()
+    assert "Sunrise — 1 member" in (await chat.say("alice", "/coalition orgs")).plain()
 
 
 async def test_org_add_refuses_duplicates(chat: Chat) -> None:

@@ -2,7 +2,9 @@
 
 Each call runs in one unit of work: resolve the channel's coalition and the actor's membership,
 check the role, run the handler, commit. A user error rolls everything back and becomes a private
-error reply; any other exception is logged with its context and answered with a short apology.
+error reply. A unit of work that lost a race with a concurrent one (a unique key taken meanwhile,
+a busy database) is rolled back and run again, up to ``ATTEMPTS`` times in all; any other
+exception is logged with its context and answered with a short apology.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import difflib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,11 +24,13 @@ from bot.core.errors import BadArgument, FormInvalid, PermissionDenied, UnknownC
 from bot.core.params import Args, assign, convert, convert_value, tokenize
 from bot.core.registry import Command, Registry, Subcommand
 from bot.core.ui import Option, Reply
-from bot.store.db import Database
+from bot.store.db import Database, is_conflict
 from bot.store.models import Role
 from bot.store.repo import Directory
 
 log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
 
 
 class Core:
@@ -56,7 +60,7 @@ class Core:
                 if resolved is None:
                     return self.help(command)
                 sub, args = resolved
-            return await self._run(sub, args, inv)
+            return await self._again_on_conflict(lambda: self._run(sub, args, inv))
         except UserError as error:
             return Reply.error(error.message)
         except Exception:
@@ -135,12 +139,16 @@ class Core:
         spec = self.registry.action(event.action_id)
         if spec is None:
             return Reply.error(text.STALE_BUTTON)
-        try:
+
+        async def act() -> Reply:
             async with self._context(event.actor, event.place, event.request_id, True) as ctx:
                 if ctx is None:
                     return Reply.private(text.ALREADY_HANDLED)
                 self._check_role(ctx, spec.roles, "that")
                 return await spec.handler(ctx, event.value)
+
+        try:
+            return await self._again_on_conflict(act)
         except UserError as error:
             return Reply.error(error.message)
         except Exception:
@@ -166,7 +174,8 @@ class Core:
                 errors[param.name] = error.message.replace("`", "")
         if errors:
             return Reply(form_errors=errors)
-        try:
+
+        async def submit() -> Reply:
             async with self._context(
                 submission.actor, submission.place, submission.request_id, spec.needs_coalition
             ) as ctx:
@@ -174,6 +183,9 @@ class Core:
                     return Reply.private(text.ALREADY_HANDLED)
                 self._check_role(ctx, spec.roles, "that")
                 return await spec.handler(ctx, Args(values), submission.state)
+
+        try:
+            return await self._again_on_conflict(submit)
         except FormInvalid as invalid:
             return Reply(form_errors=invalid.errors)
         except UserError as error:
@@ -195,6 +207,18 @@ class Core:
             return []
 
     # internals ---------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _again_on_conflict(work: Callable[[], Awaitable[Reply]]) -> Reply:
+        """Run a whole unit of work; if it lost a race (rolled back), run it again."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await work()
+            except Exception as error:
+                if attempt == ATTEMPTS or not is_conflict(error):
+                    raise
+                log.info("unit of work lost a race (%s); running it again", type(error).__name__)
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def _context(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,6 +55,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
+
+
+def is_conflict(error: BaseException) -> bool:
+    """A transaction that lost a race with another one: a unique key taken in the meantime (two
+    people adding the same organisation at once), SQLite's writer lock still held after the busy
+    timeout, or a PostgreSQL serialization failure or deadlock. Running the whole unit of work
+    again is safe and will see the winner's rows."""
+    if isinstance(error, IntegrityError):
+        return True
+    if isinstance(error, OperationalError) and "database is locked" in str(error):
+        return True
+    if isinstance(error, DBAPIError):
+        original = error.orig
+        sqlstate = getattr(original, "sqlstate", None) or getattr(
+            getattr(original, "__cause__", None), "sqlstate", None
+        )
+        return sqlstate in RETRYABLE_SQLSTATES
+    return False
 
 
 class Database:
