@@ -9,7 +9,7 @@ from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import CONTRIBUTORS, Command
-from bot.core.ui import Bold, Context, Form, FormField, Option, Reply, Section, format_number, rich
+from bot.core.ui import Bold, Context, Form, FormField, Option, Reply, Section, format_number, quantity, rich
 from bot.store.models import Checkin, Goal, GoalStatus
 
 checkin = Command("checkin", "Report progress on a goal", default=("log",), bare=("log",))
@@ -116,9 +116,8 @@ async def record(ctx: Ctx, goal: Goal, amount: float, note: str, blockers: str) 
     await repo.add(entry)
     await repo.audit("checkin.logged", member=ctx.me, subject=goal.title, goal_id=goal.id, amount=amount)
     total = (await repo.progress([goal.id or 0])).get(goal.id or 0, 0.0)
-    unit = f" {goal.unit}" if goal.unit else ""
     return Reply.private(
-        rich("Thanks! Logged ", Bold(f"{format_number(amount)}{unit}"), f" on #{goal.id} {goal.title}."),
+        rich("Thanks! Logged ", Bold(quantity(amount, goal.unit)), f" on #{goal.id} {goal.title}."),
         progress_of(goal, total),
         *([Context(rich(f"Blockers noted: {entry.blockers}"))] if entry.blockers else []),
     )

@@ -29,6 +29,7 @@ from bot.core.ui import (
     Section,
     Timestamp,
     markup,
+    quantity,
     rich,
 )
 from bot.scheduling import plan
@@ -231,8 +232,7 @@ async def summary_blocks(
     for goal in goals[:20]:
         in_period = sum(c.amount for c in entries if c.goal_id == goal.id)
         blocks.append(progress_of(goal, totals.get(goal.id or 0, 0.0)))
-        unit = f" {goal.unit}" if goal.unit else ""
-        blocks.append(Context(rich(f"+{in_period:g}{unit} in this period")))
+        blocks.append(Context(rich(f"+{quantity(in_period, goal.unit)} in this period")))
     reporters = sorted({names.get(c.member_id, "a former member") for c in entries})
     reported = {c.member_id for c in entries}
     silent = sorted(m.display_name for m in members if m.id not in reported and m.role != Role.OBSERVER.value)

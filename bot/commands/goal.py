@@ -26,6 +26,7 @@ from bot.core.ui import (
     Timestamp,
     format_number,
     markup,
+    quantity,
     rich,
 )
 from bot.store.models import Checkin, Goal, GoalStatus, Organisation
@@ -103,13 +104,7 @@ async def show(ctx: Ctx, args: Args) -> Reply:
     blocks: list[Block] = [Header(f"#{g.id} {g.title}"), progress_of(g, total), Context(rich(goal_line(g)))]
     if by_member:
         top = sorted(by_member.items(), key=lambda kv: -kv[1])[:10]
-        blocks.append(
-            Fields(
-                tuple(
-                    Field(name, rich(format_number(amount) + (f" {g.unit}" if g.unit else ""))) for name, amount in top
-                )
-            )
-        )
+        blocks.append(Fields(tuple(Field(name, rich(quantity(amount, g.unit))) for name, amount in top)))
     for c in checkins[-5:][::-1]:
         who = people.get(c.member_id, "former member") if c.member_id else "former member"
         line = rich(Bold(f"{format_number(c.amount)}"), f" by {who}, ", Timestamp(c.created_at, ctx.tz))

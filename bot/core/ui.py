@@ -305,5 +305,28 @@ def format_number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def quantity(value: float, unit: str) -> str:
+    """An amount with its goal's unit, in the singular for exactly one: ``1 call``, ``40 calls``."""
+    if not unit:
+        return format_number(value)
+    return f"{format_number(value)} {singular(unit) if value == 1 else unit}"
+
+
+def singular(unit: str) -> str:
+    """The singular of an English plural unit (its last word), left alone when unsure."""
+    head, _, word = unit.rpartition(" ")
+    lower = word.lower()
+    ambiguous = lower.endswith("ses") and not lower.endswith("sses")  # buses, houses: left as typed
+    if len(word) <= 3 or not lower.endswith("s") or lower.endswith(("ss", "us", "is")) or ambiguous:
+        one = word
+    elif lower.endswith(("ches", "shes", "xes", "sses", "zes")):
+        one = word[:-2]
+    elif lower.endswith("ies"):
+        one = word[:-3] + ("Y" if word[-3:].isupper() else "y")
+    else:
+        one = word[:-1]
+    return f"{head} {one}" if head else one
+
+
 def format_date(value: date) -> str:
     return value.strftime("%a %d %b %Y")
