@@ -15,8 +15,6 @@ from bot.adapters.discord.custom_ids import (
     FormTarget,
     IdBook,
     OpenFormTarget,
-    form_from_json,
-    form_to_json,
     load_form,
     parse,
     prefilled,
@@ -35,6 +33,7 @@ from bot.adapters.discord.render import (
     render_reply,
 )
 from bot.adapters.discord.translate import command_call, submitted_values
+from bot.core.codec import decode_form, encode_form
 from bot.core.errors import ConfigError
 from bot.core.params import Kind, Param
 from bot.core.registry import Command, Registry
@@ -231,7 +230,7 @@ async def test_forms_are_stored_and_reopened_prefilled(sqlite_db: Database) -> N
         "Check in",
         (FormField("goal", "Goal", "select", options=(Option("#1 Calls", "1"),)), FormField("amount", "How much?")),
     )
-    assert form_from_json(form_to_json(form)) == form
+    assert decode_form(encode_form(form)) == form
     ids = IdBook()
     key = ids.keep_form(form)
     await ids.save(sqlite_db)
@@ -239,7 +238,7 @@ async def test_forms_are_stored_and_reopened_prefilled(sqlite_db: Database) -> N
     assert loaded == form
     again = prefilled(loaded, {"amount": "lots"})
     assert [f.initial for f in again.fields] == ["", "lots"]
-    assert form_from_json({"nonsense": 1}) is None
+    assert decode_form({"nonsense": 1}) is None
 
 
 # translation -------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -100,3 +102,24 @@ def decode_reply(data: dict[str, Any]) -> ui.Reply:
     if not isinstance(reply, ui.Reply):
         raise ValueError("not an encoded Reply")
     return reply
+
+
+def encode_form(form: ui.Form) -> dict[str, Any]:
+    """A form kept for later (adapters store the forms behind "open the form" buttons)."""
+    encoded = encode(form)
+    assert isinstance(encoded, dict)
+    return encoded
+
+
+def decode_form(data: dict[str, Any]) -> ui.Form | None:
+    """A kept form, or ``None`` if the data is not one."""
+    try:
+        form = decode(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return form if isinstance(form, ui.Form) else None
+
+
+def form_key(form: ui.Form) -> str:
+    """A content hash of the form: keeping the same form twice keeps it once."""
+    return hashlib.sha256(json.dumps(encode_form(form), sort_keys=True).encode()).hexdigest()[:16]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
-from bot.core.ui import Form, FormField, Option
+from bot.core.codec import decode_form, encode_form, form_key
+from bot.core.ui import Form
 from bot.store.db import Database
 from bot.store.repo import get_state, put_state
 
@@ -89,7 +88,7 @@ class IdBook:
             for digest, custom_id in self.long_ids.items():
                 await put_state(session, f"discord:cid:{digest}", {"custom_id": custom_id})
             for key, form in self.forms.items():
-                await put_state(session, f"discord:form:{key}", form_to_json(form))
+                await put_state(session, f"discord:form:{key}", encode_form(form))
         self.long_ids.clear()
         self.forms.clear()
 
@@ -128,25 +127,7 @@ async def resolve(custom_id: str, db: Database) -> Target | None:
 async def load_form(key: str, db: Database) -> Form | None:
     async with db.session() as session:
         stored = await get_state(session, f"discord:form:{key}")
-    return None if stored is None else form_from_json(stored)
-
-
-def form_key(form: Form) -> str:
-    return hashlib.sha256(json.dumps(form_to_json(form), sort_keys=True).encode()).hexdigest()[:16]
-
-
-def form_to_json(form: Form) -> dict[str, Any]:
-    return dataclasses.asdict(form)
-
-
-def form_from_json(data: dict[str, Any]) -> Form | None:
-    try:
-        fields = tuple(
-            FormField(**{**f, "options": tuple(Option(**o) for o in f.get("options", ()))}) for f in data["fields"]
-        )
-        return Form(**{**data, "fields": fields})
-    except (KeyError, TypeError):
-        return None
+    return None if stored is None else decode_form(stored)
 
 
 def prefilled(form: Form, values: dict[str, str]) -> Form:

@@ -13,9 +13,9 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
-from bot.core.ui import Form, FormField, Option
+from bot.core.codec import decode_form, encode_form, form_key
+from bot.core.ui import Form
 from bot.store.db import Database
 from bot.store.repo import get_state, put_state
 
@@ -79,7 +79,7 @@ class Stash:
             for key, text in self.values.items():
                 await put_state(session, f"slack:value:{key}", {"text": text})
             for key, form in self.forms.items():
-                await put_state(session, f"slack:form:{key}", dataclasses.asdict(form))
+                await put_state(session, f"slack:form:{key}", encode_form(form))
         self.values.clear()
         self.forms.clear()
 
@@ -117,18 +117,4 @@ async def modal_meta(private_metadata: str, db: Database) -> ModalMeta | None:
 async def load_form(key: str, db: Database) -> Form | None:
     async with db.session() as session:
         stored = await get_state(session, f"slack:form:{key}")
-    return None if stored is None else form_from_json(stored)
-
-
-def form_key(form: Form) -> str:
-    return digest(json.dumps(dataclasses.asdict(form), sort_keys=True))
-
-
-def form_from_json(data: dict[str, Any]) -> Form | None:
-    try:
-        fields = tuple(
-            FormField(**{**f, "options": tuple(Option(**o) for o in f.get("options", ()))}) for f in data["fields"]
-        )
-        return Form(**{**data, "fields": fields})
-    except (KeyError, TypeError):
-        return None
+    return None if stored is None else decode_form(stored)
