@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +33,29 @@ class Outbox:
         query = select(OutboxMessage).where(OutboxMessage.coalition_id == self.coalition_id, OutboxMessage.key == key)
         return (await self.session.exec(query)).first()
 
+    def _row(
+        self,
+        kind: OutboxKind,
+        platform: str,
+        workspace: str,
+        target: str,
+        payload: dict[str, Any],
+        key: str,
+        topic: str | None,
+        not_before: datetime | None,
+    ) -> OutboxMessage:
+        return OutboxMessage(
+            coalition_id=self.coalition_id,
+            key=key,
+            kind=kind.value,
+            platform=platform,
+            workspace=workspace,
+            target=target,
+            topic=topic,
+            payload=payload,
+            not_before=not_before or self.now,
+        )
+
     async def _add(self, row: OutboxMessage) -> OutboxMessage:
         existing = await self._existing(row.key)
         if existing is not None:
@@ -45,18 +69,9 @@ class Outbox:
     ) -> OutboxMessage:
         """Queue a channel-visible message in one channel."""
         reply.visibility = Visibility.CHANNEL
+        payload = encode_reply(reply)
         return await self._add(
-            OutboxMessage(
-                coalition_id=self.coalition_id,
-                key=key,
-                kind=OutboxKind.POST.value,
-                platform=place.platform,
-                workspace=place.workspace,
-                target=place.channel,
-                topic=topic,
-                payload=encode_reply(reply),
-                not_before=not_before or self.now,
-            )
+            self._row(OutboxKind.POST, place.platform, place.workspace, place.channel, payload, key, topic, not_before)
         )
 
     async def announce(
@@ -86,16 +101,8 @@ class Outbox:
         for copy_key, b in keys.items():
             row = found.get(copy_key)
             if row is None:
-                row = OutboxMessage(
-                    coalition_id=self.coalition_id,
-                    key=copy_key,
-                    kind=OutboxKind.POST.value,
-                    platform=b.platform,
-                    workspace=b.workspace,
-                    target=b.channel,
-                    topic=topic,
-                    payload=payload,
-                    not_before=not_before or self.now,
+                row = self._row(
+                    OutboxKind.POST, b.platform, b.workspace, b.channel, payload, copy_key, topic, not_before
                 )
                 self.session.add(row)
             rows.append(row)
@@ -118,19 +125,11 @@ class Outbox:
         if identity is None:
             return []
         reply.visibility = Visibility.PRIVATE
-        row = await self._add(
-            OutboxMessage(
-                coalition_id=self.coalition_id,
-                key=key,
-                kind=OutboxKind.DIRECT.value,
-                platform=identity.platform,
-                workspace=identity.workspace,
-                target=identity.user_id,
-                payload=encode_reply(reply),
-                not_before=not_before or self.now,
-            )
+        payload = encode_reply(reply)
+        row = self._row(
+            OutboxKind.DIRECT, identity.platform, identity.workspace, identity.user_id, payload, key, None, not_before
         )
-        return [row]
+        return [await self._add(row)]
 
     async def _pending_update(self, post: OutboxMessage) -> OutboxMessage | None:
         query = select(OutboxMessage).where(
@@ -177,20 +176,7 @@ class Outbox:
                 waiting.payload = payload
                 self.session.add(waiting)
             else:
-                self.session.add(
-                    OutboxMessage(
-                        coalition_id=self.coalition_id,
-                        key=f"update:{row.id}:{secrets.token_hex(8)}",
-                        kind=OutboxKind.UPDATE.value,
-                        platform=row.platform,
-                        workspace=row.workspace,
-                        target=row.target,
-                        topic=None,
-                        message_id=row.message_id,
-                        payload=payload,
-                        not_before=self.now,
-                    )
-                )
+                self.session.add(row.update_for(payload, key=f"update:{row.id}:{secrets.token_hex(8)}", now=self.now))
             changed += 1
         await self.session.flush()
         return changed

@@ -292,17 +292,7 @@ class Dispatcher:
             if fresh.payload != sent_payload and ref is not None and fresh.kind != OutboxKind.UPDATE.value:
                 # Refreshed while in flight: bring the posted copy up to date.
                 session.add(
-                    OutboxMessage(
-                        coalition_id=fresh.coalition_id,
-                        key=f"update:{fresh.id}:inflight:{now.timestamp():.6f}",
-                        kind=OutboxKind.UPDATE.value,
-                        platform=fresh.platform,
-                        workspace=fresh.workspace,
-                        target=fresh.target,
-                        message_id=ref.message_id,
-                        payload=fresh.payload,
-                        not_before=now,
-                    )
+                    fresh.update_for(fresh.payload, key=f"update:{fresh.id}:inflight:{now.timestamp():.6f}", now=now)
                 )
         self.stats.sent += 1
         self.stats.by_platform[row.platform] += 1

@@ -51,3 +51,17 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+    def update_for(self, payload: dict[str, Any], *, key: str, now: datetime) -> OutboxMessage:
+        """A new row that brings this posted copy's message up to ``payload`` in place."""
+        return OutboxMessage(
+            coalition_id=self.coalition_id,
+            key=key,
+            kind=OutboxKind.UPDATE.value,
+            platform=self.platform,
+            workspace=self.workspace,
+            target=self.target,
+            message_id=self.message_id,
+            payload=payload,
+            not_before=now,
+        )
