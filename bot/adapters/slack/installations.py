@@ -61,31 +61,23 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def async_save(self, installation: Installation) -> None:
         if installation.bot_token is None:
             raise ValueError("only bot installations are supported (no bot token in this installation)")
-        await self._save(
-            enterprise_id=installation.enterprise_id,
-            team_id=None if installation.is_enterprise_install else installation.team_id,
-            team_name=installation.team_name or "",
-            is_enterprise_install=bool(installation.is_enterprise_install),
-            app_id=installation.app_id or "",
-            bot_id=installation.bot_id or "",
-            bot_user_id=installation.bot_user_id or "",
-            bot_scopes=",".join(installation.bot_scopes or []),
-            bot_token=installation.bot_token,
-            installer_user_id=installation.user_id or "",
-        )
+        await self._save_bot(installation.to_bot(), installer_user_id=installation.user_id or "")
 
     async def async_save_bot(self, bot: Bot) -> None:
+        await self._save_bot(bot, installer_user_id="")
+
+    async def _save_bot(self, bot: Bot, *, installer_user_id: str) -> None:
         await self._save(
             enterprise_id=bot.enterprise_id,
             team_id=None if bot.is_enterprise_install else bot.team_id,
             team_name=bot.team_name or "",
             is_enterprise_install=bool(bot.is_enterprise_install),
             app_id=bot.app_id or "",
-            bot_id=bot.bot_id,
-            bot_user_id=bot.bot_user_id,
+            bot_id=bot.bot_id or "",
+            bot_user_id=bot.bot_user_id or "",
             bot_scopes=",".join(bot.bot_scopes or []),
             bot_token=bot.bot_token,
-            installer_user_id="",
+            installer_user_id=installer_user_id,
         )
 
     async def _save(
