@@ -85,6 +85,10 @@ class Dispatcher:
     ) -> None:
         self.db = db
         self.messengers = dict(messengers)
+        self._keyed = {
+            platform: frozenset(name for name in ("post", "direct") if takes_key(getattr(messenger, name)))
+            for platform, messenger in self.messengers.items()
+        }
         self.clock = clock or SystemClock()
         self.sleep: Sleep = sleep or asyncio.sleep
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
@@ -230,16 +234,12 @@ class Dispatcher:
             await self._wait_turn(row.platform, channel_key, limits)
             reply = decode_reply(row.payload)
             ref: MessageRef | None = None
+            keyed = self._keyed[row.platform]  # the messenger's sends that keep the key with the message
             if row.kind == OutboxKind.POST.value:
-                if takes_key(messenger.post):  # the platform keeps the key with the message
-                    ref = await messenger.post(place, reply, outbox_key=key)  # type: ignore[call-arg]
-                else:
-                    ref = await messenger.post(place, reply)
+                ref = await messenger.post(place, reply, **({"outbox_key": key} if "post" in keyed else {}))
             elif row.kind == OutboxKind.DIRECT.value:
-                if takes_key(messenger.direct):
-                    ref = await messenger.direct(row.workspace, row.target, reply, outbox_key=key)  # type: ignore[call-arg]
-                else:
-                    ref = await messenger.direct(row.workspace, row.target, reply)
+                options = {"outbox_key": key} if "direct" in keyed else {}
+                ref = await messenger.direct(row.workspace, row.target, reply, **options)
             elif row.kind == OutboxKind.UPDATE.value:
                 if not row.message_id:
                     raise DeliveryError("nothing to update: the message id is unknown", permanent=True)
