@@ -26,6 +26,7 @@ class Actor:
     user_id: str
     display_name: str
     tz: str | None = None
+    locale: str | None = None  # the platform's: Discord interaction locale, Slack users.info locale
 
 
 @dataclass(frozen=True)

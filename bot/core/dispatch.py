@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.config import Settings
-from bot.core import text
+from bot.core import i18n, text
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
 from bot.core.errors import BadArgument, FormInvalid, PermissionDenied, UnknownCommand, UserError
@@ -26,7 +26,7 @@ from bot.core.registry import Command, Registry, Subcommand
 from bot.core.ui import Option, Reply
 from bot.store.db import Database, is_conflict
 from bot.store.models import Role
-from bot.store.repo import Directory
+from bot.store.repo import CoalitionRepo, Directory
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,33 @@ class Core:
     # commands ----------------------------------------------------------------------------------
 
     async def run_command(self, inv: Invocation) -> Reply:
+        with i18n.language(await self.language_of(inv.actor, inv.place)):
+            reply = await self._command(inv)
+            reply.lang = reply.lang or i18n.current()
+            return reply
+
+    async def language_of(self, actor: Actor, place: Place) -> str:
+        """SPEC §7 for this person here: their choice, else their platform's, else the coalition's."""
+        try:
+            async with self.db.session() as session:
+                directory = Directory(session)
+                binding = await directory.binding(place.platform, place.workspace, place.channel)
+                if binding is None:
+                    return i18n.choose(None, actor.locale, None)
+                coalition = await directory.coalition(binding.coalition_id)
+                member = await CoalitionRepo(session, binding.coalition_id).member_by_identity(
+                    actor.platform, actor.workspace, actor.user_id
+                )
+        except Exception:
+            log.exception("could not look up the language of %s:%s", actor.platform, actor.user_id)
+            return i18n.choose(None, actor.locale, None)
+        return i18n.choose(
+            member.language if member else None,
+            (member.locale if member else None) or actor.locale,
+            coalition.language if coalition else None,
+        )
+
+    async def _command(self, inv: Invocation) -> Reply:
         command = self.registry.get(inv.command)
         if command is None:
             return Reply.error(f"Unknown command `/{inv.command}`. Try `/coalition help`.")
@@ -136,6 +163,12 @@ class Core:
     # actions and forms -------------------------------------------------------------------------
 
     async def run_action(self, event: ActionEvent) -> Reply:
+        with i18n.language(await self.language_of(event.actor, event.place)):
+            reply = await self._action(event)
+            reply.lang = reply.lang or i18n.current()
+            return reply
+
+    async def _action(self, event: ActionEvent) -> Reply:
         spec = self.registry.action(event.action_id)
         if spec is None:
             return Reply.error(text.STALE_BUTTON)
@@ -156,6 +189,12 @@ class Core:
 
     async def submit_form(self, submission: FormSubmission) -> Reply:
         """Returns a reply; ``reply.form_errors`` set means: show these next to the fields."""
+        with i18n.language(await self.language_of(submission.actor, submission.place)):
+            reply = await self._submit(submission)
+            reply.lang = reply.lang or i18n.current()
+            return reply
+
+    async def _submit(self, submission: FormSubmission) -> Reply:
         spec = self.registry.form(submission.form_id)
         if spec is None:
             return Reply.error(text.STALE_BUTTON)
@@ -245,6 +284,8 @@ class Core:
                         tz=actor.tz,
                     )
                     await repo.audit("member.joined", member=ctx.member, subject=actor.display_name, via="first use")
+                if ctx.member is not None and actor.locale and ctx.member.locale != actor.locale:
+                    ctx.member.locale = actor.locale  # remembered: Slack sends it only on users.info
             elif needs_coalition:
                 from bot.core.context import NOT_BOUND
                 from bot.core.errors import NotInCoalition

@@ -16,11 +16,20 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.codec import encode_reply
+from bot.core.codec import encode_reply as _encode
 from bot.core.context import Place
+from bot.core.i18n import current as current_language
 from bot.core.ui import Reply, Visibility
 from bot.store.models import ChannelBinding, Identity, utcnow
 from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
+
+
+def encode_reply(reply: Reply) -> dict[str, Any]:
+    """The stored payload keeps the language it was written in, so the adapter's own words (button
+    labels, "open the form") match it after a restart."""
+    if reply.lang is None:
+        reply.lang = current_language()
+    return _encode(reply)
 
 
 class Outbox:

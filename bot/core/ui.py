@@ -259,6 +259,7 @@ class Reply:
     replace_original: bool = False
     is_error: bool = False
     form_errors: dict[str, str] | None = None
+    lang: str | None = None  # the language it was written in; adapters render their own words in it
 
     @classmethod
     def private(cls, *blocks: Block | str | Rich) -> Reply:

@@ -35,6 +35,7 @@ class Coalition(SQLModel, table=True):
     name: str = Field(max_length=200)
     slug: str = Field(max_length=80, unique=True, index=True)
     tz: str = Field(default="UTC", max_length=64)
+    language: str = Field(default="en", max_length=8, description="channel posts: prompts, digests, polls")
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -70,6 +71,8 @@ class Member(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     role: str = Field(default=Role.MEMBER.value, max_length=16)
     tz: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8, description="chosen with /coalition language")
+    locale: str | None = Field(default=None, max_length=16, description="the platform's, e.g. Slack es-ES")
     created_at: datetime = Field(default_factory=utcnow)
 
 
