@@ -198,3 +198,15 @@ def time(value: _datetime, tz: str | None = None, *, format: str = "short") -> s
 def weekday(index: int) -> str:
     """Monday = 0, in the current language (``lunes``, ``lundi``)."""
     return _dates.get_day_names("wide", locale=_locale())[index]
+
+
+def of_member(member: object | None, coalition: object | None) -> str:
+    """The language to write to ``member`` in (private notifications), by SPEC §7."""
+    return choose(
+        getattr(member, "language", None), getattr(member, "locale", None), getattr(coalition, "language", None)
+    )
+
+
+def of_coalition(coalition: object | None) -> str:
+    """The language of channel posts: prompts, digests, announcements, polls."""
+    return choose(None, None, getattr(coalition, "language", None))
