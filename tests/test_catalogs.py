@@ -25,7 +25,18 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     """The sentences in the code today, extracted as the maintainers' command does."""
     out: Path = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "pyproject.toml", "-o", str(out), "bot"],
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "pyproject.toml",
+            "-o",
+            str(out),
+            "bot",
+        ],
         cwd=ROOT,
         check=True,
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from bot.core.i18n import LANGUAGES, LOCALE_DIR
 
