@@ -14,13 +14,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from bot.commands import WORKFLOWS
+from bot.commands.checkin import timing
+from bot.commands.checkin.repo import next_wake
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
 from bot.core.ui import Actions, Image
 from bot.core.workflow import jobs_of
-from bot.commands import WORKFLOWS
-from bot.commands.checkin import timing
-from bot.commands.checkin.repo import next_wake
 from bot.scheduling.runner import Leadership, Scheduler
 from bot.store.db import Database
 from bot.store.models import AuditEntry

@@ -13,7 +13,7 @@ from bot.core.errors import BadArgument, NotFound, UserError
 from bot.core.i18n import N_, _, ngettext, number
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
-from bot.core.ui import Block, Bold, Context, Header, Reply, Section, Timestamp, markup
+from bot.core.ui import Block, Bold, Context, Header, Option, Reply, Section, Timestamp, markup
 from bot.scheduling import plan
 from bot.store.scheduling_models import CheckinSchedule
 
@@ -193,7 +193,9 @@ async def schedules(ctx: Ctx, args: Args) -> Reply:
     summary=N_("Steering: stop a scheduled check-in (an open window still gets its digest)"),
     roles=STEERING,
     usage=N_("/checkin unschedule <id>"),
-    params=(Param("id", Kind.ID, required=True, positional=True, description=N_("The schedule")),),
+    params=(
+        Param("id", Kind.ID, required=True, positional=True, autocomplete="schedule", description=N_("The schedule")),
+    ),
 )
 async def unschedule(ctx: Ctx, args: Args) -> Reply:
     repo = ScheduleRepo.of(ctx)
@@ -212,3 +214,11 @@ async def unschedule(ctx: Ctx, args: Args) -> Reply:
             label=row.label,
         )
     )
+
+
+@checkin.completer("schedule")
+async def complete_schedule(ctx: Ctx, partial: str) -> list[Option]:
+    rows = await ScheduleRepo.of(ctx).active()
+    return [
+        Option(f"#{r.id} {r.label} ({r.tz})"[:100], str(r.id)) for r in rows if partial in f"{r.id} {r.label}".lower()
+    ]
