@@ -69,13 +69,16 @@ async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
             from bot.adapters.console.app import run as run_console
 
             user = getattr(args, "user", None) or args.top_user or _default_user()
+            from bot.core.workflow import jobs_of
             from bot.delivery.dispatcher import Dispatcher
             from bot.scheduling.runner import Scheduler
 
             def deliver(messenger: Messenger) -> Callable[[], Awaitable[int]]:
                 """After each line: do what is due (prompts, reminders, digests), then show what was sent."""
                 dispatcher = Dispatcher(db, {messenger.platform: messenger}, clock=core.clock)
-                scheduler = Scheduler(db, clock=core.clock, public_url=settings.public_url)
+                scheduler = Scheduler(
+                    db, jobs=jobs_of(core.registry.workflows), clock=core.clock, public_url=settings.public_url
+                )
 
                 async def run() -> int:
                     await scheduler.tick()

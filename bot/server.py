@@ -20,9 +20,9 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
+from bot.core.workflow import jobs_of, routes_of
 from bot.delivery.dispatcher import Dispatcher
 from bot.scheduling.runner import Scheduler
-from bot.web.unity_pages import unity_routes
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,8 @@ def make_adapters(core: Core, settings: Settings) -> list[PlatformAdapter]:
 async def serve(core: Core, settings: Settings) -> int:
     metrics = Metrics()
     adapters = make_adapters(core, settings)
-    app = build_app(core, adapters, metrics, extra=unity_routes(core.db, core.clock))
+    workflows = core.registry.workflows
+    app = build_app(core, adapters, metrics, extra=routes_of(workflows, core.db, core.clock))
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     stop = asyncio.Event()
@@ -122,7 +123,13 @@ async def serve(core: Core, settings: Settings) -> int:
     core.after_commit.append(dispatcher.kick)
     metrics.sources.append(lambda: dispatcher_metrics(dispatcher))
     await dispatcher.start()
-    scheduler = Scheduler(core.db, clock=core.clock, public_url=settings.public_url, after_tick=dispatcher.kick)
+    scheduler = Scheduler(
+        core.db,
+        jobs=jobs_of(workflows),
+        clock=core.clock,
+        public_url=settings.public_url,
+        after_tick=dispatcher.kick,
+    )
     await scheduler.start()
     web = asyncio.create_task(server.serve())
     log.info("serving on port %s with %s", settings.port, ", ".join(a.platform for a in adapters) or "no platforms")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bot.core.clock import ManualClock
 from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Place
 from bot.core.dispatch import Core
 from bot.core.ui import Actions, Button, Reply
+from bot.core.workflow import Workflow
 from bot.store import tables  # noqa: F401
 from bot.store.db import Database
 from bot.store.migrate import upgrade
@@ -96,5 +98,7 @@ class Chat:
         return await self.core.submit_form(submission)
 
 
-def make_core(db: Database, clock: ManualClock | None = None) -> Core:
-    return Core(db, build_registry(), settings(), clock or ManualClock())
+def make_core(db: Database, clock: ManualClock | None = None, workflows: Sequence[Workflow] | None = None) -> Core:
+    """The real core; ``workflows`` replaces the production list (e.g. to add one defined in a test)."""
+    registry = build_registry() if workflows is None else build_registry(workflows)
+    return Core(db, registry, settings(), clock or ManualClock())

@@ -14,10 +14,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from bot.commands import WORKFLOWS
+from bot.commands.checkin import timing
+from bot.commands.checkin.repo import next_wake
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
 from bot.core.ui import Actions, Image
-from bot.scheduling import checkins
+from bot.core.workflow import jobs_of
 from bot.scheduling.runner import Leadership, Scheduler
 from bot.store.db import Database
 from bot.store.models import AuditEntry
@@ -69,7 +72,7 @@ async def started(db: Database, clock: ManualClock) -> AsyncIterator[MakeSchedul
     made: list[Scheduler] = []
 
     def make() -> Scheduler:
-        made.append(Scheduler(db, clock=clock, public_url="http://bot.test"))
+        made.append(Scheduler(db, jobs=jobs_of(WORKFLOWS), clock=clock, public_url="http://bot.test"))
         return made[-1]
 
     yield make
@@ -268,21 +271,21 @@ async def test_a_failing_schedule_does_not_hold_up_the_others(
     await setup(chat, clock)
     broken = schedule_id((await chat.say("alice", "/checkin schedule daily 09:00")).plain())
     await chat.say("alice", "/checkin schedule daily 09:00 tz=Europe/Berlin window=3")
-    real = checkins.prompt_reply
+    real = timing.prompt_reply
 
     def flaky(schedule: CheckinSchedule, *args: Any, **kwargs: Any) -> Any:
         if str(schedule.id) == broken:
             raise RuntimeError("boom")
         return real(schedule, *args, **kwargs)
 
-    monkeypatch.setattr(checkins, "prompt_reply", flaky)
+    monkeypatch.setattr(timing, "prompt_reply", flaky)
     scheduler = started()
     with pytest.MonkeyPatch.context() as quiet:
         quiet.setattr("bot.scheduling.runner.log.exception", lambda *a, **k: None)
         assert await scheduler.tick(datetime(2026, 11, 23, 8, 0, tzinfo=UTC)) == 2  # the healthy one
     assert await windows(db)
     assert len(await windows(db)) == 1
-    monkeypatch.setattr(checkins, "prompt_reply", real)
+    monkeypatch.setattr(timing, "prompt_reply", real)
     assert await scheduler.tick(datetime(2026, 11, 23, 8, 1, tzinfo=UTC)) == 2  # retried a minute later
     assert len(await windows(db)) == 2
 
@@ -328,7 +331,7 @@ async def test_the_scheduler_wakes_exactly_when_the_next_step_is_due(
     await setup(chat, clock)
     await chat.say("alice", '/checkin schedule cron "*/5 * * * *" tz=UTC')  # 5-minute windows: reminders at 4 min
     async with db.session() as session:
-        assert await checkins.next_wake(session, clock.now()) == datetime(2026, 11, 23, 7, 5, tzinfo=UTC)
+        assert await next_wake(session, clock.now()) == datetime(2026, 11, 23, 7, 5, tzinfo=UTC)
     scheduler = started()
     clockwork = AsyncIOScheduler(timezone=UTC)
     clockwork.start(paused=True)  # the virtual times are in the real past: record jobs, run none
@@ -339,6 +342,6 @@ async def test_the_scheduler_wakes_exactly_when_the_next_step_is_due(
     assert wake.trigger.run_date == datetime(2026, 11, 23, 7, 9, tzinfo=UTC)  # its reminder, at 80%
     await scheduler.stop()
     async with db.session() as session:
-        assert await checkins.next_wake(session, datetime(2026, 11, 23, 7, 9, tzinfo=UTC)) == datetime(
+        assert await next_wake(session, datetime(2026, 11, 23, 7, 9, tzinfo=UTC)) == datetime(
             2026, 11, 23, 7, 10, tzinfo=UTC
         )

@@ -1,18 +1,24 @@
-"""Workflows. Each module declares one command; :func:`build_registry` collects them."""
+"""Workflows: one package each, exporting a :class:`bot.core.workflow.Workflow`. The registry, the
+scheduler, ``/coalition status``, export, forget-me and ``serve``'s web routes all read this list."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.commands.checkin import workflow as checkin
+from bot.commands.coalition import workflow as coalition
+from bot.commands.goal import workflow as goal
+from bot.commands.unity import workflow as unity
 from bot.core.registry import Registry
+from bot.core.workflow import Workflow
+
+WORKFLOWS: tuple[Workflow, ...] = (
+    coalition,
+    goal,
+    checkin,
+    unity,
+)
 
 
-def build_registry() -> Registry:
-    from bot.commands import checkin_schedules, delivery_status  # noqa: F401  (subcommands, status sections)
-    from bot.commands.checkin import checkin
-    from bot.commands.coalition import coalition
-    from bot.commands.goal import goal
-    from bot.commands.unity import unity
-
-    registry = Registry()
-    for command in (coalition, goal, checkin, unity):
-        registry.add(command)
-    return registry
+def build_registry(workflows: Sequence[Workflow] = WORKFLOWS) -> Registry:
+    return Registry(workflows)

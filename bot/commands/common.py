@@ -1,25 +1,63 @@
-"""Small pieces several workflows share: finding things by id or name, rendering goal progress."""
+"""Small pieces several workflows share: cleaning names, finding members and owners, CSV cells,
+rows as plain data, long lists split into blocks."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound
+from bot.core.i18n import N_, _, number, tr
 from bot.core.params import UserRef
-from bot.core.ui import Progress, format_date
-from bot.store.models import Goal, Member, Organisation, WorkingGroup
+from bot.core.ui import Fields, Inline, Plain, Rich, Section, markup, rich
+from bot.store.models import Member, Organisation, WorkingGroup
 
-ExportSection = Callable[[Ctx], Awaitable[dict[str, Any]]]
-EXPORT_SECTIONS: list[ExportSection] = []
+ROLE_LABELS = {
+    "steering": N_("steering"),
+    "facilitator": N_("facilitator"),
+    "member": N_("member"),
+    "observer": N_("observer"),
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def export_section(fn: ExportSection) -> ExportSection:
-    """Register a workflow's part of `/coalition export` (keys merged into the JSON export)."""
-    EXPORT_SECTIONS.append(fn)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def sentence(message: str, /, **pieces: str | Inline | Rich) -> Rich:
+    """A whole sentence, translated, with rich pieces in its placeholders (a bold name, a timestamp)::
+
+        sentence(N_("Goal {goal} added."), goal=Bold("#1 Calls"))
+
+    ``message`` is marked with N_ so the catalogs extract it; `backticks` in it mark code.
+    """
+    out: list[str | Inline | Rich] = []
+    for i, part in enumerate(_PLACEHOLDER.split(tr(message))):
+        if i % 2:
+            out.append(pieces[part])
+        elif part:
+            out.append(markup(part))
+    merged: list[Inline] = []
+    for piece in rich(*out).parts:  # one run of plain text, as if written in one piece
+        if merged and isinstance(piece, Plain) and isinstance(merged[-1], Plain):
+            merged[-1] = Plain(merged[-1].text + piece.text)
+        else:
+            merged.append(piece)
+    return Rich(tuple(merged))
+
+
+def role_label(role: str) -> str:
+    """A role's name in the reader's language (``steering``, ``dirección``)."""
+    return tr(ROLE_LABELS.get(role, role))
+
+
+def export_section(fn: F) -> F:
+    """Kept so modules written before :class:`bot.core.workflow.Workflow` still import; it registers
+    nothing. A workflow's export is its declaration's ``export``."""
     return fn
 
 
@@ -32,26 +70,6 @@ def csv_cell(value: str) -> str:
 def row_dict(row: object) -> dict[str, Any]:
     """A table row as plain data (for exports)."""
     return {name: getattr(row, name) for name in type(row).model_fields}  # type: ignore[attr-defined]
-
-
-def progress_of(goal: Goal, total: float) -> Progress:
-    return Progress(label=f"#{goal.id} {goal.title}", current=total, target=goal.target, unit=goal.unit)
-
-
-def goal_line(goal: Goal) -> str:
-    parts = [f"target {goal.target:,g}{' ' + goal.unit if goal.unit else ''}"]
-    if goal.due:
-        parts.append(f"due {format_date(goal.due)}")
-    if goal.status != "open":
-        parts.append(goal.status)
-    return ", ".join(parts)
-
-
-async def find_goal(ctx: Ctx, goal_id: int) -> Goal:
-    goal = await ctx.repo.goal(goal_id)
-    if goal is None:
-        raise NotFound(f"There is no goal #{goal_id} in {ctx.c.name}. `/goal list` shows the goals and their ids.")
-    return goal
 
 
 async def find_member(ctx: Ctx, ref: UserRef) -> Member:
@@ -68,8 +86,12 @@ async def find_member(ctx: Ctx, ref: UserRef) -> Member:
         member = await repo.member_named(ref.user_id)
     if member is None:
         raise NotFound(
-            f"{ref.user_id} has not joined {ctx.c.name} yet. They can join with `/coalition join`; "
-            "`/coalition members` lists who has."
+            _(
+                "{who} has not joined {coalition} yet. They can join with `/coalition join`; "
+                "`/coalition members` lists who has.",
+                who=ref.user_id,
+                coalition=ctx.c.name,
+            )
         )
     return member
 
@@ -81,10 +103,16 @@ async def find_owner(ctx: Ctx, name: str) -> Organisation | WorkingGroup:
     group = await ctx.repo.group_named(name)
     if group is not None:
         return group
-    orgs = ", ".join(o.name for o in await ctx.repo.organisations()) or "none yet"
-    groups = ", ".join(g.name for g in await ctx.repo.groups()) or "none yet"
+    none = _("none yet")
+    orgs = ", ".join(o.name for o in await ctx.repo.organisations()) or none
+    groups = ", ".join(g.name for g in await ctx.repo.groups()) or none
     raise BadArgument(
-        f"No organisation or working group is called “{name}”. Organisations: {orgs}. Working groups: {groups}."
+        _(
+            "No organisation or working group is called “{name}”. Organisations: {orgs}. Working groups: {groups}.",
+            name=name,
+            orgs=orgs,
+            groups=groups,
+        )
     )
 
 
@@ -95,9 +123,25 @@ def slugify(name: str) -> str:
 
 
 def clean_name(value: str, what: str, limit: int = 100) -> str:
+    """``what`` is a phrase marked with N_ (``N_("goal title")``), translated here."""
     name = " ".join(value.split())
     if not name:
-        raise BadArgument(f"The {what} cannot be empty.")
+        raise BadArgument(_("The {what} cannot be empty.", what=tr(what)))
     if len(name) > limit:
-        raise BadArgument(f"The {what} is too long: {len(name):,} characters, at most {limit}.")
+        raise BadArgument(
+            _(
+                "The {what} is too long: {length} characters, at most {limit}.",
+                what=tr(what),
+                length=number(len(name)),
+                limit=number(limit),
+            )
+        )
     return name
+
+
+def paged(lines: list[str], per_block: int = 25) -> list[Section | Fields]:
+    """Long lists split across several sections so no platform's text limit is hit."""
+    blocks: list[Section | Fields] = []
+    for i in range(0, len(lines), per_block):
+        blocks.append(Section(rich("\n".join(lines[i : i + per_block]))))
+    return blocks or [Section(rich(_("Nothing yet.")))]

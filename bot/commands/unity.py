@@ -897,3 +897,42 @@ async def final_list(session: AsyncSession, coalition: Coalition, version: Unity
     if url:
         blocks.append(Context(rich("The full list: ", Link(url, url))))
     return Reply.channel(*blocks)
+
+
+# the workflow declaration -------------------------------------------------------------------------
+
+from starlette.routing import BaseRoute  # noqa: E402  (kept with the declaration until unity is a package)
+
+from bot.core.clock import Clock  # noqa: E402
+from bot.core.workflow import JobEnv, TimedJob, Workflow  # noqa: E402
+from bot.store.db import Database  # noqa: E402
+
+
+async def _due_always(session: AsyncSession, now: datetime) -> list[int]:
+    return [0]  # one item: run_deadlines looks at every open deadline itself
+
+
+async def _deadlines(session: AsyncSession, item: int, now: datetime, env: JobEnv) -> int:
+    return await run_deadlines(session, now, env.public_url)
+
+
+async def _forget(ctx: Ctx, member_id: int) -> None:
+    await UnityRepo(ctx.session, ctx.c.id or 0).forget_member(member_id)
+
+
+def _routes(db: Database, clock: Clock) -> list[BaseRoute]:
+    from bot.web.unity_pages import unity_routes
+
+    return unity_routes(db, clock)
+
+
+workflow = Workflow(
+    "unity",
+    command=unity,
+    jobs=(TimedJob("unity.deadlines", due=_due_always, run=_deadlines),),
+    status=(unity_status,),
+    export=unity_export,
+    exports=("unityversion", "unitycomment", "unitysignature"),
+    forget=_forget,
+    routes=_routes,
+)

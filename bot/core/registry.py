@@ -1,18 +1,22 @@
 """The command registry: every command, subcommand, button action, form and autocomplete source.
 
-Workflows declare themselves here; adapters read the registry to build platform commands
-(Discord application commands, the Slack manifest) and route payloads back into the core.
+It is built from the workflows (:mod:`bot.core.workflow`); adapters read it to build platform
+commands (Discord application commands, the Slack manifest) and route payloads back into the core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.core import workflow as _workflow
 from bot.core.params import Args, Param
 from bot.core.ui import Option, Reply
 from bot.store.models import Role
+
+if TYPE_CHECKING:
+    from bot.core.workflow import Workflow
 
 Handler = Callable[[Any, Args], Awaitable[Reply]]
 ActionHandler = Callable[[Any, str], Awaitable[Reply]]
@@ -124,8 +128,20 @@ class Command:
 
 
 class Registry:
-    def __init__(self) -> None:
+    """The commands of some workflows.
+
+    Handing out a handler (:meth:`get`, :meth:`form`, :meth:`action`, :meth:`completer`) makes this
+    registry's workflows the active ones for the rest of that call (a context variable, like the
+    language), so ``/coalition status``, export and forget-me reach every workflow of *this*
+    registry — a workflow registered only in a test included — without a list of their own.
+    """
+
+    def __init__(self, workflows: Sequence[Workflow] = ()) -> None:
         self.commands: dict[str, Command] = {}
+        self.workflows: tuple[Workflow, ...] = tuple(workflows)
+        for workflow in self.workflows:
+            if workflow.command is not None:
+                self.add(workflow.command)
 
     def add(self, command: Command) -> Command:
         self.commands[command.name] = command
@@ -134,22 +150,29 @@ class Registry:
     def __iter__(self) -> Iterator[Command]:
         return iter(self.commands.values())
 
+    def _activate(self) -> None:
+        _workflow.activate(self.workflows)
+
     def get(self, name: str) -> Command | None:
+        self._activate()
         return self.commands.get(name.lstrip("/").lower())
 
     def form(self, form_id: str) -> FormSpec | None:
+        self._activate()
         for command in self.commands.values():
             if form_id in command.forms:
                 return command.forms[form_id]
         return None
 
     def action(self, action_id: str) -> ActionSpec | None:
+        self._activate()
         for command in self.commands.values():
             if action_id in command.actions:
                 return command.actions[action_id]
         return None
 
     def completer(self, kind: str) -> Completer | None:
+        self._activate()
         for command in self.commands.values():
             if kind in command.completers:
                 return command.completers[kind]

@@ -2,16 +2,18 @@
 
 A workflow is a package under ``bot/commands/<name>/`` that exports one :class:`Workflow`. The
 registry, the scheduler, ``/coalition status``, export, forget-me and ``serve``'s web routes iterate
-over ``bot.commands.WORKFLOWS`` and never name a workflow. Adding one is: a package, its models, a
-migration, and one line in that list.
+over the workflows they are given (``bot.commands.WORKFLOWS`` in production) and never name one.
+Adding one is: a package, its models, a migration, and one line in that list.
 
-Everything but ``command`` is optional. The hooks receive neutral things only (a coalition-scoped
+Everything but ``name`` is optional. The hooks receive neutral things only (a coalition-scoped
 context, a session and a time for timed work), never a platform object.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,25 +22,11 @@ if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
     from starlette.routing import BaseRoute
 
+    from bot.core.clock import Clock
     from bot.core.context import Ctx
     from bot.core.registry import Command
-    from bot.core.ui import Block
-
-
-@dataclass(frozen=True)
-class TimedJob:
-    """Work the scheduler's leader runs on every tick (each minute, and at planned wake-ups).
-
-    ``due(session, now)`` lists the item ids that are due; ``run(session, item, now)`` does one item
-    in its own transaction and returns how many outbox messages it queued. ``next_wake(session,
-    now)`` (optional) says when the next item falls due between minute ticks. Both must be
-    idempotent: a doubled or late tick is harmless.
-    """
-
-    name: str
-    due: Callable[[AsyncSession, datetime], Awaitable[Sequence[int]]]
-    run: Callable[[AsyncSession, int, datetime, JobEnv], Awaitable[int]]
-    next_wake: Callable[[AsyncSession, datetime], Awaitable[datetime | None]] | None = None
+    from bot.core.ui import Attachment, Block
+    from bot.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -48,10 +36,37 @@ class JobEnv:
     public_url: str = ""
 
 
+@dataclass(frozen=True)
+class TimedJob:
+    """Work the scheduler's leader runs on every tick (each minute, and at planned wake-ups).
+
+    ``due(session, now)`` lists the item ids that are due; ``run(session, item, now, env)`` does one
+    item in its own transaction and returns how many outbox messages it queued, so one broken item
+    never holds up the others. ``next_wake(session, now)`` (optional) says when the next item falls
+    due between minute ticks. Both must be idempotent: a doubled or late tick is harmless.
+    """
+
+    name: str
+    due: Callable[[AsyncSession, datetime], Awaitable[Sequence[int]]]
+    run: Callable[[AsyncSession, int, datetime, JobEnv], Awaitable[int]]
+    next_wake: Callable[[AsyncSession, datetime], Awaitable[datetime | None]] | None = None
+
+
+@dataclass
+class Export:
+    """A workflow's part of ``/coalition export``: JSON sections, extra files (CSV), and the phrases
+    of the reply's summary line (``2 goals``). An export hook may also return a plain mapping, which
+    is taken as ``tables``."""
+
+    tables: dict[str, Any] = field(default_factory=dict)
+    files: list[Attachment] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
 StatusSection = Callable[["Ctx"], Awaitable[list["Block"]]]
-ExportPart = Callable[["Ctx"], Awaitable[dict[str, list[dict[str, Any]]]]]
+ExportPart = Callable[["Ctx"], Awaitable["Mapping[str, Any] | Export"]]
 ForgetHook = Callable[["Ctx", int], Awaitable[None]]
-RoutesFactory = Callable[[Any], list["BaseRoute"]]
+RoutesFactory = Callable[["Database", "Clock"], list["BaseRoute"]]
 
 
 @dataclass(frozen=True)
@@ -61,13 +76,15 @@ class Workflow:
     - ``command``: the slash command, its subcommands, forms, buttons and autocomplete sources.
     - ``jobs``: timed work (prompts, reminders, digests, deadlines, escalations).
     - ``status``: sections of ``/coalition status``, in order; each returns blocks or none.
-    - ``export``: the coalition's data as named tables of rows (``/coalition export``); a test fails
-      if a table holding coalition data is exported by no workflow (``exports`` names them).
-    - ``exports``: the names of the database tables this workflow's export covers.
-    - ``forget``: erase one member's identifying data (``/coalition forget-me``), keep totals.
-    - ``routes``: public web routes (``serve``), built from the database handle.
-    - ``extra_commands``: further subcommands this workflow adds to another workflow's command
-      are registered on that command object directly; nothing to declare here.
+    - ``export``: the coalition's data for ``/coalition export``, as named JSON sections (or an
+      :class:`Export` with files and a summary too).
+    - ``exports``: the names of the database tables that export covers; a test fails if a table
+      holding coalition data (a ``coalition_id`` column) is covered by no workflow.
+    - ``forget``: erase one member's identifying data (``/coalition forget-me``), keep totals. It runs
+      before the member's own row and accounts are deleted.
+    - ``routes``: public web routes (``serve``), built from the database and the clock.
+    - Further subcommands a workflow adds to another workflow's command are registered on that
+      command object directly; nothing to declare here.
     """
 
     name: str
@@ -78,4 +95,42 @@ class Workflow:
     exports: tuple[str, ...] = ()
     forget: ForgetHook | None = None
     routes: RoutesFactory | None = None
-    models: tuple[type, ...] = field(default=())
+
+
+def as_export(part: Mapping[str, Any] | Export) -> Export:
+    return part if isinstance(part, Export) else Export(tables=dict(part))
+
+
+def jobs_of(workflows: Sequence[Workflow]) -> list[TimedJob]:
+    """Every workflow's timed work, in order: what the scheduler is given."""
+    return [job for workflow in workflows for job in workflow.jobs]
+
+
+def routes_of(workflows: Sequence[Workflow], db: Database, clock: Clock) -> list[BaseRoute]:
+    """Every workflow's public web routes: what ``serve`` mounts."""
+    return [route for workflow in workflows if workflow.routes for route in workflow.routes(db, clock)]
+
+
+# The workflows of the registry whose handler is running (set by the registry around each call),
+# so ``/coalition status``, export and forget-me reach every workflow of *that* registry.
+_active: ContextVar[tuple[Workflow, ...]] = ContextVar("coalition_bot_workflows", default=())
+
+
+def active() -> tuple[Workflow, ...]:
+    """The workflows of the registry running the current handler."""
+    return _active.get()
+
+
+def activate(workflows: tuple[Workflow, ...]) -> None:
+    """Make these the active workflows for the rest of the current call (the registry does this)."""
+    _active.set(workflows)
+
+
+@contextmanager
+def running(workflows: tuple[Workflow, ...]) -> Iterator[None]:
+    """Run a block with these workflows active, then restore the previous ones."""
+    token = _active.set(workflows)
+    try:
+        yield
+    finally:
+        _active.reset(token)

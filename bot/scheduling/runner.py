@@ -1,11 +1,13 @@
 """The scheduler process: one leader runs the timed work every minute, on the minute.
 
-Schedules live in our tables (``CheckinSchedule``), never in an APScheduler job store: APScheduler's
-``AsyncIOScheduler`` (memory job store) only provides the clockwork — a job at second 0 of every
-minute (all prompt times are whole minutes; this also picks up schedules other processes changed)
-that runs :meth:`Scheduler.tick`, a one-off wake-up at the next reminder or digest time (planned
-from the tables after every tick), and a job every 15 seconds that checks leadership. ``tick`` is
-idempotent, so a late or doubled run is harmless, and a restart simply continues from the rows.
+The work is the workflows' :class:`~bot.core.workflow.TimedJob`s, handed in by the caller (``serve``,
+the console); this module names none of them. What is due lives in the workflows' tables, never in
+an APScheduler job store: APScheduler's ``AsyncIOScheduler`` (memory job store) only provides the
+clockwork — a job at second 0 of every minute (all prompt times are whole minutes; this also picks
+up schedules other processes changed) that runs :meth:`Scheduler.tick`, a one-off wake-up at the
+earliest moment any job's ``next_wake`` names (planned after every tick), and a job every 15 seconds
+that checks leadership. ``tick`` is idempotent, so a late or doubled run is harmless, and a restart
+simply continues from the rows.
 
 Leadership: on PostgreSQL, the process holding a session-level advisory lock on a dedicated
 autocommit connection is the leader. If it dies, its connection closes, PostgreSQL releases the lock, and the
@@ -18,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,16 +28,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands.unity import run_deadlines
 from bot.core.clock import Clock, SystemClock
-from bot.scheduling import checkins
+from bot.core.workflow import JobEnv, TimedJob
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 7242312  # the migration lock is 7242311
 WAKE_JOB = "coalition-bot-wake"
 PING_TIMEOUT = 10.0  # seconds; a leader that cannot reach the database in this time steps down
-Step = Callable[[AsyncSession, int, datetime], Awaitable[int]]
+Step = Callable[[AsyncSession, int, datetime, JobEnv], Awaitable[int]]
 
 
 class Leadership:
@@ -95,23 +96,25 @@ class Scheduler:
         self,
         db: Database,
         *,
+        jobs: Sequence[TimedJob] = (),
         clock: Clock | None = None,
         public_url: str = "",
         after_tick: Callable[[], None] | None = None,
         leadership: Leadership | None = None,
     ) -> None:
         self.db = db
+        self.jobs = tuple(jobs)
         self.clock = clock or SystemClock()
-        self.public_url = public_url
+        self.env = JobEnv(public_url=public_url)
         self.after_tick = after_tick  # e.g. wake the outbox dispatcher
         self.leadership = leadership or Leadership(db)
         self._apscheduler: AsyncIOScheduler | None = None
         self._ticking = asyncio.Lock()  # the minute tick and a wake-up never run side by side
 
     async def tick(self, now: datetime | None = None) -> int:
-        """Do everything due at ``now`` (prompts, reminders, digests, unity deadlines) if this
-        process leads. Each schedule and window gets its own transaction: a failure is logged and
-        retried on the next tick without holding up the rest. Returns messages queued."""
+        """Do everything due at ``now`` if this process leads: every job's due items, in the order
+        of the jobs. Each item gets its own transaction: a failure is logged and retried on the
+        next tick without holding up the rest. Returns messages queued."""
         async with self._ticking:
             return await self._tick(now)
 
@@ -119,38 +122,45 @@ class Scheduler:
         if not await self.leadership.check():
             return 0
         at = now or self.clock.now()
-        async with self.db.session() as session:
-            schedules = await checkins.due_schedules(session, at)
         queued = 0
-        for schedule_id in schedules:
-            queued += await self._step(checkins.fire, schedule_id, at, f"schedule #{schedule_id}")
-        async with self.db.session() as session:
-            windows = await checkins.due_windows(session, at)
-        for window_id in windows:
-            queued += await self._step(checkins.advance_window, window_id, at, f"check-in window #{window_id}")
-        queued += await self._step(self._unity, 0, at, "unity deadlines")
+        for job in self.jobs:
+            try:
+                async with self.db.session() as session:
+                    items = list(await job.due(session, at))
+            except Exception:
+                log.exception("could not list what %s has due; the next tick retries", job.name)
+                continue
+            for item in items:
+                queued += await self._step(job.run, item, at, f"{job.name} #{item}")
         if queued and self.after_tick is not None:
             self.after_tick()
         await self._plan_wake(at)
         return queued
 
+    async def next_wake(self, now: datetime) -> datetime | None:
+        """The earliest moment after ``now`` that any job says something falls due."""
+        moments = []
+        async with self.db.session() as session:
+            for job in self.jobs:
+                if job.next_wake is not None:
+                    moment = await job.next_wake(session, now)
+                    if moment is not None:
+                        moments.append(moment)
+        return min(moments, default=None)
+
     async def _plan_wake(self, now: datetime) -> None:
-        """Between the minute ticks, wake exactly when the next reminder or digest falls due (80% of
-        a short window is rarely on a whole minute)."""
+        """Between the minute ticks, wake exactly when the next item falls due (80% of a short
+        check-in window is rarely on a whole minute)."""
         if self._apscheduler is None:
             return
-        async with self.db.session() as session:
-            wake = await checkins.next_wake(session, now)
+        wake = await self.next_wake(now)
         if wake is not None and wake > self.clock.now():
             self._apscheduler.add_job(self._tick_job, "date", run_date=wake, id=WAKE_JOB, replace_existing=True)
-
-    async def _unity(self, session: AsyncSession, _: int, at: datetime) -> int:
-        return await run_deadlines(session, at, self.public_url)
 
     async def _step(self, work: Step, item: int, at: datetime, what: str) -> int:
         try:
             async with self.db.unit_of_work() as session:
-                return await work(session, item, at)
+                return await work(session, item, at, self.env)
         except Exception:
             log.exception("scheduled work on %s failed; the next tick retries", what)
             return 0

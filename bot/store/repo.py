@@ -29,6 +29,7 @@ from bot.store.models import (
     ProcessedRequest,
     WorkingGroup,
 )
+from bot.store.outbox_models import OutboxMessage, OutboxStatus
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -64,8 +65,8 @@ class Directory:
     async def slug_taken(self, slug: str) -> bool:
         return await self.coalition_by_slug(slug) is not None
 
-    async def create_coalition(self, *, name: str, slug: str, tz: str) -> Coalition:
-        coalition = Coalition(name=name, slug=slug, tz=tz)
+    async def create_coalition(self, *, name: str, slug: str, tz: str, language: str = "en") -> Coalition:
+        coalition = Coalition(name=name, slug=slug, tz=tz, language=language)
         self.session.add(coalition)
         await self.session.flush()
         return coalition
@@ -73,6 +74,15 @@ class Directory:
     async def link_code(self, code: str) -> LinkCode | None:
         query = select(LinkCode).where(LinkCode.code_hash == hash_code(code))
         return (await self.session.exec(query)).first()
+
+    async def use_link_code(self, code: str, now: datetime) -> int | None:
+        """Spend a link code: the coalition it links to, or None if it is unknown, used or expired."""
+        found = await self.link_code(code)
+        if found is None or found.used_at is not None or found.expires_at <= now:
+            return None
+        found.used_at = now
+        self.session.add(found)
+        return found.coalition_id
 
     async def memberships(self, platform: str, workspace: str, user_id: str) -> Sequence[tuple[Member, Coalition]]:
         query = (
@@ -118,6 +128,20 @@ class CoalitionRepo:
         self.session.add(row)
         await self.session.flush()
         return row
+
+    async def save(self, row: T) -> T:
+        """Keep changes to a row of this coalition (read through this repository)."""
+        if getattr(row, "coalition_id", None) != self.coalition_id:
+            raise ValueError("row belongs to another coalition")
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def all(self, model: type[T]) -> Sequence[T]:
+        """Every row of a table holding coalition data (a ``coalition_id`` column), oldest first."""
+        column = getattr(model, "coalition_id")  # noqa: B009  (not every model has it)
+        query = select(model).where(column == self.coalition_id).order_by(col(getattr(model, "id")))  # noqa: B009
+        return (await self.session.exec(query)).all()
 
     async def audit(self, action: str, *, member: Member | None, subject: str = "", **detail: Any) -> None:
         self.session.add(
@@ -269,10 +293,10 @@ class CoalitionRepo:
         return True
 
     async def forget_member(self, member: Member) -> None:
-        """Erase a member's personal data: identities and name go; contributions stay, unattributed."""
-        from bot.store.unity_repo import UnityRepo
-
-        await UnityRepo(self.session, self.coalition_id).forget_member(member.id or 0)
+        """Erase a member's personal data: identities and name go; contributions stay, unattributed.
+        (What workflows hold of them is erased first, by each workflow's ``forget`` hook.)"""
+        if member.coalition_id != self.coalition_id:
+            raise ValueError("member of another coalition")
         await self.session.exec(delete(Identity).where(col(Identity.member_id) == member.id))  # type: ignore[call-overload]
         await self.session.exec(delete(GroupMembership).where(col(GroupMembership.member_id) == member.id))  # type: ignore[call-overload]
         await self.session.delete(member)
@@ -309,6 +333,27 @@ class CoalitionRepo:
     async def checkin_by_request(self, request_key: str) -> Checkin | None:
         query = select(Checkin).where(Checkin.coalition_id == self.coalition_id, Checkin.request_key == request_key)
         return (await self.session.exec(query)).first()
+
+    # delivery ----------------------------------------------------------------------------------
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Proactive messages of this coalition by delivery status."""
+        query = (
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.coalition_id == self.coalition_id)
+            .group_by(col(OutboxMessage.status))
+        )
+        return {status: int(count) for status, count in (await self.session.exec(query)).all()}
+
+    async def parked_messages(self, limit: int) -> Sequence[OutboxMessage]:
+        """The newest messages that could not be delivered."""
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.coalition_id == self.coalition_id, OutboxMessage.status == OutboxStatus.PARKED.value)
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(limit)
+        )
+        return (await self.session.exec(query)).all()
 
 
 async def get_state(session: AsyncSession, key: str) -> dict[str, Any] | None:

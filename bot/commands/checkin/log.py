@@ -4,38 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands.common import find_goal, progress_of
+from bot.commands.common import sentence
+from bot.commands.goal.progress import find_goal, progress_of
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
+from bot.core.i18n import N_, _
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import CONTRIBUTORS, Command
 from bot.core.ui import Bold, Context, Form, FormField, Option, Reply, Section, format_number, quantity, rich
 from bot.store.models import Checkin, Goal, GoalStatus
 
-checkin = Command("checkin", "Report progress on a goal", default=("log",), bare=("log",))
+checkin = Command("checkin", N_("Report progress on a goal"), default=("log",), bare=("log",))
 
-AMOUNT = Param("amount", Kind.NUMBER, positional=True, description="How much you did, in the goal's unit")
-GOAL = Param("goal", Kind.ID, autocomplete="goal", description="The goal (needed when several are open)")
-NOTE = Param("note", positional=True, max_length=500, description="What you did")
-BLOCKERS = Param("blockers", max_length=500, description="Anything in the way")
+AMOUNT = Param("amount", Kind.NUMBER, positional=True, description=N_("How much you did, in the goal's unit"))
+GOAL = Param("goal", Kind.ID, autocomplete="goal", description=N_("The goal (needed when several are open)"))
+NOTE = Param("note", positional=True, max_length=500, description=N_("What you did"))
+BLOCKERS = Param("blockers", max_length=500, description=N_("Anything in the way"))
 
 
 @checkin.sub(
     "log",
-    summary="Log progress; bare /checkin opens a form",
+    summary=N_("Log progress; bare /checkin opens a form"),
     roles=CONTRIBUTORS,
     opens_form=True,
-    usage='/checkin log <amount> [goal=<id>] ["note"] [blockers="..."]',
+    usage=N_('/checkin log <amount> [goal=<id>] ["note"] [blockers="..."]'),
     params=(AMOUNT, GOAL, NOTE, BLOCKERS),
 )
 async def log(ctx: Ctx, args: Args) -> Reply:
     goals = await ctx.repo.goals()
     if not goals:
-        raise UserError('There is no open goal to check in on. Steering adds one with `/goal add "Title" target=100`.')
+        raise UserError(
+            _('There is no open goal to check in on. Steering adds one with `/goal add "Title" target=100`.')
+        )
     if not args.given:
         return Reply.open_form(checkin_form(goals))
     if args.amount is None:
-        raise BadArgument('Say how much, like `/checkin 40 "called 40 people"`.')
+        raise BadArgument(_('Say how much, like `/checkin 40 "called 40 people"`.'))
     if args.goal is not None:
         goal = await open_goal(ctx, args.goal)
     elif len(goals) == 1:
@@ -44,7 +48,7 @@ async def log(ctx: Ctx, args: Args) -> Reply:
         listing = ", ".join(f"#{g.id} {g.title}" for g in goals[:10])
         form = checkin_form(goals, amount=args.amount, note=args.note or "", blockers=args.blockers or "")
         reply = Reply.open_form(form)
-        reply.blocks = [Section(rich(f"Several goals are open; say which with goal=<id>: {listing}."))]
+        reply.blocks = [Section(rich(_("Several goals are open; say which with goal=<id>: {goals}.", goals=listing)))]
         return reply
     return await record(ctx, goal, args.amount, args.note or "", args.blockers or "")
 
@@ -67,14 +71,14 @@ async def log_form(ctx: Ctx, args: Args, state: str) -> Reply:
 async def open_form_action(ctx: Ctx, value: str) -> Reply:
     goals = await ctx.repo.goals()
     if not goals:
-        raise UserError("There is no open goal to check in on.")
+        raise UserError(_("There is no open goal to check in on."))
     return Reply.open_form(checkin_form(goals))
 
 
 async def open_goal(ctx: Ctx, goal_id: int) -> Goal:
     goal = await find_goal(ctx, goal_id)
     if goal.status != GoalStatus.OPEN.value:
-        raise UserError(f"Goal #{goal.id} is closed; check in on an open goal (`/goal list`).")
+        raise UserError(_("Goal #{id} is closed; check in on an open goal (`/goal list`).", id=goal.id))
     return goal
 
 
@@ -82,20 +86,22 @@ def checkin_form(goals: Sequence[Goal], *, amount: float | None = None, note: st
     options = tuple(Option(f"#{g.id} {g.title}"[:75], str(g.id)) for g in goals[:25])
     return Form(
         form_id="checkin.log",
-        title="Check in",
-        submit_label="Check in",
+        title=_("Check in"),
+        submit_label=_("Check in"),
         fields=(
-            FormField("goal", "Goal", "select", options=options, initial=options[0].value if len(options) == 1 else ""),
+            FormField(
+                "goal", _("Goal"), "select", options=options, initial=options[0].value if len(options) == 1 else ""
+            ),
             FormField(
                 "amount",
-                "How much?",
+                _("How much?"),
                 "number",
-                initial=format_number(amount) if amount is not None else "",
+                initial=format_number(amount) if amount is not None else "",  # parsed back: not localised
                 placeholder="40",
             ),
-            FormField("note", "What did you do?", "long_text", required=False, initial=note, max_length=500),
+            FormField("note", _("What did you do?"), "long_text", required=False, initial=note, max_length=500),
             FormField(
-                "blockers", "Anything blocking you?", "long_text", required=False, initial=blockers, max_length=500
+                "blockers", _("Anything blocking you?"), "long_text", required=False, initial=blockers, max_length=500
             ),
         ),
     )
@@ -117,7 +123,11 @@ async def record(ctx: Ctx, goal: Goal, amount: float, note: str, blockers: str) 
     await repo.audit("checkin.logged", member=ctx.me, subject=goal.title, goal_id=goal.id, amount=amount)
     total = (await repo.progress([goal.id or 0])).get(goal.id or 0, 0.0)
     return Reply.private(
-        rich("Thanks! Logged ", Bold(quantity(amount, goal.unit)), f" on #{goal.id} {goal.title}."),
+        sentence(
+            N_("Thanks! Logged {amount} on {goal}."),
+            amount=Bold(quantity(amount, goal.unit)),
+            goal=f"#{goal.id} {goal.title}",
+        ),
         progress_of(goal, total),
-        *([Context(rich(f"Blockers noted: {entry.blockers}"))] if entry.blockers else []),
+        *([Context(rich(_("Blockers noted: {blockers}", blockers=entry.blockers)))] if entry.blockers else []),
     )

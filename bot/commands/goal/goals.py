@@ -2,58 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
-from bot.charts import Series, progress_chart
-from bot.commands.common import clean_name, find_goal, find_owner, goal_line, progress_of
+from bot.commands.common import clean_name, find_owner, sentence
+from bot.commands.goal.progress import find_goal, goal_chart, goal_line, progress_of
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
+from bot.core.i18n import N_, _, number
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING, Command
 from bot.core.ui import (
-    Attachment,
     Block,
     Bold,
     Context,
     Field,
     Fields,
     Header,
-    Image,
     Option,
     Reply,
     Section,
     Timestamp,
-    format_number,
     markup,
     quantity,
     rich,
 )
-from bot.store.models import Checkin, Goal, GoalStatus, Organisation
+from bot.store.models import Goal, GoalStatus, Organisation
 
-goal = Command("goal", "Shared goals with measurable targets")
+goal = Command("goal", N_("Shared goals with measurable targets"))
 
-GOAL_ID = Param("id", Kind.ID, required=True, positional=True, autocomplete="goal", description="The goal")
+GOAL_ID = Param("id", Kind.ID, required=True, positional=True, autocomplete="goal", description=N_("The goal"))
+SHOWN = 20
 
 
 @goal.sub(
     "add",
-    summary="Steering: add a goal with a target",
+    summary=N_("Steering: add a goal with a target"),
     roles=STEERING,
-    usage='/goal add "<title>" target=<n> [unit=] [due=YYYY-MM-DD] [owner=]',
+    usage=N_('/goal add "<title>" target=<n> [unit=] [due=YYYY-MM-DD] [owner=]'),
     params=(
-        Param("title", required=True, positional=True, max_length=150, description="What the coalition aims for"),
-        Param("target", Kind.NUMBER, required=True, minimum=0.000001, description="The number to reach"),
-        Param("unit", max_length=30, description="What is counted, like calls"),
-        Param("due", Kind.DATE, description="Due date, YYYY-MM-DD"),
-        Param("owner", max_length=100, autocomplete="owner", description="Organisation or working group"),
+        Param("title", required=True, positional=True, max_length=150, description=N_("What the coalition aims for")),
+        Param("target", Kind.NUMBER, required=True, minimum=0.000001, description=N_("The number to reach")),
+        Param("unit", max_length=30, description=N_("What is counted, like calls")),
+        Param("due", Kind.DATE, description=N_("Due date, YYYY-MM-DD")),
+        Param("owner", max_length=100, autocomplete="owner", description=N_("Organisation or working group")),
     ),
 )
 async def add(ctx: Ctx, args: Args) -> Reply:
-    title = clean_name(args.title, "goal title", 150)
+    title = clean_name(args.title, N_("goal title"), 150)
     today = ctx.clock.now().date()
     if args.due is not None and args.due < today:
-        raise BadArgument(f"`due` is in the past ({args.due.isoformat()}); give a date from {today.isoformat()} on.")
+        raise BadArgument(
+            _(
+                "`due` is in the past ({due}); give a date from {today} on.",
+                due=args.due.isoformat(),
+                today=today.isoformat(),
+            )
+        )
     owner = await find_owner(ctx, args.owner) if args.owner else None
     new = Goal(
         coalition_id=ctx.c.id or 0,
@@ -67,87 +69,97 @@ async def add(ctx: Ctx, args: Args) -> Reply:
     )
     await ctx.repo.add(new)
     await ctx.repo.audit("goal.added", member=ctx.me, subject=title, goal_id=new.id)
-    owner_text = f", owned by {owner.name}" if owner else ""
+    name = Bold(f"#{new.id} {title}")
+    if owner:
+        added = sentence(
+            N_("Goal {goal} added: {details}, owned by {owner}."), goal=name, details=goal_line(new), owner=owner.name
+        )
+    else:
+        added = sentence(N_("Goal {goal} added: {details}."), goal=name, details=goal_line(new))
     return Reply.private(
-        rich("Goal ", Bold(f"#{new.id} {title}"), f" added: {goal_line(new)}{owner_text}."),
-        Context(markup(f"Members check in with `/checkin <amount> goal={new.id}`.")),
+        added,
+        Context(markup(_("Members check in with `/checkin <amount> goal={id}`.", id=new.id))),
     )
 
 
-@goal.sub("list", summary="Goals with progress (open first, then closed)", usage="/goal list")
+@goal.sub("list", summary=N_("Goals with progress (open first, then closed)"), usage=N_("/goal list"))
 async def list_(ctx: Ctx, args: Args) -> Reply:
     goals = sorted(await ctx.repo.goals(include_closed=True), key=lambda g: g.status != GoalStatus.OPEN.value)
     if not goals:
-        return Reply.private('No goals yet. Steering adds one with `/goal add "Title" target=100 unit=calls`.')
+        return Reply.private(_('No goals yet. Steering adds one with `/goal add "Title" target=100 unit=calls`.'))
     totals = await ctx.repo.progress([g.id for g in goals if g.id is not None])
-    blocks: list[Block] = [Header(f"Goals of {ctx.c.name}")]
-    for g in goals[:20]:
+    blocks: list[Block] = [Header(_("Goals of {coalition}", coalition=ctx.c.name))]
+    for g in goals[:SHOWN]:
         blocks.append(progress_of(g, totals.get(g.id or 0, 0.0)))
         blocks.append(Context(rich(goal_line(g))))
-    if len(goals) > 20:
-        blocks.append(Context(markup(f"…and {len(goals) - 20} more: `/goal show <id>`.")))
+    if len(goals) > SHOWN:
+        blocks.append(Context(markup(_("…and {n} more: `/goal show <id>`.", n=number(len(goals) - SHOWN)))))
     return Reply.private(*blocks)
 
 
 @goal.sub(
-    "show", summary="One goal's progress, contributors and recent check-ins", usage="/goal show <id>", params=(GOAL_ID,)
+    "show",
+    summary=N_("One goal's progress, contributors and recent check-ins"),
+    usage=N_("/goal show <id>"),
+    params=(GOAL_ID,),
 )
 async def show(ctx: Ctx, args: Args) -> Reply:
     g = await find_goal(ctx, args.id)
     checkins = await ctx.repo.checkins(g.id)
     total = sum(c.amount for c in checkins)
     people = {m.id: m.display_name for m in await ctx.repo.members()}
+    former = _("former member")
     by_member: dict[str, float] = {}
     for c in checkins:
-        name = people.get(c.member_id, "former member") if c.member_id else "former member"
+        name = people.get(c.member_id, former) if c.member_id else former
         by_member[name] = by_member.get(name, 0.0) + c.amount
     blocks: list[Block] = [Header(f"#{g.id} {g.title}"), progress_of(g, total), Context(rich(goal_line(g)))]
     if by_member:
         top = sorted(by_member.items(), key=lambda kv: -kv[1])[:10]
         blocks.append(Fields(tuple(Field(name, rich(quantity(amount, g.unit))) for name, amount in top)))
     for c in checkins[-5:][::-1]:
-        who = people.get(c.member_id, "former member") if c.member_id else "former member"
-        line = rich(Bold(f"{format_number(c.amount)}"), f" by {who}, ", Timestamp(c.created_at, ctx.tz))
+        who = people.get(c.member_id, former) if c.member_id else former
+        line = sentence(
+            N_("{amount} by {who}, {when}"),
+            amount=Bold(number(c.amount)),
+            who=who,
+            when=Timestamp(c.created_at, ctx.tz),
+        )
         if c.note:
             line = line + f" — {c.note}"
         if c.blockers:
-            line = line + f" (blockers: {c.blockers})"
+            line = line + " " + _("(blockers: {blockers})", blockers=c.blockers)
         blocks.append(Section(line))
     if not checkins:
-        blocks.append(Section(markup(f"No check-ins yet: `/checkin <amount> goal={g.id}`.")))
+        blocks.append(Section(markup(_("No check-ins yet: `/checkin <amount> goal={id}`.", id=g.id))))
     else:
         blocks.append(goal_chart(g, checkins, ctx.c.tz, ctx.clock.now()))
     return Reply.private(*blocks)
 
 
-def goal_chart(g: Goal, checkins: Sequence[Checkin], tz: str, now: datetime) -> Image:
-    """The goal's cumulative progress over time against its target, as a PNG."""
-    png = progress_chart(
-        Series(g.title, [(c.created_at, c.amount) for c in checkins], g.target, g.unit), tz=tz, now=now
-    )
-    return Image(
-        Attachment(f"goal-{g.id}-progress.png", png, "image/png", g.title),
-        f"Progress of {g.title}: {format_number(sum(c.amount for c in checkins))} of {format_number(g.target)}",
-    )
-
-
 @goal.sub(
     "close",
-    summary="Steering: close a goal (its history stays)",
-    usage="/goal close <id>",
+    summary=N_("Steering: close a goal (its history stays)"),
+    usage=N_("/goal close <id>"),
     params=(GOAL_ID,),
     roles=STEERING,
 )
 async def close(ctx: Ctx, args: Args) -> Reply:
     g = await find_goal(ctx, args.id)
     if g.status == GoalStatus.CLOSED.value:
-        raise UserError(f"Goal #{g.id} is already closed.")
+        raise UserError(_("Goal #{id} is already closed.", id=g.id))
     g.status = GoalStatus.CLOSED.value
     g.closed_at = ctx.clock.now()
-    ctx.session.add(g)
+    await ctx.repo.save(g)
     total = (await ctx.repo.progress([g.id or 0])).get(g.id or 0, 0.0)
     await ctx.repo.audit("goal.closed", member=ctx.me, subject=g.title, goal_id=g.id)
-    return Reply.private(rich("Closed ", Bold(f"#{g.id} {g.title}"), f" at {progress_of(g, total).summary()}."))
+    return Reply.private(
+        sentence(
+            N_("Closed {goal} at {progress}."),
+            goal=Bold(f"#{g.id} {g.title}"),
+            progress=progress_of(g, total).summary(),
+        )
+    )
 
 
 @goal.completer("goal")

@@ -1,0 +1,21 @@
+"""Progress reports on goals: ``/checkin``, scheduled prompts with reminders and digests, reports."""
+
+# The order of these modules is the order of the subcommands in help.
+# isort: off
+import bot.commands.checkin.log
+import bot.commands.checkin.schedules
+import bot.commands.checkin.report  # noqa: F401
+
+# isort: on
+from bot.commands.checkin.export import checkins_export
+from bot.commands.checkin.log import checkin
+from bot.commands.checkin.timing import PROMPTS, WINDOWS
+from bot.core.workflow import Workflow
+
+workflow = Workflow(
+    "checkin",
+    command=checkin,
+    jobs=(PROMPTS, WINDOWS),
+    export=checkins_export,
+    exports=("checkin", "checkinschedule", "checkinwindow"),
+)

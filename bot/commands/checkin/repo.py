@@ -1,0 +1,123 @@
+"""Check-in schedules and windows: one coalition's (:class:`ScheduleRepo`, for handlers) and what is
+due across every coalition (for the scheduler's leader, which works on one item at a time)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Executable, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.context import Ctx
+from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
+
+
+class ScheduleRepo:
+    """Every read and write of one coalition's schedules; an id of another coalition finds nothing."""
+
+    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
+        self.session = session
+        self.coalition_id = coalition_id
+
+    @classmethod
+    def of(cls, ctx: Ctx) -> ScheduleRepo:
+        return cls(ctx.session, ctx.c.id or 0)
+
+    async def active(self) -> Sequence[CheckinSchedule]:
+        query = (
+            select(CheckinSchedule)
+            .where(CheckinSchedule.coalition_id == self.coalition_id, col(CheckinSchedule.active).is_(True))
+            .order_by(col(CheckinSchedule.id))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def schedule(self, schedule_id: int) -> CheckinSchedule | None:
+        row = await self.session.get(CheckinSchedule, schedule_id)
+        return row if row is not None and row.coalition_id == self.coalition_id else None
+
+    async def save(self, row: CheckinSchedule) -> None:
+        if row.coalition_id != self.coalition_id:
+            raise ValueError("row belongs to another coalition")
+        self.session.add(row)
+        await self.session.flush()
+
+    async def skipped_count(self, schedule_id: int) -> int:
+        query = select(func.count()).where(
+            CheckinWindow.coalition_id == self.coalition_id,
+            CheckinWindow.schedule_id == schedule_id,
+            col(CheckinWindow.skipped).is_(True),
+        )
+        return int((await self.session.exec(query)).one())
+
+    async def all_schedules(self) -> Sequence[CheckinSchedule]:
+        query = select(CheckinSchedule).where(CheckinSchedule.coalition_id == self.coalition_id)
+        return (await self.session.exec(query.order_by(col(CheckinSchedule.id)))).all()
+
+    async def all_windows(self) -> Sequence[CheckinWindow]:
+        query = select(CheckinWindow).where(CheckinWindow.coalition_id == self.coalition_id)
+        return (await self.session.exec(query.order_by(col(CheckinWindow.id)))).all()
+
+
+async def due_schedules(session: AsyncSession, now: datetime) -> list[int]:
+    query = (
+        select(CheckinSchedule.id)
+        .where(col(CheckinSchedule.active).is_(True), col(CheckinSchedule.next_fire_at) <= now)
+        .order_by(col(CheckinSchedule.id))
+    )
+    return [i for i in (await session.exec(query)).all() if i is not None]
+
+
+async def due_windows(session: AsyncSession, now: datetime) -> list[int]:
+    """Windows with a reminder or a digest due."""
+    query = (
+        select(CheckinWindow.id)
+        .where(
+            col(CheckinWindow.skipped).is_(False),
+            col(CheckinWindow.digested_at).is_(None),
+            col(CheckinWindow.remind_at) <= now,
+        )
+        .order_by(col(CheckinWindow.id))
+    )
+    return [i for i in (await session.exec(query)).all() if i is not None]
+
+
+async def next_wake(session: AsyncSession, now: datetime) -> datetime | None:
+    """The earliest moment after ``now`` when a prompt, reminder or digest falls due."""
+    pending = col(CheckinWindow.skipped).is_(False), col(CheckinWindow.digested_at).is_(None)
+    candidates: list[Executable] = [
+        select(func.min(CheckinSchedule.next_fire_at)).where(
+            col(CheckinSchedule.active).is_(True), col(CheckinSchedule.next_fire_at) > now
+        ),
+        select(func.min(CheckinWindow.remind_at)).where(
+            *pending, col(CheckinWindow.reminded_at).is_(None), col(CheckinWindow.remind_at) > now
+        ),
+        select(func.min(CheckinWindow.closes_at)).where(*pending, col(CheckinWindow.closes_at) > now),
+    ]
+    found = [await session.scalar(query) for query in candidates]
+    moments = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in found if m is not None]
+    return min(moments, default=None)
+
+
+async def skipped_before(session: AsyncSession, window: CheckinWindow) -> int:
+    """Skipped windows of the same schedule since its previous digested window."""
+    previous = (
+        await session.exec(
+            select(CheckinWindow.opened_at)
+            .where(
+                CheckinWindow.schedule_id == window.schedule_id,
+                col(CheckinWindow.skipped).is_(False),
+                col(CheckinWindow.opened_at) < window.opened_at,
+            )
+            .order_by(col(CheckinWindow.opened_at).desc())
+        )
+    ).first()
+    query = select(CheckinWindow.id).where(
+        CheckinWindow.schedule_id == window.schedule_id,
+        col(CheckinWindow.skipped).is_(True),
+        col(CheckinWindow.opened_at) <= window.opened_at,
+    )
+    if previous is not None:
+        query = query.where(col(CheckinWindow.opened_at) > previous)
+    return len((await session.exec(query)).all())

@@ -1,0 +1,82 @@
+"""``/checkin report`` and the summary it shares with the digest: totals per goal against target,
+who reported, blockers, and who has not reported."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.commands.checkin.log import checkin
+from bot.commands.common import sentence
+from bot.commands.goal.progress import progress_of
+from bot.core.context import Ctx
+from bot.core.i18n import N_, _, ngettext
+from bot.core.params import Args, Kind, Param
+from bot.core.ui import Block, Bold, Context, Field, Fields, Header, Reply, Section, Timestamp, quantity, rich
+from bot.store.models import Role
+from bot.store.repo import CoalitionRepo
+
+SHOWN_GOALS = 20
+SHOWN_SILENT = 40
+SHOWN_BLOCKERS = 15
+
+
+@checkin.sub(
+    "report",
+    summary=N_("Who reported, totals per goal, blockers, and who has not reported"),
+    usage=N_("/checkin report [week|month]"),
+    params=(
+        Param(
+            "period",
+            Kind.CHOICE,
+            positional=True,
+            choices=("week", "month"),
+            description=N_("week (default) or month"),
+        ),
+    ),
+)
+async def report(ctx: Ctx, args: Args) -> Reply:
+    period = args.period or "week"
+    end = ctx.clock.now() + timedelta(seconds=1)  # include what was reported this very moment
+    start = end - (timedelta(days=7) if period == "week" else timedelta(days=30))
+    blocks = await summary_blocks(ctx.repo, start, end, ctx.tz)
+    title = _("Check-ins, last 7 days") if period == "week" else _("Check-ins, last 30 days")
+    return Reply.private(Header(title), *blocks)
+
+
+async def summary_blocks(repo: CoalitionRepo, start: datetime, end: datetime, tz: str) -> list[Block]:
+    """Totals per goal vs target, who reported, blockers, who has not reported, for [start, end)."""
+    entries = [c for c in await repo.checkins(since=start) if c.created_at < end]
+    goals = await repo.goals()
+    members = await repo.members()
+    former = _("a former member")
+    names = {m.id: m.display_name for m in members}
+    totals = await repo.progress([g.id for g in goals if g.id is not None])
+    blocks: list[Block] = [
+        Context(sentence(N_("From {start} to {end}."), start=Timestamp(start, tz), end=Timestamp(end, tz)))
+    ]
+    for goal in goals[:SHOWN_GOALS]:
+        in_period = sum(c.amount for c in entries if c.goal_id == goal.id)
+        blocks.append(progress_of(goal, totals.get(goal.id or 0, 0.0)))
+        blocks.append(Context(rich(_("+{amount} in this period", amount=quantity(in_period, goal.unit)))))
+    reporters = sorted({names.get(c.member_id, former) for c in entries})
+    reported = {c.member_id for c in entries}
+    silent = sorted(m.display_name for m in members if m.id not in reported and m.role != Role.OBSERVER.value)
+    silent_text = ", ".join(silent[:SHOWN_SILENT]) + (" …" if len(silent) > SHOWN_SILENT else "")
+    fields = [
+        Field(
+            ngettext("Reported ({n})", "Reported ({n})", len(reporters)),
+            rich(", ".join(reporters) or _("nobody yet")),
+        ),
+        Field(
+            ngettext("Not reported ({n})", "Not reported ({n})", len(silent)),
+            rich(silent_text or _("everyone reported")),
+        ),
+    ]
+    blocks.append(Fields(tuple(fields)))
+    blockers = [(names.get(c.member_id, former), c.blockers) for c in entries if c.blockers]
+    if blockers:
+        text = rich(Bold(_("Blockers:")))
+        for who, what in blockers[:SHOWN_BLOCKERS]:
+            text = text + rich(f"\n• {who}: {what}")
+        blocks.append(Section(text))
+    return blocks

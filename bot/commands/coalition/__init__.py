@@ -1,0 +1,35 @@
+"""A coalition itself: ``/coalition`` (create, link channels, organisations, members, roles, groups,
+languages), and the dashboard, export and forget-me that every workflow contributes to."""
+
+# The order of these modules is the order of the subcommands in help.
+# isort: off
+import bot.commands.coalition.setup
+import bot.commands.coalition.groups
+import bot.commands.coalition.channels
+import bot.commands.coalition.status
+import bot.commands.coalition.export
+import bot.commands.coalition.privacy  # noqa: F401
+
+# isort: on
+from bot.commands.coalition.command import coalition
+from bot.commands.coalition.delivery import delivery_section
+from bot.commands.coalition.export import coalition_export
+from bot.core.workflow import Workflow
+
+workflow = Workflow(
+    "coalition",
+    command=coalition,
+    status=(delivery_section,),
+    export=coalition_export,
+    exports=(
+        "channelbinding",
+        "organisation",
+        "member",
+        "identity",
+        "workinggroup",
+        "groupmembership",
+        "linkcode",
+        "auditentry",
+        "outboxmessage",
+    ),
+)

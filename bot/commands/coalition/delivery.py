@@ -1,0 +1,57 @@
+"""Steering's view of proactive-message delivery in ``/coalition status``: messages that could not
+be delivered (parked) and how many are waiting. Members see nothing of it."""
+
+from __future__ import annotations
+
+from bot.core.context import Ctx
+from bot.core.i18n import _, ngettext, number
+from bot.core.ui import Block, Context, Section, rich
+from bot.store.models import Role
+from bot.store.outbox_models import OutboxStatus
+
+SHOWN = 5
+MANY_WAITING = 20
+
+
+async def delivery_section(ctx: Ctx) -> list[Block]:
+    if ctx.member is None or ctx.member.role != Role.STEERING.value:
+        return []
+    counts = await ctx.repo.outbox_counts()
+    parked = counts.get(OutboxStatus.PARKED.value, 0)
+    waiting = counts.get(OutboxStatus.PENDING.value, 0) + counts.get(OutboxStatus.SENDING.value, 0)
+    if not parked and waiting < MANY_WAITING:
+        return []
+    blocks: list[Block] = []
+    if parked:
+        blocks.append(
+            Section(
+                rich(
+                    ngettext(
+                        "⚠ {n} message could not be delivered (steering only):",
+                        "⚠ {n} messages could not be delivered (steering only):",
+                        parked,
+                    )
+                )
+            )
+        )
+        for row in await ctx.repo.parked_messages(SHOWN):
+            where = f"#{row.target}" if row.kind != "direct" else _("a private message to {target}", target=row.target)
+            blocks.append(
+                Context(
+                    rich(
+                        _(
+                            "{platform} {where}, after {attempts} attempt(s): {error}",
+                            platform=row.platform,
+                            where=where,
+                            attempts=number(row.attempts),
+                            error=row.last_error or _("unknown error"),
+                        )
+                    )
+                )
+            )
+        blocks.append(
+            Context(rich(_("Usually the bot was removed from that channel or lacks permission to post there.")))
+        )
+    if waiting >= MANY_WAITING:
+        blocks.append(Context(rich(_("{n} messages are waiting to be delivered.", n=number(waiting)))))
+    return blocks

@@ -1,0 +1,13 @@
+"""Shared goals with measurable targets: ``/goal``, the goals in ``/coalition status``, their export."""
+
+from bot.commands.goal.goals import goal
+from bot.commands.goal.status import goals_export, goals_section
+from bot.core.workflow import Workflow
+
+workflow = Workflow(
+    "goal",
+    command=goal,
+    status=(goals_section,),
+    export=goals_export,
+    exports=("goal",),
+)
