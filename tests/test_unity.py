@@ -12,8 +12,24 @@ from sqlmodel import col, select
 from bot.commands.unity import run_deadlines
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
-from bot.core.ui import Actions, Button, Reply, Visibility
+from bot.core.i18n import PSEUDO, date, language, number, pseudo
+from bot.core.ui import (
+    Actions,
+    Bold,
+    Button,
+    Context,
+    Fields,
+    Header,
+    Italic,
+    Link,
+    Plain,
+    Reply,
+    Rich,
+    Section,
+    Visibility,
+)
 from bot.store.db import Database
+from bot.store.models import Coalition, Member
 from bot.store.outbox_models import OutboxMessage
 from bot.store.unity_models import UnitySignature
 from tests.support import Chat
@@ -356,3 +372,216 @@ async def test_export_includes_the_statement_history(chat: Chat) -> None:
     assert version["number"] == 1
     assert [c["text"] for c in version["comments"]] == ["Looks good"]
     assert [(s["signer_name"], s["active"]) for s in version["signatures"]] == [("Bob", None)]
+
+
+# languages -------------------------------------------------------------------------------------
+
+
+async def set_language(db: Database, *, coalition: str | None = None, **members: str) -> None:
+    """The coalition's language (channel posts) and members' own choices, as settings would set them."""
+    async with db.unit_of_work() as session:
+        if coalition is not None:
+            row = (await session.exec(select(Coalition))).one()
+            row.language = coalition
+            session.add(row)
+        for name, lang in members.items():
+            member = (await session.exec(select(Member).where(Member.display_name == name.capitalize()))).one()
+            member.language = lang
+            session.add(member)
+
+
+def english_left(reply: Reply, *typed: str) -> list[str]:
+    """Words of English in a reply written in the pseudo-locale: every word the bot says must come
+    through the catalog. Text people typed (``typed``), `code`, link targets and times are skipped."""
+    texts: list[str] = []
+
+    def run(text: Rich) -> None:
+        texts.extend(p.text for p in text.parts if isinstance(p, Plain | Bold | Italic))
+        texts.extend(p.label for p in text.parts if isinstance(p, Link) and p.label != p.url)
+
+    for block in reply.blocks:
+        if isinstance(block, Header):
+            texts.append(block.text)
+        elif isinstance(block, Section | Context):
+            run(block.text)
+        elif isinstance(block, Fields):
+            for field in block.fields:
+                texts.append(field.label)
+                run(field.value)
+        elif isinstance(block, Actions):
+            texts.extend(e.label for e in block.elements if isinstance(e, Button))
+    if reply.form is not None:
+        texts += [reply.form.title, reply.form.submit_label]
+        for form_field in reply.form.fields:
+            texts += [form_field.label, form_field.hint, *(o.label for o in form_field.options)]
+    allowed = {word for words in typed for word in re.findall(r"[A-Za-z]+", words)}
+    return [word for text in texts for word in re.findall(r"[A-Za-z]+", text) if word not in allowed]
+
+
+TYPED = ("Clean Air", "Acme Trust", "Riverside Group", "Harbour Alliance", "Alice", "Bob", "Carol", "Dave", "Lead")
+LOREM = "Lorem ipsum dolor amet.\n\nConsectetur adipiscing elit."  # typed words no sentence of ours has
+
+
+async def test_every_word_of_the_workflow_goes_through_the_catalog(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    await coalition_with_two_channels(chat)
+    await set_language(db, coalition=PSEUDO)  # nobody chose a language: replies, posts and notes are qps
+    typed = (*TYPED, LOREM, "Zut")
+    replies = [
+        await chat.say("alice", "/unity draft"),
+        await chat.say("alice", '/unity draft "Lorem ipsum."'),
+        await chat.say("alice", f'/unity draft "{LOREM}"'),
+        await chat.say("alice", "/unity show"),
+        await chat.say("alice", "/unity show 7"),
+        await chat.say("bob", '/unity comment "Zut"'),
+        await chat.say("bob", "/unity comments"),
+        await chat.say("bob", "/unity comments 1"),
+        await chat.say("bob", "/unity signatories"),
+        await chat.say("alice", "/unity publish deadline=2026-11-30"),
+        await chat.say("bob", '/unity sign org="Harbour Alliance" title=Lead'),
+        await chat.say("bob", "/unity sign"),
+        await chat.submit("bob", "unity.sign", {"org": "", "name": "Bob", "title": "Lead"}),
+        await chat.submit(
+            "bob",
+            "unity.sign",
+            {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
+        ),
+        await chat.say("alice", "/unity signatories"),
+        await chat.say("carol", "/unity withdraw"),
+    ]
+    for reply in replies:
+        assert reply.lang == PSEUDO
+        assert english_left(reply, *typed) == [], reply.plain()
+    invalid = replies[12].form_errors
+    assert invalid is not None
+    assert set(invalid) == {"org", "authorised"}
+    assert all(english_left(Reply.private(message), *typed) == [] for message in invalid.values())
+    status = (await chat.say("alice", "/coalition status")).plain()
+    line = pseudo("Unity statement v{version}: {signed} of {n} organisations signed; signing closes {deadline}.")
+    assert line.partition("{deadline}")[0].format(version=2, signed=1, n=2) in status
+    await mark_sent(db)
+    await chat.say("alice", f'/unity draft "{LOREM} Sed."')
+    assert english_left(await chat.say("alice", "/unity publish deadline=2026-11-30"), *typed) == []
+    deadline = datetime(2026, 11, 30, 22, 59, tzinfo=UTC)
+    async with db.unit_of_work() as session:
+        await run_deadlines(session, deadline - timedelta(hours=47), "http://bot.test")
+    async with db.unit_of_work() as session:
+        await run_deadlines(session, deadline + timedelta(minutes=1), "http://bot.test")
+    rows = await outbox(db)
+    assert {row.kind for row in rows} == {"post", "update", "direct"}
+    assert {row.key.split(":")[1] for row in rows if row.key.startswith("unity:")} == {
+        "publish",
+        "resign",
+        "remind",
+        "final",
+    }
+    for row in rows:
+        message = decode_reply(row.payload)
+        assert message.lang == PSEUDO
+        assert english_left(message, *typed, "Sed") == [], message.plain()
+
+
+async def test_posts_in_the_coalitions_language_notes_in_the_recipients(chat: Chat, db: Database) -> None:
+    await coalition_with_two_channels(chat)
+    await set_language(db, bob=PSEUDO, carol="es")
+    await publish_v1(chat)
+    signed = await chat.submit(
+        "bob",
+        "unity.sign",
+        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
+    )
+    assert signed.lang == PSEUDO
+    assert pseudo("Thank you!") in signed.plain()
+    assert (await chat.say("carol", "/unity show")).lang == "es"
+    await mark_sent(db)
+    await chat.say("alice", f'/unity draft "{STATEMENT} Updated."')
+    republished = await chat.say("alice", "/unity publish")
+    assert republished.lang == "en"
+    assert "1 earlier signatory" in republished.plain()
+    [note] = await outbox(db, kind="direct")
+    assert note.target == "bob"
+    assert decode_reply(note.payload).lang == PSEUDO
+    assert pseudo("needs a new signature") in decode_reply(note.payload).plain()
+    for row in await outbox(db, kind="post"):
+        post = decode_reply(row.payload)
+        assert post.lang == "en"
+        assert "unity statement" in post.plain().lower()
+    for row in await outbox(db, kind="update"):
+        assert "Superseded by v2" in decode_reply(row.payload).plain()
+
+
+async def test_numbers_and_dates_follow_the_readers_language(chat: Chat, db: Database, clock: ManualClock) -> None:
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    await coalition_with_two_channels(chat)
+    await set_language(db, alice="es", bob="fr")
+    long_text = "x" * 1200
+    with language("es"):
+        expected = number(1200)
+    assert expected in (await chat.say("alice", f'/unity draft "{long_text}"')).plain()
+    await chat.say("alice", "/unity publish deadline=2026-11-30")
+    await chat.submit(
+        "carol",
+        "unity.sign",
+        {"org": await org_id(chat, "Acme Trust"), "name": "Carol", "title": "Lead", "authorised": "yes"},
+    )
+    clash = await chat.submit(
+        "bob",
+        "unity.sign",
+        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
+    )
+    assert clash.form_errors is not None
+    with language("fr"):
+        day = date(datetime(2026, 11, 23, tzinfo=UTC).date())
+    assert day in clash.form_errors["org"]  # 23 nov. 2026
+
+
+# the workflow declaration ----------------------------------------------------------------------
+
+
+async def test_the_workflow_declares_everything_the_bot_reaches_into(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    from sqlmodel import SQLModel
+
+    from bot.commands.unity import unity, workflow
+    from bot.core.workflow import JobEnv
+
+    assert workflow.name == "unity"
+    assert workflow.command is unity
+    assert set(workflow.exports) <= set(SQLModel.metadata.tables)
+    assert workflow.status
+    [job] = workflow.jobs
+    assert job.name == "unity-deadlines"
+
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    await coalition_with_two_channels(chat)
+    await chat.say("alice", f'/unity draft "{STATEMENT}"')
+    await chat.say("alice", "/unity publish deadline=2026-11-30")
+    await mark_sent(db)
+    deadline = datetime(2026, 11, 30, 22, 59, tzinfo=UTC)
+    env = JobEnv(public_url="http://bot.test")
+
+    async def due(at: datetime) -> list[int]:
+        async with db.session() as session:
+            return list(await job.due(session, at))
+
+    async def run(item: int, at: datetime) -> int:
+        async with db.unit_of_work() as session:
+            return await job.run(session, item, at, env)
+
+    assert await due(deadline - timedelta(hours=49)) == []
+    [version_id] = await due(deadline - timedelta(hours=47))
+    assert await run(version_id, deadline - timedelta(hours=47)) == 3  # Bob, Carol and Dave: nobody signed
+    assert await run(version_id, deadline - timedelta(hours=47)) == 0  # a doubled tick does nothing
+    assert await due(deadline - timedelta(hours=46)) == []
+    assert await due(deadline + timedelta(minutes=1)) == [version_id]
+    assert await run(version_id, deadline + timedelta(minutes=1)) == 4  # two copies updated, two final posts
+    assert await due(deadline + timedelta(hours=1)) == []
+    finals = [p for p in await outbox(db, kind="post") if p.key.startswith("unity:final")]
+    assert len(finals) == 2
+    assert "http://bot.test/unity/clean-air" in decode_reply(finals[0].payload).plain()
+
+    routes = workflow.routes(db) if workflow.routes else []
+    assert [getattr(r, "path", None) for r in routes] == ["/unity/{name}"]

@@ -55,12 +55,6 @@ def role_label(role: str) -> str:
     return tr(ROLE_LABELS.get(role, role))
 
 
-def export_section(fn: F) -> F:
-    """Kept so modules written before :class:`bot.core.workflow.Workflow` still import; it registers
-    nothing. A workflow's export is its declaration's ``export``."""
-    return fn
-
-
 def csv_cell(value: str) -> str:
     """User text for a CSV cell: a leading ``= + - @`` (or tab/CR) would make a spreadsheet evaluate
     it as a formula (``=HYPERLINK(…)``, ``=cmd|…``), so such a cell is quoted with an apostrophe."""

@@ -5,6 +5,11 @@ Nothing is public until a version is published. The pages show what signers type
 public fields of the signing form (organisation, name, title) and the date; never platform ids,
 member records or withdrawn signatures. HTML is autoescaped; CSV cells that a spreadsheet would
 run as formulas are neutralised.
+
+The HTML page is in the reader's language: the first of ours their browser asks for
+(``Accept-Language``), else the coalition's, else English. Its sentences are gettext calls in the
+template (``{{ _("Version {version}…", version=…) }}``, extracted by Babel's jinja2 method) and its
+dates are Babel's. The JSON and CSV keep English keys and column names: scripts read them.
 """
 
 from __future__ import annotations
@@ -14,32 +19,50 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.commands.common import csv_cell
-from bot.core.clock import Clock
+from bot.core import i18n
+from bot.core.clock import Clock, SystemClock
 from bot.store.db import Database
 from bot.store.repo import CoalitionRepo, Directory
 from bot.store.unity_repo import UnityRepo
+
+
+def html_gettext(message: str, /, **values: Any) -> Markup:
+    """``_`` in templates: the sentence in the current language, its values HTML-escaped unless they
+    are markup already (a ``<time>`` element built in the template)."""
+    sentence = Markup(i18n._(message))
+    return sentence.format(**values) if values else sentence
+
+
+def html_ngettext(singular: str, plural: str, n: int, /, **values: Any) -> Markup:
+    sentence = Markup(i18n.translations(i18n.current()).ngettext(singular, plural, n))
+    return sentence.format(**({"n": i18n.number(n)} | values))
+
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+TEMPLATES.install_gettext_callables(html_gettext, html_ngettext, newstyle=False)  # type: ignore[attr-defined]
+
 HEADERS = {
     "Cache-Control": "public, max-age=60",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
     "Referrer-Policy": "no-referrer",
 }
-NOT_PUBLISHED = "No unity statement has been published at this address."
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,7 @@ class PublicStatement:
     deadline: datetime | None
     closed: bool
     tz: str
-    signatures: list[dict[str, str]]
+    signatures: list[dict[str, Any]]
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -67,36 +90,35 @@ class PublicStatement:
                     "organisation": s["organisation"],
                     "signer": s["signer"],
                     "title": s["title"],
-                    "signed_at": s["signed_at"],
+                    "signed_at": s["signed_at"].isoformat(),
                 }
                 for s in self.signatures
             ],
         }
 
 
-async def load_statement(db: Database, slug: str, now: datetime) -> PublicStatement | None:
+async def load_statement(db: Database, slug: str, now: datetime) -> tuple[str | None, PublicStatement | None]:
+    """The coalition's language (None: no such coalition) and its published statement, if any."""
     async with db.session() as session:
         coalition = await Directory(session).coalition_by_slug(slug)
         if coalition is None or coalition.id is None:
-            return None
+            return None, None
         unity = UnityRepo(session, coalition.id)
         version = await unity.published()
         if version is None or version.published_at is None:
-            return None
+            return coalition.language, None
         names = {o.id: o.name for o in await CoalitionRepo(session, coalition.id).organisations()}
-        tz = ZoneInfo(coalition.tz)
         signatures = [
             {
                 "organisation": names.get(s.organisation_id, ""),
                 "signer": s.signer_name,
                 "title": s.signer_title,
-                "signed_at": s.signed_at.isoformat(),
-                "date": long_date(s.signed_at.astimezone(tz)),
+                "signed_at": s.signed_at,
             }
             for s in await unity.signatures(version.id or 0)
         ]
         closed = version.closed_at is not None or (version.deadline is not None and now >= version.deadline)
-        return PublicStatement(
+        return coalition.language, PublicStatement(
             coalition.name,
             coalition.slug,
             version.number,
@@ -109,27 +131,62 @@ async def load_statement(db: Database, slug: str, now: datetime) -> PublicStatem
         )
 
 
-def render_html(statement: PublicStatement) -> str:
+def reader_language(accept_language: str | None, coalition_language: str | None) -> str:
+    """The first language we speak in the ``Accept-Language`` header (by weight, then order), else the
+    coalition's, else English."""
+    wanted: list[tuple[float, int, str]] = []
+    for index, item in enumerate((accept_language or "").split(",")):
+        tag, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if tag and weight > 0:
+            wanted.append((-weight, index, tag))
+    for _weight, _index, tag in sorted(wanted):
+        lang = i18n.normalize(tag)
+        if lang is not None:
+            return lang
+    return i18n.normalize(coalition_language) or i18n.DEFAULT
+
+
+def render_html(statement: PublicStatement, lang: str) -> str:
     tz = ZoneInfo(statement.tz)
-    paragraphs = [p.split("\n") for p in statement.text.split("\n\n")]
-    return TEMPLATES.get_template("unity.html").render(
-        coalition=statement.coalition,
-        slug=statement.slug,
-        version=statement.version,
-        paragraphs=paragraphs,
-        published=long_date(statement.published_at.astimezone(tz)),
-        published_iso=statement.published_at.isoformat(),
-        deadline=f"{long_date(statement.deadline.astimezone(tz))}, {statement.deadline.astimezone(tz):%H:%M %Z}"
-        if statement.deadline
-        else "",
-        deadline_iso=statement.deadline.isoformat() if statement.deadline else "",
-        closed=statement.closed and statement.deadline is not None,
-        signatures=statement.signatures,
-    )
-
-
-def long_date(at: datetime) -> str:
-    return f"{at.day} {at:%B %Y}"
+    with i18n.language(lang) as chosen:
+        deadline = ""
+        if statement.deadline is not None:
+            local = statement.deadline.astimezone(tz)
+            deadline = i18n._(
+                "{date}, {time} {zone}",
+                date=i18n.date(local.date(), format="long"),
+                time=i18n.time(statement.deadline, statement.tz),
+                zone=local.tzname() or statement.tz,
+            )
+        return TEMPLATES.get_template("unity.html").render(
+            lang=chosen,
+            coalition=statement.coalition,
+            slug=statement.slug,
+            version=statement.version,
+            paragraphs=[p.split("\n") for p in statement.text.split("\n\n")],
+            published=i18n.date(statement.published_at.astimezone(tz).date(), format="long"),
+            published_iso=statement.published_at.isoformat(),
+            deadline=deadline,
+            deadline_iso=statement.deadline.isoformat() if statement.deadline else "",
+            closed=statement.closed and statement.deadline is not None,
+            count=i18n.number(len(statement.signatures)),
+            signatures=[
+                s
+                | {
+                    "signed_at": s["signed_at"].isoformat(),
+                    "date": i18n.date(s["signed_at"].astimezone(tz).date(), format="long"),
+                }
+                for s in statement.signatures
+            ],
+        )
 
 
 def render_csv(statement: PublicStatement) -> str:
@@ -142,38 +199,50 @@ def render_csv(statement: PublicStatement) -> str:
                 csv_cell(s["organisation"]),
                 csv_cell(s["signer"]),
                 csv_cell(s["title"]),
-                s["signed_at"],
+                s["signed_at"].isoformat(),
                 statement.version,
             ]
         )
     return buffer.getvalue()
 
 
-def unity_routes(db: Database, clock: Clock) -> list[BaseRoute]:
+def not_published_html(lang: str) -> str:
+    with i18n.language(lang) as chosen:
+        return TEMPLATES.get_template("unity_missing.html").render(lang=chosen)
+
+
+def unity_routes(db: Database, clock: Clock | None = None) -> list[BaseRoute]:
+    clock = clock or SystemClock()
+
     async def page(request: Request) -> Response:
         name: str = request.path_params["name"]
         slug, _, suffix = name.partition(".")
+        accept = request.headers.get("accept-language")
         if suffix not in ("", "json", "csv"):
-            return PlainTextResponse("Not found. Try the page itself, .json or .csv.", status_code=404)
-        statement = await load_statement(db, slug, clock.now())
+            with i18n.language(reader_language(accept, None)) as lang:
+                missing = i18n._("Not found. Try the page itself, .json or .csv.")
+            return PlainTextResponse(missing, status_code=404, headers=negotiated(lang))
+        coalition_language, statement = await load_statement(db, slug, clock.now())
+        lang = reader_language(accept, coalition_language)
         if statement is None:
+            headers = negotiated(lang)
+            with i18n.language(lang):
+                message = i18n._("No unity statement has been published at this address.")
             if suffix == "json":
-                return JSONResponse({"error": NOT_PUBLISHED}, status_code=404, headers=HEADERS)
+                return JSONResponse({"error": message}, status_code=404, headers=headers)
             if suffix == "csv":
-                return PlainTextResponse(NOT_PUBLISHED, status_code=404, headers=HEADERS)
-            return HTMLResponse(not_found_html(), status_code=404, headers=HEADERS)
+                return PlainTextResponse(message, status_code=404, headers=headers)
+            return HTMLResponse(not_published_html(lang), status_code=404, headers=headers)
         if suffix == "json":
             return JSONResponse(statement.as_json(), headers=HEADERS)
         if suffix == "csv":
             disposition = {"Content-Disposition": f'inline; filename="{statement.slug}-unity-v{statement.version}.csv"'}
             return Response(render_csv(statement), media_type="text/csv; charset=utf-8", headers=HEADERS | disposition)
-        return HTMLResponse(render_html(statement), headers=HEADERS)
+        return HTMLResponse(render_html(statement, lang), headers=negotiated(lang))
 
     return [Route("/unity/{name}", page, methods=["GET", "HEAD"])]
 
 
-def not_found_html() -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not published</title></head>'
-        f"<body><main><h1>Not published</h1><p>{NOT_PUBLISHED}</p></main></body></html>"
-    )
+def negotiated(lang: str) -> dict[str, str]:
+    """Headers of a response whose words follow ``Accept-Language`` (caches keep one per language)."""
+    return HEADERS | {"Content-Language": lang, "Vary": "Accept-Language"}

@@ -1,0 +1,152 @@
+"""Sign-on deadlines, run by the scheduler's leader: 48 hours before, members of organisations that
+have not signed get a reminder (in their language); at the deadline signing closes, every posted
+copy loses its button and the final list is posted (in the coalition's language).
+
+Each published version with a deadline is one item of the ``unity-deadlines`` timed job. Both steps
+are recorded on the version (``reminded_at``, ``closed_at``), so a doubled or late tick does nothing
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands.unity.command import LISTED_SIGNATORIES, REMIND_BEFORE, public_url, topic_of
+from bot.commands.unity.render import statement_reply
+from bot.commands.unity.words import fill
+from bot.core.i18n import _, language, ngettext, of_coalition, of_member
+from bot.core.outbox import Outbox
+from bot.core.ui import Block, Bold, Context, Header, Link, Reply, Section, Timestamp, markup, rich
+from bot.core.workflow import JobEnv
+from bot.store.models import Coalition
+from bot.store.repo import CoalitionRepo
+from bot.store.unity_models import UnityVersion
+from bot.store.unity_repo import UnityRepo, open_deadlines
+
+
+class Step(Enum):
+    REMIND = "remind"
+    CLOSE = "close"
+
+
+def step_due(version: UnityVersion, now: datetime) -> Step | None:
+    if version.deadline is None or version.published_at is None or version.closed_at is not None:
+        return None
+    if now >= version.deadline:
+        return Step.CLOSE
+    if version.reminded_at is None and now >= version.deadline - REMIND_BEFORE:
+        return Step.REMIND
+    return None
+
+
+async def due(session: AsyncSession, now: datetime) -> Sequence[int]:
+    """The published versions whose reminder or close is due (the timed job's items)."""
+    return [v.id for v in await open_deadlines(session) if v.id is not None and step_due(v, now) is not None]
+
+
+async def run(session: AsyncSession, item: int, now: datetime, env: JobEnv) -> int:
+    """Remind or close one version; returns the messages queued."""
+    version = await session.get(UnityVersion, item)
+    if version is None:
+        return 0
+    return (await take_step(session, version, now, env.public_url))[1]
+
+
+async def run_deadlines(session: AsyncSession, now: datetime, base_url: str = "") -> int:
+    """Every due reminder and close at once (older callers). Returns actions taken: one per closed
+    version, one per reminder sent."""
+    actions = 0
+    for version in await open_deadlines(session):
+        actions += (await take_step(session, version, now, base_url))[0]
+    return actions
+
+
+async def take_step(session: AsyncSession, version: UnityVersion, now: datetime, base_url: str) -> tuple[int, int]:
+    """(actions taken, messages queued) for one version at ``now``."""
+    step = step_due(version, now)
+    coalition = await session.get(Coalition, version.coalition_id) if step is not None else None
+    if step is None or coalition is None:
+        return 0, 0
+    outbox = Outbox(session, version.coalition_id, now=now)
+    if step is Step.CLOSE:
+        version.closed_at = now
+        session.add(version)
+        updated = await outbox.refresh(
+            topic_of(version), await statement_reply(session, coalition, version, base_url, now)
+        )
+        posts = await outbox.announce(
+            await final_list(session, coalition, version, base_url), key=f"unity:final:{version.id}"
+        )
+        await session.flush()
+        return 1, updated + len(posts)
+    version.reminded_at = now
+    session.add(version)
+    sent = await remind_unsigned(session, outbox, coalition, version, base_url)
+    await session.flush()
+    return sent, sent
+
+
+async def remind_unsigned(
+    session: AsyncSession, outbox: Outbox, coalition: Coalition, version: UnityVersion, base_url: str
+) -> int:
+    assert version.deadline is not None
+    signed = {s.organisation_id for s in await UnityRepo(session, coalition.id or 0).signatures(version.id or 0)}
+    url = public_url(base_url, coalition)
+    sent = 0
+    for member in await CoalitionRepo(session, coalition.id or 0).members():
+        if member.organisation_id is None or member.organisation_id in signed or member.id is None:
+            continue
+        with language(of_member(member, coalition)) as lang:
+            reply = Reply.private(
+                fill(
+                    _(
+                        "{coalition}: your organisation has not signed v{version} of the unity statement. "
+                        "Signing closes {deadline}."
+                    ),
+                    coalition=Bold(coalition.name),
+                    version=str(version.number),
+                    deadline=Timestamp(version.deadline, member.tz or coalition.tz),
+                ),
+                markup(_("Sign with the button under the statement in a coalition channel, or `/unity sign` there.")),
+            )
+            if url:
+                reply.blocks.append(Context(fill(_("Read it: {url}"), url=Link(url, url))))
+            reply.lang = lang
+        sent += len(await outbox.direct(member.id, reply, key=f"unity:remind:{version.id}:{member.id}"))
+    return sent
+
+
+async def final_list(session: AsyncSession, coalition: Coalition, version: UnityVersion, base_url: str) -> Reply:
+    """The closing announcement, in the coalition's language."""
+    signed = await UnityRepo(session, coalition.id or 0).signatures(version.id or 0)
+    names = {o.id: o.name for o in await CoalitionRepo(session, coalition.id or 0).organisations()}
+    with language(of_coalition(coalition)) as lang:
+        label = Bold(ngettext("{n} organisation signed", "{n} organisations signed", len(signed)))
+        if signed:
+            listed = ", ".join(names.get(s.organisation_id, "?") for s in signed[:LISTED_SIGNATORIES])
+            summary = fill(_("{label}: {names}."), label=label, names=listed)
+        else:
+            summary = fill(_("{label}."), label=label)
+        blocks: list[Block] = [
+            Header(
+                _(
+                    "{coalition}: signing of the unity statement (v{version}) has closed",
+                    coalition=coalition.name,
+                    version=version.number,
+                )
+            ),
+            Section(summary),
+        ]
+        if len(signed) > LISTED_SIGNATORIES:
+            more = len(signed) - LISTED_SIGNATORIES
+            blocks.append(Context(rich(ngettext("…and {n} more.", "…and {n} more.", more))))
+        url = public_url(base_url, coalition)
+        if url:
+            blocks.append(Context(fill(_("The full list: {url}"), url=Link(url, url))))
+        reply = Reply.channel(*blocks)
+        reply.lang = lang
+        return reply
