@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from bot.commands.pledge.ledger import apply, deliveries, match_amount, open_for_more, state_of, tally
@@ -10,6 +13,9 @@ from bot.commands.pledge.profiles import parse_kinds
 from bot.commands.pledge.ranking import Candidate, rank, unit_key, units_compatible
 from bot.core.errors import BadArgument
 from bot.store.pledge_models import ItemState, MatchState, PledgeItem, PledgeMatch
+from tests.test_console import run_console
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NEED = Candidate(
     1, organisation_id=10, kind="other", description="200 FFP2 masks for the clinic", unit="masks", amount=200, left=200
@@ -167,3 +173,17 @@ def test_bad_quantities_are_refused(text: str) -> None:
 def test_profile_kinds_by_value_or_label() -> None:
     assert parse_kinds("Funding, space; DATA") == (["funding", "space", "data"], [])
     assert parse_kinds("money, space") == (["space"], ["money"])
+
+
+def test_the_console_session_in_the_docs_runs_as_written(tmp_path: Path) -> None:
+    """docs/commands.md's pledge session, pasted into a real console process."""
+    session = re.search(r"### Try it in the console.*?```\n(.*?)```", (ROOT / "docs" / "commands.md").read_text(), re.S)
+    assert session is not None
+    result = run_console(tmp_path, session.group(1), "--as", "alice")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Offer #3 (Harbour Aid) is matched to need #2 (River Group): 100 masks." in out
+    assert "200 masks: 150 promised, 120 received, 50 masks still missing" in out
+    assert "── private message to carol ──" in out
+    assert "pledge-map-clean-air.png" in out
+    assert "Sorry" not in out

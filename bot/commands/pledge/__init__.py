@@ -17,6 +17,11 @@ from bot.commands.pledge.profiles import join_offer, profile_lines
 from bot.core.workflow import TimedJob, Workflow
 from bot.store.pledge_models import NeedDigest, OrgProfile, PledgeEvent, PledgeItem, PledgeMatch
 
+ORDER = ("offer", "need", "list", "needs", "show", "match", "fulfill", "withdraw", "map")
+pledge.subcommands = {
+    path: pledge.subcommands[path] for path in sorted(pledge.subcommands, key=lambda p: ORDER.index(p[0]))
+}
+
 workflow = Workflow(
     name="pledge",
     command=pledge,

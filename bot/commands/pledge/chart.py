@@ -35,6 +35,8 @@ def grouped_bars(
     axes.set_title(title[:80], fontsize=11, loc="left")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(axis="y", alpha=0.3)
+    top = max((max(v) for v in values if v), default=0)
+    axes.set_ylim(0, max(1, top) * 1.35)
     axes.legend(frameon=False, fontsize=8, ncols=len(labels), loc="upper right")
     figure.subplots_adjust(left=0.1, right=0.97, top=0.88, bottom=0.22)
     buffer = io.BytesIO()

@@ -63,3 +63,42 @@ def kind_label(kind: str) -> str:
 
 def state_label(state: str) -> str:
     return tr(STATE_LABELS.get(state, state))
+
+
+EXAMPLE = """\
+### Try it in the console
+
+Paste this into `./dev start console --as alice` (or save it and run
+`./dev start console --as alice < pledges.txt`). Bob and Dave offer masks, Carol's clinic needs 200;
+Dave answers the posted need with its "I can help" button (`1`), then fills in the form.
+
+```
+/coalition create "Clean Air" tz=Europe/Berlin
+:as bob
+/coalition join org="Acme Trust"
+/pledge offer "A box of FFP2 masks" amount=50 unit=masks
+:as dave
+/coalition join org="Harbour Aid"
+:as carol
+/coalition join org="River Group"
+/pledge need "200 FFP2 masks for the clinic" amount=200 unit=masks
+:as bob
+/pledge match 1 2
+:as dave
+1
+Masks from our stock
+
+100 masks
+:as carol
+/pledge fulfill 2 amount=120
+/pledge show 2
+:as alice
+/pledge map
+```
+
+Offers and needs share one list of ids, so `show`, `fulfill` and `withdraw` take either. A need
+posted with `amount=` always shows what is still missing; offers matched to it take what they
+can (`match <offer> <need> amount=` takes less). `/coalition profile` fills in your organisation's
+profile; `/coalition profile "Acme Trust"` reads another's.
+"""
+setattr(pledge, "example", EXAMPLE)  # noqa: B010  (read by bot.core.docs for docs/commands.md)

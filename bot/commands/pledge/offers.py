@@ -269,7 +269,7 @@ async def item_form(
         FormField("kind", _("Kind"), "select", options=kinds, initial=kind or ""),
         FormField(
             "quantity",
-            _("How much? (optional)"),
+            _("How much?"),
             required=False,
             initial=f"{number(amount)} {unit}".strip() if amount is not None else "",
             placeholder=_("200 masks"),
