@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.commands.checkin import workflow as checkin
 from bot.commands.coalition import workflow as coalition
 from bot.commands.goal import workflow as goal
+from bot.commands.pledge import workflow as pledge
 from bot.commands.unity import workflow as unity
 from bot.core.registry import Registry
 from bot.core.workflow import Workflow
@@ -16,6 +17,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     coalition,
     goal,
     checkin,
+    pledge,
     unity,
 )
 

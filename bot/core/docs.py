@@ -32,4 +32,7 @@ def commands_markdown(registry: Registry) -> str:
             usage = sub.usage.replace("|", "\\|")
             lines.append(f"| `{usage}` | {sub.summary} | {who} | {options} |")
         lines.append("")
+        example = getattr(command, "example", "")  # a console session a newcomer can paste
+        if example:
+            lines += [example.strip("\n"), ""]
     return "\n".join(lines)

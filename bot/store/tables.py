@@ -6,6 +6,7 @@ A workflow with tables of its own adds its module here.
 from bot.store import (
     models,  # noqa: F401
     outbox_models,  # noqa: F401
+    pledge_models,  # noqa: F401
     scheduling_models,  # noqa: F401
     slack_models,  # noqa: F401
     unity_models,  # noqa: F401

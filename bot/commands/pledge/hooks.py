@@ -1,0 +1,129 @@
+"""Where the rest of the bot reaches into pledges: the status section, export, forget-me, and the
+weekly digest of needs that have waited a week or more."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands.pledge import service
+from bot.commands.pledge.command import HELP_ACTION
+from bot.commands.pledge.ledger import open_for_more
+from bot.commands.pledge.views import line
+from bot.core.context import Ctx
+from bot.core.i18n import _, language, ngettext, of_coalition
+from bot.core.outbox import Outbox
+from bot.core.ui import Actions, Block, Button, Context, Header, Reply, Section, markup, rich
+from bot.core.workflow import JobEnv
+from bot.store.models import Coalition
+from bot.store.pledge_models import NeedDigest, PledgeItem, Side
+from bot.store.pledge_repo import PledgeRepo, coalitions_with_stalled_needs
+
+STALLED_AFTER = timedelta(days=7)
+DIGEST_HOUR = 9  # local time on the digest day
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STATUS_SHOWN = 5
+EXPORTS = ("pledgeitem", "pledgematch", "pledgeevent", "orgprofile", "needdigest")
+
+
+async def status(ctx: Ctx) -> list[Block]:
+    """``/coalition status``: the open needs, what each still misses."""
+    repo = service.repo_of(ctx)
+    live = await repo.items(Side.NEED, live=True)
+    counts = await service.tallies(repo, live)
+    needs = [n for n in live if open_for_more(n, counts[n.id or 0])]
+    if not needs:
+        return []
+    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    blocks: list[Block] = [Section(rich(ngettext("{n} open need", "{n} open needs", len(needs))))]
+    blocks += [line(n, counts[n.id or 0], orgs.get(n.organisation_id, "?")) for n in needs[:STATUS_SHOWN]]
+    if len(needs) > STATUS_SHOWN:
+        blocks.append(Context(markup(_("…and {n} more: `/pledge needs`.", n=len(needs) - STATUS_SHOWN))))
+    return blocks
+
+
+def row_dict(row: object) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in type(row).model_fields}  # type: ignore[attr-defined]
+
+
+async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
+    repo = service.repo_of(ctx)
+    return {
+        "pledgeitem": [row_dict(r) for r in await repo.items()],
+        "pledgematch": [row_dict(r) for r in await repo.matches()],
+        "pledgeevent": [row_dict(r) for r in await repo.all_events()],
+        "orgprofile": [row_dict(r) for r in await repo.profiles()],
+        "needdigest": [row_dict(r) for r in await repo.digests()],
+    }
+
+
+async def forget(ctx: Ctx, member_id: int) -> None:
+    """The person's link to what they posted goes; their organisation's offers, needs and totals stay."""
+    await service.repo_of(ctx).forget_member(member_id)
+
+
+# the weekly digest of stalled needs ---------------------------------------------------------------
+
+
+def digest_week(coalition: Coalition, now: datetime) -> str | None:
+    """This week's digest key if it is due now (the settings' day, from 09:00 local), else None."""
+    local = now.astimezone(ZoneInfo(coalition.tz or "UTC"))
+    day = str(coalition.settings.get("stalled_need_day", "mon")).lower()[:3]
+    if day not in DAYS or local.weekday() != DAYS.index(day) or local.hour < DIGEST_HOUR:
+        return None
+    year, week, _weekday = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def stalled(repo: PledgeRepo, now: datetime) -> list[PledgeItem]:
+    """Needs posted a week or more ago that still miss something."""
+    needs = await repo.stalled_needs(now - STALLED_AFTER)
+    counts = await service.tallies(repo, needs)
+    return [n for n in needs if open_for_more(n, counts[n.id or 0])]
+
+
+async def digest_due(session: AsyncSession, now: datetime) -> list[int]:
+    due = []
+    for coalition_id in await coalitions_with_stalled_needs(session, now - STALLED_AFTER):
+        coalition = await session.get(Coalition, coalition_id)
+        week = digest_week(coalition, now) if coalition is not None else None
+        repo = PledgeRepo(session, coalition_id)
+        if week is not None and await repo.digest(week) is None and await stalled(repo, now):
+            due.append(coalition_id)
+    return due
+
+
+async def digest_run(session: AsyncSession, coalition_id: int, now: datetime, env: JobEnv) -> int:
+    coalition = await session.get(Coalition, coalition_id)
+    week = digest_week(coalition, now) if coalition is not None else None
+    if coalition is None or week is None:
+        return 0
+    repo = PledgeRepo(session, coalition_id)
+    needs = await stalled(repo, now)
+    if not needs:
+        return 0
+    try:
+        async with session.begin_nested():
+            session.add(NeedDigest(coalition_id=coalition_id, week=week, needs=len(needs), sent_at=now))
+    except IntegrityError:
+        return 0  # another tick queued it
+    counts = await service.tallies(repo, needs)
+    orgs = await service.organisation_names(session, coalition_id)
+    with language(of_coalition(coalition)) as lang:
+        blocks: list[Block] = [
+            Header(_("Still missing: needs waiting a week or more")),
+            Section(rich(ngettext("{n} need still misses something:", "{n} needs still miss something:", len(needs)))),
+        ]
+        blocks += [line(n, counts[n.id or 0], orgs.get(n.organisation_id, "?")) for n in needs[:20]]
+        blocks.append(
+            Context(markup(_("Help with a button below, or match an offer with `/pledge match <offer> <need>`.")))
+        )
+        blocks.append(Actions(tuple(Button(_("Help with #{id}", id=n.id), HELP_ACTION, str(n.id)) for n in needs[:5])))
+        reply = Reply.channel(*blocks)
+        reply.lang = lang
+    rows = await Outbox(session, coalition_id, now=now).announce(reply, key=f"pledge:stalled:{week}")
+    return len(rows)

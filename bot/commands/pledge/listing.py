@@ -1,0 +1,109 @@
+"""``list``, ``needs`` and ``show``: open offers and needs with their ids, and one item's history."""
+
+from __future__ import annotations
+
+from bot.commands.pledge import service
+from bot.commands.pledge.command import ITEM, LIST_KIND, kind_label, pledge
+from bot.commands.pledge.matching import find_item
+from bot.commands.pledge.views import line, show_reply
+from bot.core.context import Ctx
+from bot.core.i18n import N_, _, ngettext
+from bot.core.params import Args
+from bot.core.ui import Block, Context, Header, Option, Reply, Section, markup, rich
+from bot.store.pledge_models import Side
+
+SHOWN = 30
+
+
+async def listing(ctx: Ctx, side: Side, kind: str | None) -> Reply:
+    repo = service.repo_of(ctx)
+    items = await repo.items(side, live=True, kind=kind)
+    if not items:
+        if side == Side.OFFER:
+            empty = _('No open offers yet. Offer something with `/pledge offer "…"`.')
+        else:
+            empty = _('No open needs. Post one with `/pledge need "…"`.')
+        return Reply.private(empty)
+    counts = await service.tallies(repo, items)
+    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    if side == Side.OFFER:
+        head = ngettext("{n} open offer", "{n} open offers", len(items))
+    else:
+        head = ngettext("{n} open need", "{n} open needs", len(items))
+    if kind:
+        head = _("{list} ({kind})", list=head, kind=kind_label(kind))
+    blocks: list[Block] = [Header(head)]
+    blocks += [line(i, counts[i.id or 0], orgs.get(i.organisation_id, "?")) for i in items[-SHOWN:]]
+    if len(items) > SHOWN:
+        blocks.append(Context(rich(_("The {shown} newest of {n}.", shown=SHOWN, n=len(items)))))
+    blocks.append(Context(markup(_("`/pledge show <id>` shows one with its matches and history."))))
+    return Reply.private(*blocks)
+
+
+@pledge.sub(
+    "list",
+    summary=N_("Open offers with their ids (optionally of one kind)"),
+    usage="/pledge list [kind]",
+    params=(LIST_KIND,),
+)
+async def list_(ctx: Ctx, args: Args) -> Reply:
+    return await listing(ctx, Side.OFFER, args.kind)
+
+
+@pledge.sub(
+    "needs", summary=N_("Open needs with what is still missing"), usage="/pledge needs [kind]", params=(LIST_KIND,)
+)
+async def needs(ctx: Ctx, args: Args) -> Reply:
+    return await listing(ctx, Side.NEED, args.kind)
+
+
+@pledge.sub(
+    "show", summary=N_("One offer or need: matches, what is left, history"), usage="/pledge show <id>", params=(ITEM,)
+)
+async def show(ctx: Ctx, args: Args) -> Reply:
+    item = await find_item(ctx, args.id)
+    repo = service.repo_of(ctx)
+    matches = await repo.matches([item.id or 0])
+    others = await repo.items(ids=service.counterparts(item, matches))
+    t = (await service.tallies(repo, [item]))[item.id or 0]
+    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    people = {m.id or 0: m.display_name for m in await ctx.repo.members()}
+    return show_reply(
+        item,
+        t,
+        orgs.get(item.organisation_id, "?"),
+        matches,
+        {o.id or 0: o for o in others},
+        orgs,
+        await repo.events(item.id or 0),
+        people,
+        ctx.tz,
+    )
+
+
+async def complete(ctx: Ctx, partial: str, side: Side | None) -> list[Option]:
+    items = await service.repo_of(ctx).items(side, live=True)
+    out = []
+    for i in reversed(items):
+        label = f"#{i.id} {i.description}"
+        if partial in label.lower():
+            out.append(Option(label[:100], str(i.id)))
+    return out[:25]
+
+
+@pledge.completer("pledge")
+async def complete_item(ctx: Ctx, partial: str) -> list[Option]:
+    return await complete(ctx, partial, None)
+
+
+@pledge.completer("offer")
+async def complete_offer(ctx: Ctx, partial: str) -> list[Option]:
+    return await complete(ctx, partial, Side.OFFER)
+
+
+@pledge.completer("need")
+async def complete_need(ctx: Ctx, partial: str) -> list[Option]:
+    return await complete(ctx, partial, Side.NEED)
+
+
+__all__ = ["Section", "complete_item", "complete_need", "complete_offer", "list_", "needs", "show"]

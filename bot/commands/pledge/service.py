@@ -1,0 +1,133 @@
+"""What several ``/pledge`` subcommands share: tallies, ranking from the database, states kept up to
+date, the posted need (posted once per channel, refreshed in place), and private notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands.pledge.ledger import Tally, open_for_more, state_of, tally
+from bot.commands.pledge.ranking import Candidate, Ranked, rank
+from bot.commands.pledge.views import need_post
+from bot.core.context import Ctx
+from bot.core.i18n import language, of_coalition, of_member
+from bot.core.outbox import Outbox
+from bot.core.ui import Reply
+from bot.store.models import Coalition, Role
+from bot.store.pledge_models import ItemState, PledgeItem, PledgeMatch, Side
+from bot.store.pledge_repo import PledgeRepo
+from bot.store.repo import CoalitionRepo
+
+CLOSED = (ItemState.FULFILLED.value, ItemState.WITHDRAWN.value)
+
+
+def repo_of(ctx: Ctx) -> PledgeRepo:
+    return PledgeRepo(ctx.session, ctx.c.id or 0)
+
+
+def topic(need: PledgeItem) -> str:
+    return f"pledge:need:{need.id}"
+
+
+async def tallies(repo: PledgeRepo, items: Sequence[PledgeItem]) -> dict[int, Tally]:
+    matches = await repo.matches([i.id or 0 for i in items]) if items else []
+    return {i.id or 0: tally(i, matches) for i in items}
+
+
+def candidate(item: PledgeItem, t: Tally) -> Candidate:
+    return Candidate(item.id or 0, item.organisation_id, item.kind, item.description, item.unit, item.amount, t.left)
+
+
+async def best(
+    repo: PledgeRepo, target: PledgeItem, t: Tally, *, limit: int = 5
+) -> tuple[list[Ranked], dict[int, PledgeItem]]:
+    """Live items on the other side that could go with ``target``, best first."""
+    other = Side.NEED if target.side == Side.OFFER.value else Side.OFFER
+    pool = await repo.items(other, live=True)
+    counts = await tallies(repo, pool)
+    usable = [i for i in pool if open_for_more(i, counts[i.id or 0])]
+    ranked = rank(candidate(target, t), [candidate(i, counts[i.id or 0]) for i in usable], limit=limit)
+    return ranked, {i.id or 0: i for i in usable}
+
+
+async def recompute(repo: PledgeRepo, items: Iterable[PledgeItem], now: datetime) -> None:
+    """Bring each item's stored state in line with its matches; closing one frees its fingerprint."""
+    unique = {i.id: i for i in items}.values()
+    counts = await tallies(repo, list(unique))
+    for item in unique:
+        new = state_of(item, counts[item.id or 0]).value
+        if new != item.state:
+            item.state = new
+            item.updated_at = now
+        if new in CLOSED and item.active:
+            item.active = None
+            item.closed_at = now
+        repo.session.add(item)
+    await repo.session.flush()
+
+
+async def organisation_names(session: AsyncSession, coalition_id: int) -> dict[int, str]:
+    return {o.id or 0: o.name for o in await CoalitionRepo(session, coalition_id).organisations()}
+
+
+async def need_reply(session: AsyncSession, coalition: Coalition, need: PledgeItem) -> Reply:
+    """The posted need, in the coalition's language."""
+    repo = PledgeRepo(session, coalition.id or 0)
+    t = (await tallies(repo, [need]))[need.id or 0]
+    orgs = await organisation_names(session, coalition.id or 0)
+    with language(of_coalition(coalition)) as lang:
+        offers, items = await best(repo, need, t) if need.state not in CLOSED else ([], {})
+        reply = need_post(need, t, orgs.get(need.organisation_id, "?"), offers, orgs, items)
+        reply.lang = lang
+        return reply
+
+
+async def post_need(ctx: Ctx, need: PledgeItem) -> int:
+    reply = await need_reply(ctx.session, ctx.c, need)
+    rows = await ctx.outbox.announce(reply, key=f"pledge:need:{need.id}", topic=topic(need))
+    return len(rows)
+
+
+async def refresh_needs(
+    session: AsyncSession, coalition: Coalition, outbox: Outbox, needs: Iterable[PledgeItem]
+) -> None:
+    """Every posted copy of each need shows what it has now."""
+    for need in {n.id: n for n in needs if n.side == Side.NEED.value}.values():
+        await outbox.refresh(topic(need), await need_reply(session, coalition, need))
+
+
+async def refresh_listings(ctx: Ctx, offer: PledgeItem) -> None:
+    """A new or withdrawn offer changes which offers the open needs of its kind list."""
+    repo = repo_of(ctx)
+    needs = list(await repo.items(Side.NEED, live=True, kind=offer.kind))[-20:]
+    await refresh_needs(ctx.session, ctx.c, ctx.outbox, needs)
+
+
+async def notify(ctx: Ctx, items: Iterable[PledgeItem], build: Callable[[], Reply], key: str) -> int:
+    """Tell the people who posted ``items`` privately, each in their own language (not the actor)."""
+    sent = 0
+    seen: set[int] = set()
+    for item in items:
+        member_id = item.member_id
+        if member_id is None or member_id in seen or member_id == ctx.me.id:
+            continue
+        seen.add(member_id)
+        member = await ctx.repo.member(member_id)
+        if member is None:
+            continue
+        with language(of_member(member, ctx.c)) as lang:
+            reply = build()
+            reply.lang = lang
+        sent += len(await ctx.outbox.direct(member_id, reply, key=f"{key}:{member_id}"))
+    return sent
+
+
+def acts_for(ctx: Ctx, *organisation_ids: int) -> bool:
+    """Steering, or a member of one of these organisations."""
+    return ctx.me.role == Role.STEERING.value or ctx.me.organisation_id in organisation_ids
+
+
+def counterparts(item: PledgeItem, matches: Sequence[PledgeMatch]) -> list[int]:
+    return [m.need_id if item.side == Side.OFFER.value else m.offer_id for m in matches]

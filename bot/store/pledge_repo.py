@@ -1,0 +1,196 @@
+"""Pledges, needs, matches, history and organisation profiles of one coalition.
+
+Every query filters on the coalition, like :class:`bot.store.repo.CoalitionRepo`: an id of another
+coalition finds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import or_, update
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.pledge_models import (
+    ItemState,
+    NeedDigest,
+    OrgProfile,
+    PledgeEvent,
+    PledgeItem,
+    PledgeMatch,
+    Side,
+)
+
+T = TypeVar("T", bound=SQLModel)
+
+LIVE_STATES = (ItemState.OFFERED.value, ItemState.OPEN.value, ItemState.MATCHED.value)
+
+
+class PledgeRepo:
+    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
+        self.session = session
+        self.coalition_id = coalition_id
+
+    async def add(self, row: T) -> T:
+        row.coalition_id = self.coalition_id  # type: ignore[attr-defined]
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    # offers and needs --------------------------------------------------------------------------
+
+    async def item(self, item_id: int) -> PledgeItem | None:
+        row = await self.session.get(PledgeItem, item_id)
+        return row if row is not None and row.coalition_id == self.coalition_id else None
+
+    async def items(
+        self,
+        side: Side | None = None,
+        *,
+        live: bool = False,
+        kind: str | None = None,
+        organisation_id: int | None = None,
+        ids: Iterable[int] | None = None,
+    ) -> Sequence[PledgeItem]:
+        """Offers and/or needs, oldest first; ``live`` keeps those still offered, open or matched."""
+        query = select(PledgeItem).where(PledgeItem.coalition_id == self.coalition_id)
+        if side is not None:
+            query = query.where(PledgeItem.side == side.value)
+        if live:
+            query = query.where(col(PledgeItem.state).in_(LIVE_STATES))
+        if kind is not None:
+            query = query.where(PledgeItem.kind == kind)
+        if organisation_id is not None:
+            query = query.where(PledgeItem.organisation_id == organisation_id)
+        if ids is not None:
+            query = query.where(col(PledgeItem.id).in_(list(ids)))
+        return (await self.session.exec(query.order_by(col(PledgeItem.id)))).all()
+
+    async def active_by_fingerprint(self, fingerprint: str) -> PledgeItem | None:
+        query = select(PledgeItem).where(
+            PledgeItem.coalition_id == self.coalition_id,
+            PledgeItem.fingerprint == fingerprint,
+            PledgeItem.active == True,  # noqa: E712  (SQL comparison)
+        )
+        return (await self.session.exec(query)).first()
+
+    # matches -----------------------------------------------------------------------------------
+
+    async def match(self, match_id: int) -> PledgeMatch | None:
+        row = await self.session.get(PledgeMatch, match_id)
+        return row if row is not None and row.coalition_id == self.coalition_id else None
+
+    async def pair(self, offer_id: int, need_id: int) -> PledgeMatch | None:
+        query = select(PledgeMatch).where(
+            PledgeMatch.coalition_id == self.coalition_id,
+            PledgeMatch.offer_id == offer_id,
+            PledgeMatch.need_id == need_id,
+        )
+        return (await self.session.exec(query)).first()
+
+    async def matches(self, item_ids: Iterable[int] | None = None) -> Sequence[PledgeMatch]:
+        """Matches touching any of ``item_ids`` (all of the coalition's without), oldest first."""
+        query = select(PledgeMatch).where(PledgeMatch.coalition_id == self.coalition_id)
+        if item_ids is not None:
+            ids = list(item_ids)
+            query = query.where(or_(col(PledgeMatch.offer_id).in_(ids), col(PledgeMatch.need_id).in_(ids)))
+        return (await self.session.exec(query.order_by(col(PledgeMatch.id)))).all()
+
+    # history -----------------------------------------------------------------------------------
+
+    async def record(
+        self,
+        item: PledgeItem,
+        action: str,
+        *,
+        at: datetime,
+        member_id: int | None,
+        amount: float | None = None,
+        match: PledgeMatch | None = None,
+        other: PledgeItem | None = None,
+    ) -> PledgeEvent:
+        return await self.add(
+            PledgeEvent(
+                coalition_id=self.coalition_id,
+                item_id=item.id or 0,
+                match_id=match.id if match else None,
+                action=action,
+                amount=amount,
+                other_id=other.id if other else None,
+                member_id=member_id,
+                at=at,
+            )
+        )
+
+    async def events(self, item_id: int) -> Sequence[PledgeEvent]:
+        query = select(PledgeEvent).where(PledgeEvent.coalition_id == self.coalition_id, PledgeEvent.item_id == item_id)
+        return (await self.session.exec(query.order_by(col(PledgeEvent.at), col(PledgeEvent.id)))).all()
+
+    async def all_events(self) -> Sequence[PledgeEvent]:
+        query = select(PledgeEvent).where(PledgeEvent.coalition_id == self.coalition_id)
+        return (await self.session.exec(query.order_by(col(PledgeEvent.id)))).all()
+
+    # stalled needs -----------------------------------------------------------------------------
+
+    async def stalled_needs(self, posted_before: datetime) -> Sequence[PledgeItem]:
+        """Needs still missing something (open, or partly matched) posted before the cut-off."""
+        query = select(PledgeItem).where(
+            PledgeItem.coalition_id == self.coalition_id,
+            PledgeItem.side == Side.NEED.value,
+            col(PledgeItem.state).in_((ItemState.OPEN.value, ItemState.MATCHED.value)),
+            PledgeItem.created_at <= posted_before,
+        )
+        return (await self.session.exec(query.order_by(col(PledgeItem.created_at), col(PledgeItem.id)))).all()
+
+    async def digest(self, week: str) -> NeedDigest | None:
+        query = select(NeedDigest).where(NeedDigest.coalition_id == self.coalition_id, NeedDigest.week == week)
+        return (await self.session.exec(query)).first()
+
+    async def digests(self) -> Sequence[NeedDigest]:
+        query = select(NeedDigest).where(NeedDigest.coalition_id == self.coalition_id)
+        return (await self.session.exec(query.order_by(col(NeedDigest.id)))).all()
+
+    # organisation profiles ---------------------------------------------------------------------
+
+    async def profile(self, organisation_id: int) -> OrgProfile | None:
+        query = select(OrgProfile).where(
+            OrgProfile.coalition_id == self.coalition_id, OrgProfile.organisation_id == organisation_id
+        )
+        return (await self.session.exec(query)).first()
+
+    async def profiles(self) -> Sequence[OrgProfile]:
+        query = select(OrgProfile).where(OrgProfile.coalition_id == self.coalition_id)
+        return (await self.session.exec(query.order_by(col(OrgProfile.id)))).all()
+
+    # forget-me ---------------------------------------------------------------------------------
+
+    async def forget_member(self, member_id: int) -> None:
+        """Unlink a person from what they posted; the organisation's offers, needs and totals stay."""
+        for model, column in (
+            (PledgeItem, "member_id"),
+            (PledgeMatch, "member_id"),
+            (PledgeEvent, "member_id"),
+            (OrgProfile, "updated_by"),
+        ):
+            await self.session.exec(
+                update(model)  # type: ignore[call-overload]
+                .where(col(model.coalition_id) == self.coalition_id, getattr(model, column) == member_id)
+                .values({column: None})
+            )
+
+
+async def coalitions_with_stalled_needs(session: AsyncSession, posted_before: datetime) -> Sequence[int]:
+    """Coalitions (any) that have a need still missing something, posted before the cut-off."""
+    query = (
+        select(PledgeItem.coalition_id)
+        .where(
+            PledgeItem.side == Side.NEED.value,
+            col(PledgeItem.state).in_((ItemState.OPEN.value, ItemState.MATCHED.value)),
+            PledgeItem.created_at <= posted_before,
+        )
+        .distinct()
+    )
+    return sorted((await session.exec(query)).all())
