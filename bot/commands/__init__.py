@@ -9,10 +9,11 @@ def build_registry() -> Registry:
     from bot.commands import checkin_schedules, delivery_status  # noqa: F401  (subcommands, status sections)
     from bot.commands.checkin import checkin
     from bot.commands.coalition import coalition
+    from bot.commands.flag import flag
     from bot.commands.goal import goal
     from bot.commands.unity import unity
 
     registry = Registry()
-    for command in (coalition, goal, checkin, unity):
+    for command in (coalition, goal, checkin, unity, flag):
         registry.add(command)
     return registry

@@ -118,7 +118,8 @@ class SlackInteractions:
             origin = command_origin(body)
             async with self._turns:
                 try:
-                    person = await self.person(client, origin)
+                    confidential = self.core.registry.is_confidential(command=str(body.get("command", "")))
+                    person = await self.person(client, origin, remember=not confidential)
                     reply = await self.core.run_command(invocation(body, origin, person))
                     await self.deliver(client, origin, reply)
                 except Exception:
@@ -158,7 +159,8 @@ class SlackInteractions:
                 return
             origin = interaction_origin(body, channel=meta.channel)
             origin = dataclasses.replace(origin, team=meta.team, response_url=meta.response_url)
-            person = await self.person(client, origin)
+            confidential = self.core.registry.is_confidential(form_id=meta.form_id)
+            person = await self.person(client, origin, remember=not confidential)
             values = await self.unstash_selects(submitted_values(state), state)
             work = asyncio.ensure_future(
                 self.core.submit_form(form_submission(view, origin, person, meta.form_id, meta.state, values))
@@ -198,8 +200,10 @@ class SlackInteractions:
 
     # helpers ---------------------------------------------------------------------------------
 
-    async def person(self, client: AsyncWebClient, origin: Origin) -> Person:
-        return await self.people.lookup(client, origin.user, name=origin.user_name, team=origin.user_team)
+    async def person(self, client: AsyncWebClient, origin: Origin, *, remember: bool = True) -> Person:
+        return await self.people.lookup(
+            client, origin.user, name=origin.user_name, team=origin.user_team, remember=remember
+        )
 
     async def unstash_selects(self, values: dict[str, str], state: Payload) -> dict[str, str]:
         for block_id, actions in (state.get("values") or {}).items():
