@@ -14,6 +14,10 @@ from bot.commands.flag.hooks import due_escalations, escalate, export, forget, n
 from bot.core.workflow import TimedJob, Workflow
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagParty, FlagQuota
 
+# Help and the Discord command list read in this order: the reporter's words first.
+ORDER = ("raise", "status", "add", "list", "show", "ack", "note", "reply", "resolve", "dismiss")
+flag.subcommands = {(name,): flag.subcommands[(name,)] for name in ORDER}
+
 ESCALATION = TimedJob("flag.escalation", due=due_escalations, run=escalate, next_wake=next_escalation)
 
 workflow = Workflow(
