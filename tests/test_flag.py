@@ -404,3 +404,27 @@ async def test_five_flags_a_day_counted_without_a_name(chat: Chat, db: Database)
     async with db.session() as session:
         quotas = (await session.exec(select(FlagQuota))).all()
     assert [q.count for q in quotas] == [1]  # yesterday's counters are gone
+
+
+async def test_flag_ids_are_suggested_only_to_handlers_who_may_see_them(chat: Chat, db: Database) -> None:
+    await coalition(chat)
+    await raise_flag(chat, "bob", topic="Budget dispute")
+    await raise_flag(chat, "bob", topic="About Fay", parties="Fay")
+    first, second = await flags(db)
+    everything = await chat.core.complete("flag", chat.actor("alice"), chat.place(), "")
+    assert [o.value for o in everything] == [str(first.id), str(second.id)]
+    assert [o.label for o in await chat.core.complete("flag", chat.actor("alice"), chat.place(), "budg")] == [
+        f"#{first.id} Budget dispute"
+    ]
+    assert [o.value for o in await chat.core.complete("flag", chat.actor("fay"), chat.place(), "")] == [str(first.id)]
+    assert await chat.core.complete("flag", chat.actor("bob"), chat.place(), "") == []
+    assert await chat.core.complete("flag", chat.actor("stranger"), chat.place(), "") == []
+
+
+async def test_outside_a_coalition_flags_say_how_to_start_one(chat: Chat, db: Database) -> None:
+    for line in ("/flag", "/flag status AAAAA-BBBBB-CCCCC-DDDDD-EEEEE", "/flag list"):
+        reply = await chat.say("bob", line, channel="nowhere")
+        assert reply.is_error, line
+        assert "/coalition create" in reply.plain(), line
+    assert await flags(db) == []
+    assert await members(db) == []

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,9 @@ from bot.core.ui import Bold, Code, Context, Fields, Form, Header, Italic, Plain
 from bot.store.db import Database
 from bot.store.outbox_models import OutboxMessage
 from tests.support import Chat
+from tests.test_console import run_console
 from tests.test_flag import (
+    RECEIPT,
     as_actor,
     coalition,
     flags,
@@ -227,3 +230,25 @@ async def test_every_flag_sentence_comes_from_the_catalogs(chat: Chat, db: Datab
             left[reply.plain()[:120]] = found
     assert left == {}
     assert any(isinstance(p, Code) for r in replies for b in r.blocks if isinstance(b, Section) for p in b.text.parts)
+
+
+async def test_an_anonymous_flag_through_the_console_prompts_leaves_no_trace(tmp_path: Path) -> None:
+    script = (
+        '/coalition create "Clean Air"\n'
+        ":as fay\n/coalition join\n"
+        ":as alice\n/coalition role @fay facilitator\n"
+        ":as quixotic77\n/flag\nNoise at night\nIt keeps happening.\n\n3\nyes\n"
+        ":as fay\n/flag list\n"
+    )
+    result = run_console(tmp_path, script, "--as", "alice")
+    assert result.returncode == 0, result.stderr
+    assert RECEIPT.search(result.stdout), result.stdout
+    assert "high, open" in result.stdout  # Fay's list
+    assert "quixotic77" not in result.stderr.lower()
+    db = Database.from_url(f"sqlite:///{tmp_path / 'console.db'}")
+    try:
+        values = await every_value(db)
+        assert any("Noise at night" in v for _, _, v in values)
+        assert hits(values, ("quixotic77", "Quixotic77")) == []
+    finally:
+        await db.dispose()

@@ -76,7 +76,7 @@ def raise_form() -> Form:
             ),
             FormField(
                 "parties",
-                _("Who is involved? (optional)"),
+                _("Who is involved?"),
                 required=False,
                 max_length=500,
                 hint=_("Members or organisations, separated by commas. They will not see this flag."),
