@@ -252,3 +252,35 @@ async def test_an_anonymous_flag_through_the_console_prompts_leaves_no_trace(tmp
         assert hits(values, ("quixotic77", "Quixotic77")) == []
     finally:
         await db.dispose()
+
+
+async def test_the_slack_adapter_apologises_for_a_confidential_command_without_naming_the_person(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.adapters.slack.interactions import SlackInteractions
+    from bot.adapters.slack.people import People
+    from bot.adapters.slack.translate import Origin
+    from tests.support import make_core
+
+    core = make_core(db)
+    interactions = SlackInteractions(core, People(db, core.clock))
+    delivered: list[Reply] = []
+
+    async def deliver(client: object, origin: Origin, reply: Reply) -> None:
+        delivered.append(reply)
+
+    interactions.deliver = deliver  # type: ignore[assignment,method-assign]
+    origin = Origin(team="TREXHOME9", channel="C1", user="UREXOLOTL1", user_name="rexolotl", user_team="TREXHOME9")
+    caplog.set_level(logging.INFO)
+    for confidential in (True, False):
+        try:
+            raise RuntimeError("delivery broke")
+        except RuntimeError:
+            await interactions.apologise(None, origin, "command /flag", confidential=confidential)  # type: ignore[arg-type]
+    confidential_line, ordinary_line = (r.getMessage() for r in caplog.records if "command /flag" in r.getMessage())
+    assert "UREXOLOTL1" not in confidential_line
+    assert "TREXHOME9" not in confidential_line
+    assert "RuntimeError" in confidential_line
+    assert "UREXOLOTL1" in ordinary_line  # other commands keep naming who it failed for
+    assert len(delivered) == 2
+    assert all("reference" in r.plain() for r in delivered)

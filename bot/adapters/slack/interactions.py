@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import re
 import secrets
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -116,14 +117,14 @@ class SlackInteractions:
         async with self.tracked():
             await ack()
             origin = command_origin(body)
+            confidential = self.core.registry.is_confidential(command=str(body.get("command", "")))
             async with self._turns:
                 try:
-                    confidential = self.core.registry.is_confidential(command=str(body.get("command", "")))
                     person = await self.person(client, origin, remember=not confidential)
                     reply = await self.core.run_command(invocation(body, origin, person))
                     await self.deliver(client, origin, reply)
                 except Exception:
-                    await self.apologise(client, origin, f"command {body.get('command')}")
+                    await self.apologise(client, origin, f"command {body.get('command')}", confidential=confidential)
 
     async def action(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
@@ -278,9 +279,12 @@ class SlackInteractions:
         except SlackApiError as error:
             log.warning("file upload failed: %s", error.response.get("error"))
 
-    async def apologise(self, client: AsyncWebClient, origin: Origin, what: str) -> None:
+    async def apologise(self, client: AsyncWebClient, origin: Origin, what: str, *, confidential: bool = False) -> None:
         ref = secrets.token_hex(3)
-        log.exception("Slack %s from %s:%s failed (ref %s)", what, origin.team, origin.user, ref)
+        if confidential:  # who asked stays out of the log; the reference ties it to their apology
+            log.error("Slack %s failed (ref %s): %s", what, ref, type(sys.exc_info()[1]).__name__)
+        else:
+            log.exception("Slack %s from %s:%s failed (ref %s)", what, origin.team, origin.user, ref)
         try:
             await self.deliver(client, origin, Reply.error(text.apology(ref)))
         except Exception:
