@@ -5,9 +5,9 @@ workflow from :meth:`FlagRepo.parties`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -157,21 +157,3 @@ async def unescalated(session: AsyncSession) -> Sequence[tuple[ConflictFlag, Coa
         .order_by(col(ConflictFlag.created_at), col(ConflictFlag.id))
     )
     return (await session.exec(query)).all()
-
-
-async def open_count(session: AsyncSession, coalition_id: int) -> int:
-    query = (
-        select(func.count())
-        .select_from(ConflictFlag)
-        .where(ConflictFlag.coalition_id == coalition_id, col(ConflictFlag.status).not_in(list(CLOSED)))
-    )
-    return int((await session.exec(query)).one())
-
-
-def is_closed(flag: ConflictFlag) -> bool:
-    return flag.status in CLOSED
-
-
-def age(flag: ConflictFlag, now: datetime) -> float:
-    """Hours since the flag was raised."""
-    return (now - flag.created_at).total_seconds() / 3600

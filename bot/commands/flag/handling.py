@@ -28,6 +28,7 @@ from bot.core.registry import CARETAKERS
 from bot.core.ui import Block, Context, Header, Option, Reply, Section, markup, rich
 from bot.store.flag_models import CLOSED, ConflictFlag, FlagEvent, FlagEventKind, FlagStatus
 from bot.store.flag_repo import FlagRepo
+from bot.store.models import Member
 
 LISTED_CLOSED = 10
 SHOWN_EVENTS = 40
@@ -194,7 +195,7 @@ async def log(ctx: Ctx, entry: ConflictFlag, kind: FlagEventKind, text: str = ""
     return event
 
 
-async def reporter_of(ctx: Ctx, entry: ConflictFlag):  # type: ignore[no-untyped-def]
+async def reporter_of(ctx: Ctx, entry: ConflictFlag) -> Member | None:
     return None if entry.reporter_id is None else await ctx.repo.member(entry.reporter_id)
 
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +23,8 @@ from bot.core.ui import Block, Context, Field, Fields, Reply, Section, Timestamp
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind
 from bot.store.models import Coalition, Member
 from bot.store.repo import CoalitionRepo, Directory
+
+Notice = Callable[[str], Reply]  # builds a message for a reader in this time zone, in the current language
 
 
 async def private_channel(session: AsyncSession, coalition: Coalition) -> Place | None:
@@ -45,7 +48,7 @@ async def tell_handlers(
     coalition: Coalition,
     flag: ConflictFlag,
     key: str,
-    build: Any,
+    build: Notice,
 ) -> int:
     """Send ``build()`` (a Reply, built in each reader's language) to the flag's handlers; returns
     how many people or channels it was queued for."""
@@ -63,7 +66,7 @@ async def tell_handlers(
     return sent
 
 
-def new_flag_notice(flag: ConflictFlag, parties: list[str], names: dict[int, str]) -> Any:
+def new_flag_notice(flag: ConflictFlag, parties: list[str], names: dict[int, str]) -> Notice:
     def build(tz: str) -> Reply:
         fields = (
             Field(_("Severity"), rich(severity(flag))),
@@ -91,7 +94,7 @@ def new_flag_notice(flag: ConflictFlag, parties: list[str], names: dict[int, str
     return build
 
 
-def added_notice(flag: ConflictFlag, event: FlagEvent) -> Any:
+def added_notice(flag: ConflictFlag, event: FlagEvent) -> Notice:
     def build(tz: str) -> Reply:
         return Reply.private(
             say(_("The reporter of flag #{id} added information:", id=flag.id)),
@@ -139,7 +142,7 @@ async def tell_reporter(
         )
 
 
-def escalation_notice(flag: ConflictFlag, hours: float) -> Any:
+def escalation_notice(flag: ConflictFlag, hours: float) -> Notice:
     def build(tz: str) -> Reply:
         return Reply.private(
             say(
