@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.commands.checkin import workflow as checkin
 from bot.commands.coalition import workflow as coalition
+from bot.commands.flag import workflow as flag
 from bot.commands.goal import workflow as goal
 from bot.commands.pledge import workflow as pledge
 from bot.commands.unity import workflow as unity
@@ -18,6 +19,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     goal,
     checkin,
     pledge,
+    flag,
     unity,
 )
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import logging
 import secrets
+import sys
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -91,7 +93,7 @@ class Core:
         except UserError as error:
             return Reply.error(error.message)
         except Exception:
-            return self._apology("command", inv.command, inv.actor)
+            return self._apology("command", inv.command, inv.actor, self.registry.is_confidential(command=inv.command))
 
     def _parse_text(self, command: Command, text_: str) -> tuple[Subcommand, Args] | None:
         tokens = tokenize(text_)
@@ -230,7 +232,8 @@ class Core:
         except UserError as error:
             return Reply.error(error.message)
         except Exception:
-            return self._apology("form", submission.form_id, submission.actor)
+            confidential = self.registry.is_confidential(form_id=submission.form_id)
+            return self._apology("form", submission.form_id, submission.actor, confidential)
 
     async def complete(self, kind: str, actor: Actor, place: Place, partial: str) -> list[Option]:
         completer = self.registry.completer(kind)
@@ -303,8 +306,15 @@ class Core:
         if role not in roles:
             raise PermissionDenied(text.permission_denied(what, role, roles))
 
-    def _apology(self, kind: str, name: str, actor: Actor) -> Reply:
+    def _apology(self, kind: str, name: str, actor: Actor, confidential: bool = False) -> Reply:
         ref = secrets.token_hex(3)
+        if confidential:
+            # No account and no exception text (a database error quotes its parameters): the
+            # stack shows where it failed, the reference ties it to the person's apology.
+            error = sys.exc_info()[1]
+            stack = "".join(traceback.format_tb(error.__traceback__ if error else None))
+            log.error("unhandled error in %s %s (ref %s): %s\n%s", kind, name, ref, type(error).__name__, stack)
+            return Reply.error(text.apology(ref))
         log.exception(
             "unhandled error in %s %s for %s:%s:%s (ref %s)",
             kind,

@@ -72,6 +72,9 @@ class Command:
     forms: dict[str, FormSpec] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     completers: dict[str, Completer] = field(default_factory=dict)
+    # Confidential: the core and the adapters keep no record of who used it beyond what its
+    # handlers store (no cached profile, no account named in an error log line).
+    confidential: bool = False
 
     def sub(
         self,
@@ -170,6 +173,13 @@ class Registry:
             if action_id in command.actions:
                 return command.actions[action_id]
         return None
+
+    def is_confidential(self, *, command: str | None = None, form_id: str | None = None) -> bool:
+        """Whether a command (by name) or a form (by id) belongs to a confidential command."""
+        if command is not None:
+            found = self.get(command)
+            return found is not None and found.confidential
+        return any(form_id in c.forms for c in self.commands.values() if c.confidential)
 
     def completer(self, kind: str) -> Completer | None:
         self._activate()

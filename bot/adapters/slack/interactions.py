@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import re
 import secrets
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -116,13 +117,14 @@ class SlackInteractions:
         async with self.tracked():
             await ack()
             origin = command_origin(body)
+            confidential = self.core.registry.is_confidential(command=str(body.get("command", "")))
             async with self._turns:
                 try:
-                    person = await self.person(client, origin)
+                    person = await self.person(client, origin, remember=not confidential)
                     reply = await self.core.run_command(invocation(body, origin, person))
                     await self.deliver(client, origin, reply)
                 except Exception:
-                    await self.apologise(client, origin, f"command {body.get('command')}")
+                    await self.apologise(client, origin, f"command {body.get('command')}", confidential=confidential)
 
     async def action(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
@@ -158,7 +160,8 @@ class SlackInteractions:
                 return
             origin = interaction_origin(body, channel=meta.channel)
             origin = dataclasses.replace(origin, team=meta.team, response_url=meta.response_url)
-            person = await self.person(client, origin)
+            confidential = self.core.registry.is_confidential(form_id=meta.form_id)
+            person = await self.person(client, origin, remember=not confidential)
             values = await self.unstash_selects(submitted_values(state), state)
             work = asyncio.ensure_future(
                 self.core.submit_form(form_submission(view, origin, person, meta.form_id, meta.state, values))
@@ -198,8 +201,10 @@ class SlackInteractions:
 
     # helpers ---------------------------------------------------------------------------------
 
-    async def person(self, client: AsyncWebClient, origin: Origin) -> Person:
-        return await self.people.lookup(client, origin.user, name=origin.user_name, team=origin.user_team)
+    async def person(self, client: AsyncWebClient, origin: Origin, *, remember: bool = True) -> Person:
+        return await self.people.lookup(
+            client, origin.user, name=origin.user_name, team=origin.user_team, remember=remember
+        )
 
     async def unstash_selects(self, values: dict[str, str], state: Payload) -> dict[str, str]:
         for block_id, actions in (state.get("values") or {}).items():
@@ -274,9 +279,12 @@ class SlackInteractions:
         except SlackApiError as error:
             log.warning("file upload failed: %s", error.response.get("error"))
 
-    async def apologise(self, client: AsyncWebClient, origin: Origin, what: str) -> None:
+    async def apologise(self, client: AsyncWebClient, origin: Origin, what: str, *, confidential: bool = False) -> None:
         ref = secrets.token_hex(3)
-        log.exception("Slack %s from %s:%s failed (ref %s)", what, origin.team, origin.user, ref)
+        if confidential:  # who asked stays out of the log; the reference ties it to their apology
+            log.error("Slack %s failed (ref %s): %s", what, ref, type(sys.exc_info()[1]).__name__)
+        else:
+            log.exception("Slack %s from %s:%s failed (ref %s)", what, origin.team, origin.user, ref)
         try:
             await self.deliver(client, origin, Reply.error(text.apology(ref)))
         except Exception:

@@ -40,9 +40,12 @@ class People:
         self.fresh_for = fresh_for
         self._memory: dict[str, tuple[Person, Any]] = {}
 
-    async def lookup(self, client: AsyncWebClient, user_id: str, *, name: str, team: str) -> Person:
+    async def lookup(
+        self, client: AsyncWebClient, user_id: str, *, name: str, team: str, remember: bool = True
+    ) -> Person:
         """The person, from the cache while fresh, else from ``users.info``; the payload's name
-        and team if Slack cannot say (the command still works)."""
+        and team if Slack cannot say (the command still works). ``remember=False`` (a confidential
+        command) leaves no row behind: what ``users.info`` said is kept in memory only."""
         now = self.clock.now()
         cached = self._memory.get(user_id)
         if cached is not None and now - cached[1] < self.fresh_for:
@@ -56,7 +59,8 @@ class People:
             if fetched is None:
                 return Person(user_id, team, name or user_id)
             person = fetched
-            await self._save(person)
+            if remember:
+                await self._save(person)
         self._memory[user_id] = (person, now)
         return person
 

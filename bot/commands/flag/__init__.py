@@ -1,0 +1,32 @@
+"""``/flag``: confidential conflict flags (SPEC §2, §3 and §4 "Flags").
+
+A reporter raises a flag through a form, named or anonymous; it goes privately to the facilitators
+and steering members who are not among its parties; they acknowledge, discuss, reply and close it,
+every step in a private log; the reporter follows it with a receipt code and can answer, so an
+anonymous reporter can still be asked questions. Unacknowledged flags escalate to steering.
+"""
+
+from __future__ import annotations
+
+from bot.commands.flag import handling, intake, reporter  # noqa: F401  (they register the subcommands)
+from bot.commands.flag.command import flag
+from bot.commands.flag.hooks import due_escalations, escalate, export, forget, next_escalation, status_section
+from bot.core.workflow import TimedJob, Workflow
+
+# Help and the Discord command list read in this order: the reporter's words first.
+ORDER = ("raise", "status", "add", "list", "show", "ack", "note", "reply", "resolve", "dismiss")
+flag.subcommands = {(name,): flag.subcommands[(name,)] for name in ORDER}
+
+ESCALATION = TimedJob("flag.escalation", due=due_escalations, run=escalate, next_wake=next_escalation)
+
+workflow = Workflow(
+    name="flag",
+    command=flag,
+    jobs=(ESCALATION,),
+    status=(status_section,),
+    export=export,
+    exports=("conflict_flag", "flag_party", "flag_event", "flag_quota"),
+    forget=forget,
+)
+
+__all__ = ["ESCALATION", "flag", "workflow"]

@@ -1,0 +1,118 @@
+"""The flag workflow's places in the rest of the bot: the escalation job, its part of
+``/coalition status``, its part of the export, and forget-me."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands.common import row_dict
+from bot.commands.flag.access import is_handler, overdue, visible_flags
+from bot.commands.flag.command import DEFAULT_ESCALATION_HOURS
+from bot.commands.flag.notify import tell_steering
+from bot.core.context import Ctx
+from bot.core.i18n import _, ngettext
+from bot.core.outbox import Outbox
+from bot.core.ui import Block, Context, Section, markup, rich
+from bot.core.workflow import JobEnv
+from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind, FlagStatus
+from bot.store.flag_repo import FlagRepo, unescalated
+from bot.store.models import Coalition
+
+
+def escalation_hours(coalition: Coalition) -> float:
+    """``flag_escalation_hours`` from the coalition's settings (48 unless set to a positive number)."""
+    value: Any = coalition.settings.get("flag_escalation_hours", DEFAULT_ESCALATION_HOURS)
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_ESCALATION_HOURS
+    return hours if 0 < hours <= 24 * 365 else DEFAULT_ESCALATION_HOURS
+
+
+def escalates_at(flag: ConflictFlag, coalition: Coalition) -> datetime:
+    return flag.created_at + timedelta(hours=escalation_hours(coalition))
+
+
+async def due_escalations(session: AsyncSession, now: datetime) -> list[int]:
+    return [f.id for f, c in await unescalated(session) if f.id is not None and now >= escalates_at(f, c)]
+
+
+async def next_escalation(session: AsyncSession, now: datetime) -> datetime | None:
+    times = [escalates_at(f, c) for f, c in await unescalated(session)]
+    return min(times) if times else None
+
+
+async def escalate(session: AsyncSession, flag_id: int, now: datetime, env: JobEnv) -> int:
+    """Remind steering (not recused) privately that a flag is still unacknowledged; once per flag."""
+    entry = await session.get(ConflictFlag, flag_id)
+    if entry is None or entry.status != FlagStatus.OPEN.value or entry.escalated_at is not None:
+        return 0
+    coalition = await session.get(Coalition, entry.coalition_id)
+    if coalition is None or now < escalates_at(entry, coalition):
+        return 0
+    entry.escalated_at = now
+    session.add(entry)
+    await FlagRepo(session, entry.coalition_id).add(
+        FlagEvent(coalition_id=entry.coalition_id, flag_id=flag_id, kind=FlagEventKind.ESCALATED.value, at=now)
+    )
+    outbox = Outbox(session, entry.coalition_id, now=now)
+    return await tell_steering(session, outbox, coalition, entry, escalation_hours(coalition))
+
+
+async def status_section(ctx: Ctx) -> list[Block]:
+    """For handlers: how many flags they handle are open and overdue, and which are overdue."""
+    if not is_handler(ctx.member):
+        return []
+    now = ctx.clock.now()
+    flags = await visible_flags(ctx, await FlagRepo(ctx.session, ctx.c.id or 0).flags(include_closed=False))
+    if not flags:
+        return []
+    late = [f for f in flags if overdue(f, now)]
+    count = ngettext("{n} open conflict flag", "{n} open conflict flags", len(flags))
+    blocks: list[Block] = []
+    if late:
+        listed = ", ".join(f"#{f.id}" for f in late[:20])
+        blocks.append(
+            Section(
+                rich(
+                    _(
+                        "{flags}, {overdue}: {ids}.",
+                        flags=count,
+                        overdue=ngettext("{n} overdue", "{n} overdue", len(late)),
+                        ids=listed,
+                    )
+                )
+            )
+        )
+    else:
+        blocks.append(Section(rich(_("{flags}, none overdue.", flags=count))))
+    blocks.append(Context(markup(_("`/flag list` shows them."))))
+    return blocks
+
+
+async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
+    """Flag contents for handlers (the flags they may handle; never receipts); counts for others."""
+    repo = FlagRepo(ctx.session, ctx.c.id or 0)
+    flags = await repo.flags()
+    counts = [
+        {"status": status.value, "count": sum(1 for f in flags if f.status == status.value)} for status in FlagStatus
+    ]
+    if not is_handler(ctx.member):
+        return {"flag_counts": counts}
+    visible = await visible_flags(ctx, flags)
+    ids = {f.id for f in visible}
+    return {
+        "flag_counts": counts,
+        "conflict_flag": [{k: v for k, v in row_dict(f).items() if k != "receipt_hash"} for f in visible],
+        "flag_party": [row_dict(p) for p in await repo.all_parties() if p.flag_id in ids],
+        "flag_event": [row_dict(e) for e in await repo.all_events() if e.flag_id in ids],
+        "flag_quota": [{"day": q.day.isoformat(), "count": q.count} for q in await repo.quota_rows()],
+    }
+
+
+async def forget(ctx: Ctx, member_id: int) -> None:
+    """A named reporter's flags stay, nameless; their name leaves parties and log lines too."""
+    await FlagRepo(ctx.session, ctx.c.id or 0).forget_member(member_id)

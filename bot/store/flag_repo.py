@@ -1,0 +1,159 @@
+"""Conflict flags of one coalition. Every query filters on the coalition, like CoalitionRepo, so a
+flag id of another coalition finds nothing; recusal (who may see which flag) is decided by the
+workflow from :meth:`FlagRepo.parties`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.flag_models import CLOSED, ConflictFlag, FlagEvent, FlagParty, FlagQuota, FlagStatus
+from bot.store.models import Coalition, Identity, Member
+
+
+class FlagRepo:
+    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
+        self.session = session
+        self.coalition_id = coalition_id
+
+    # flags -------------------------------------------------------------------------------------
+
+    async def add(self, row: ConflictFlag | FlagParty | FlagEvent) -> None:
+        row.coalition_id = self.coalition_id
+        self.session.add(row)
+        await self.session.flush()
+
+    async def flag(self, flag_id: int) -> ConflictFlag | None:
+        row = await self.session.get(ConflictFlag, flag_id)
+        return row if row is not None and row.coalition_id == self.coalition_id else None
+
+    async def by_receipt(self, receipt_hash: str) -> ConflictFlag | None:
+        query = select(ConflictFlag).where(
+            ConflictFlag.coalition_id == self.coalition_id, ConflictFlag.receipt_hash == receipt_hash
+        )
+        return (await self.session.exec(query)).first()
+
+    async def flags(self, *, include_closed: bool = True) -> Sequence[ConflictFlag]:
+        query = select(ConflictFlag).where(ConflictFlag.coalition_id == self.coalition_id)
+        if not include_closed:
+            query = query.where(col(ConflictFlag.status).not_in(list(CLOSED)))
+        return (await self.session.exec(query.order_by(col(ConflictFlag.id)))).all()
+
+    async def by_reporter(self, member_id: int) -> Sequence[ConflictFlag]:
+        query = select(ConflictFlag).where(
+            ConflictFlag.coalition_id == self.coalition_id, ConflictFlag.reporter_id == member_id
+        )
+        return (await self.session.exec(query.order_by(col(ConflictFlag.id)))).all()
+
+    async def member_by_account(self, user_id: str) -> Member | None:
+        """The member with this platform user id (a mention), whichever workspace the account is from."""
+        query = (
+            select(Member)
+            .join(Identity, col(Identity.member_id) == col(Member.id))
+            .where(Identity.coalition_id == self.coalition_id, Identity.user_id == user_id)
+        )
+        return (await self.session.exec(query)).first()
+
+    # parties and log ---------------------------------------------------------------------------
+
+    async def parties(self, flag_ids: Sequence[int]) -> dict[int, list[FlagParty]]:
+        """The parties of each flag, by flag id (one query for a whole list)."""
+        found: dict[int, list[FlagParty]] = {flag_id: [] for flag_id in flag_ids}
+        if not flag_ids:
+            return found
+        query = select(FlagParty).where(
+            FlagParty.coalition_id == self.coalition_id, col(FlagParty.flag_id).in_(list(flag_ids))
+        )
+        for party in (await self.session.exec(query.order_by(col(FlagParty.id)))).all():
+            found[party.flag_id].append(party)
+        return found
+
+    async def events(self, flag_id: int) -> Sequence[FlagEvent]:
+        query = select(FlagEvent).where(FlagEvent.coalition_id == self.coalition_id, FlagEvent.flag_id == flag_id)
+        return (await self.session.exec(query.order_by(col(FlagEvent.at), col(FlagEvent.id)))).all()
+
+    async def all_events(self) -> Sequence[FlagEvent]:
+        query = select(FlagEvent).where(FlagEvent.coalition_id == self.coalition_id)
+        return (await self.session.exec(query.order_by(col(FlagEvent.id)))).all()
+
+    async def all_parties(self) -> Sequence[FlagParty]:
+        query = select(FlagParty).where(FlagParty.coalition_id == self.coalition_id)
+        return (await self.session.exec(query.order_by(col(FlagParty.id)))).all()
+
+    # the daily limit ---------------------------------------------------------------------------
+
+    async def raised_today(self, day: date, key: str) -> int:
+        query = select(FlagQuota.count).where(
+            FlagQuota.coalition_id == self.coalition_id, FlagQuota.day == day, FlagQuota.key == key
+        )
+        return int((await self.session.exec(query)).first() or 0)
+
+    async def count_raise(self, day: date, key: str, limit: int) -> bool:
+        """Count one more flag for ``key`` today, unless it already reached ``limit``; False then.
+
+        One conditional UPDATE, so two submissions at the same moment cannot both take the last
+        place; a first flag of the day inserts the row (a concurrent insert loses on the unique key
+        and the whole unit of work runs again)."""
+        await self.session.exec(
+            delete(FlagQuota).where(  # type: ignore[call-overload]
+                col(FlagQuota.coalition_id) == self.coalition_id, col(FlagQuota.day) < day
+            )
+        )
+        result = await self.session.exec(
+            update(FlagQuota)  # type: ignore[call-overload]
+            .where(
+                col(FlagQuota.coalition_id) == self.coalition_id,
+                col(FlagQuota.day) == day,
+                col(FlagQuota.key) == key,
+                col(FlagQuota.count) < limit,
+            )
+            .values(count=FlagQuota.count + 1)
+        )
+        if result.rowcount:
+            return True
+        if await self.raised_today(day, key) >= limit:
+            return False
+        self.session.add(FlagQuota(coalition_id=self.coalition_id, day=day, key=key, count=1))
+        await self.session.flush()
+        return True
+
+    async def quota_rows(self) -> Sequence[FlagQuota]:
+        query = select(FlagQuota).where(FlagQuota.coalition_id == self.coalition_id)
+        return (await self.session.exec(query.order_by(col(FlagQuota.day)))).all()
+
+    # forget-me ---------------------------------------------------------------------------------
+
+    async def forget_member(self, member_id: int) -> int:
+        """Take a member's name off every flag: as reporter, as a party, as the author of log lines.
+        The flags and their log stay. Returns how many flags they had reported."""
+        reported = await self.session.exec(
+            update(ConflictFlag)  # type: ignore[call-overload]
+            .where(col(ConflictFlag.coalition_id) == self.coalition_id, col(ConflictFlag.reporter_id) == member_id)
+            .values(reporter_id=None)
+        )
+        await self.session.exec(
+            update(FlagParty)  # type: ignore[call-overload]
+            .where(col(FlagParty.coalition_id) == self.coalition_id, col(FlagParty.member_id) == member_id)
+            .values(member_id=None)
+        )
+        await self.session.exec(
+            update(FlagEvent)  # type: ignore[call-overload]
+            .where(col(FlagEvent.coalition_id) == self.coalition_id, col(FlagEvent.actor_id) == member_id)
+            .values(actor_id=None)
+        )
+        return int(reported.rowcount or 0)
+
+
+async def unescalated(session: AsyncSession) -> Sequence[tuple[ConflictFlag, Coalition]]:
+    """Open flags, in every coalition, whose steering reminder has not been sent yet."""
+    query = (
+        select(ConflictFlag, Coalition)
+        .join(Coalition, col(Coalition.id) == col(ConflictFlag.coalition_id))
+        .where(ConflictFlag.status == FlagStatus.OPEN.value, col(ConflictFlag.escalated_at).is_(None))
+        .order_by(col(ConflictFlag.created_at), col(ConflictFlag.id))
+    )
+    return (await session.exec(query)).all()
