@@ -10,9 +10,10 @@ def build_registry() -> Registry:
     from bot.commands.checkin import checkin
     from bot.commands.coalition import coalition
     from bot.commands.goal import goal
+    from bot.commands.meet import meet
     from bot.commands.unity import unity
 
     registry = Registry()
-    for command in (coalition, goal, checkin, unity):
+    for command in (coalition, goal, checkin, unity, meet):
         registry.add(command)
     return registry

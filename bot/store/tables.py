@@ -4,6 +4,7 @@ A workflow with tables of its own adds its module here.
 """
 
 from bot.store import (
+    meeting_models,  # noqa: F401
     models,  # noqa: F401
     outbox_models,  # noqa: F401
     scheduling_models,  # noqa: F401
