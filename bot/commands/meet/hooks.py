@@ -10,7 +10,7 @@ from bot.commands.meet import poll, rules
 from bot.commands.meet.shared import repo_of
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext, number
-from bot.core.ui import Block, Bold, Section, Timestamp, rich
+from bot.core.ui import Block, Bold, Section, Timestamp, markup, rich
 from bot.store.meeting_models import MeetingStatus
 
 EXPORTED = ("meeting", "meetingslot", "meetingvote", "meetingagendaitem", "meetingfeed")
@@ -34,7 +34,7 @@ async def status_section(ctx: Ctx) -> list[Block]:
             ),
         )
         if ctx.member is not None and ctx.member.id in {m.id for m in waiting}:
-            line = line + rich(" ", _("(you among them: `/meet vote {id}`)", id=meeting.id))
+            line = line + rich(" ", markup(_("(you among them: `/meet vote {id}`)", id=meeting.id)))
         blocks.append(Section(line))
     coming = []
     for meeting in await repo.upcoming(now):
@@ -55,7 +55,7 @@ async def status_section(ctx: Ctx) -> list[Block]:
             )
         )
     if len(coming) > 1:
-        blocks.append(Section(rich(_("{n} meetings coming; `/meet list` shows them.", n=number(len(coming))))))
+        blocks.append(Section(markup(_("{n} meetings coming; `/meet list` shows them.", n=number(len(coming))))))
     return blocks
 
 

@@ -26,6 +26,7 @@ from bot.core.ui import (
     Rich,
     Section,
     Timestamp,
+    markup,
     rich,
 )
 from bot.store.meeting_models import Answer, Meeting, MeetingSlot, MeetingStatus, MeetingVote
@@ -200,7 +201,7 @@ def footer(state: PollState) -> list[Block]:
                     total=number(len(state.voters)),
                 ),
                 " ",
-                _("Vote with the buttons or `/meet vote {id}`; you can change your answer.", id=meeting.id),
+                markup(_("Vote with the buttons or `/meet vote {id}`; you can change your answer.", id=meeting.id)),
             )
         )
     ]

@@ -13,7 +13,7 @@ from bot.core.errors import BadArgument
 from bot.core.i18n import N_, _, datetime_, language, ngettext, number, of_coalition
 from bot.core.params import Args, Kind, Param, parse_date, parse_time
 from bot.core.registry import CONTRIBUTORS
-from bot.core.ui import Block, Bold, Context, Form, FormField, Reply, Section, rich
+from bot.core.ui import Block, Bold, Context, Form, FormField, Reply, Section, markup, rich
 from bot.store.meeting_models import Meeting, MeetingSlot
 
 DEFAULT_DURATION = 60
@@ -199,5 +199,5 @@ def proposed_reply(ctx: Ctx, state: poll.PollState, channels: int) -> Reply:
                 )
             )
         )
-    blocks.append(Context(rich(_("Close it with `/meet close {id}` to pick the best slot.", id=meeting.id))))
+    blocks.append(Context(markup(_("Close it with `/meet close {id}` to pick the best slot.", id=meeting.id))))
     return Reply.private(*blocks)
