@@ -84,7 +84,7 @@ async def test_meet_speaks_only_catalog_text_under_the_pseudo_locale(
     propose = '/meet propose "Steering call" 2026-03-10 09:00 2026-03-11 17:00 deadline="2026-03-08 18:00"'
     replies.append(await chat.say("alice", "/meet propose"))
     replies.append(await chat.say("alice", propose))
-    replies.append(await chat.say("bob", "/meet propose \"x\" 2026-01-01 10:00"))  # past: an error of ours
+    replies.append(await chat.say("bob", '/meet propose "x" 2026-01-01 10:00'))  # past: an error of ours
     replies.append(await chat.say("bob", "/meet vote 1"))
     async with db.session() as session:
         poll_row = (await session.exec(select(OutboxMessage).where(OutboxMessage.topic == "meet:1"))).first()
@@ -114,7 +114,11 @@ async def test_meet_speaks_only_catalog_text_under_the_pseudo_locale(
 
     async with db.session() as session:
         queued = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
-    posts = [decode_reply(r.payload) for r in queued if r.kind in ("post", "update", "direct") and r.key.startswith(("meet", "update"))]
+    posts = [
+        decode_reply(r.payload)
+        for r in queued
+        if r.kind in ("post", "update", "direct") and r.key.startswith(("meet", "update"))
+    ]
     kinds = {r.key.split(":")[1] for r in queued if r.key.startswith("meet:")}
     assert {"poll", "nudge", "deadline", "closed", "remind", "cancelled"} <= kinds
     problems = {}
