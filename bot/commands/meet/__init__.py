@@ -16,6 +16,9 @@ from bot.commands.meet.shared import meet
 from bot.core.workflow import Workflow
 from bot.store.meeting_models import Meeting, MeetingAgendaItem, MeetingFeed, MeetingSlot, MeetingVote
 
+ORDER = ("propose", "vote", "list", "show", "close", "cancel", "agenda", "ics", "tz", "feed", "feed-renew")
+meet.subcommands = {path: meet.subcommands[path] for path in sorted(meet.subcommands, key=lambda p: ORDER.index(p[0]))}
+
 workflow = Workflow(
     name="meet",
     command=meet,
