@@ -7,7 +7,8 @@ reminders, digests, announcements) and the adapters' own follow-ups use a :class
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from bot.core.context import Place
 from bot.core.ui import Reply
@@ -45,4 +46,47 @@ class Messenger(Protocol):
 
     async def direct(self, workspace: str, user_id: str, reply: Reply) -> MessageRef:
         """Send a private message to one person."""
+        ...
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """A scheduled event in a chat server (Discord's "external" events): a meeting somewhere else,
+    with its place and end time. It waits in the outbox as :meth:`payload`."""
+
+    name: str
+    description: str
+    start: datetime
+    end: datetime
+    location: str
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "location": self.location,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> CalendarEvent:
+        return cls(
+            name=str(data["name"]),
+            description=str(data.get("description") or ""),
+            start=datetime.fromisoformat(data["start"]),
+            end=datetime.fromisoformat(data["end"]),
+            location=str(data.get("location") or ""),
+        )
+
+
+class EventScheduler(Protocol):
+    """What a messenger offers if its platform has scheduled events (optional: Discord has them)."""
+
+    async def schedule_event(self, workspace: str, event: CalendarEvent) -> str:
+        """Create the event in that server; returns the event's id."""
+        ...
+
+    async def cancel_event(self, workspace: str, event_id: str) -> None:
+        """Delete an event created earlier (an event already gone counts as deleted)."""
         ...

@@ -18,10 +18,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.codec import encode_reply as _encode
 from bot.core.context import Place
+from bot.core.delivery import CalendarEvent
 from bot.core.i18n import current as current_language
 from bot.core.ui import Reply, Visibility
 from bot.store.models import ChannelBinding, Identity, utcnow
 from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
+
+EVENT_PLATFORMS = ("discord",)  # platforms whose servers have scheduled events
 
 
 def encode_reply(reply: Reply) -> dict[str, Any]:
@@ -189,3 +192,75 @@ class Outbox:
             changed += 1
         await self.session.flush()
         return changed
+
+    async def schedule_event(self, event: CalendarEvent, *, key: str, topic: str) -> list[OutboxMessage]:
+        """Queue ``event`` once in every linked server of a platform that has scheduled events.
+
+        Each copy's key is ``{key}@{platform}:{server}``; :meth:`cancel_events` retracts them by topic.
+        """
+        query = select(ChannelBinding).where(
+            ChannelBinding.coalition_id == self.coalition_id, col(ChannelBinding.platform).in_(EVENT_PLATFORMS)
+        )
+        servers: dict[tuple[str, str], ChannelBinding] = {}
+        for binding in (await self.session.exec(query.order_by(col(ChannelBinding.id)))).all():
+            servers.setdefault((binding.platform, binding.workspace), binding)
+        rows = []
+        for (platform, workspace), binding in servers.items():
+            row = self._row(
+                OutboxKind.EVENT,
+                platform,
+                workspace,
+                binding.channel,
+                event.payload(),
+                f"{key}@{platform}:{workspace}",
+                topic,
+                None,
+            )
+            rows.append(await self._add(row))
+        return rows
+
+    async def cancel_events(self, topic: str) -> int:
+        """Retract every scheduled event of ``topic``: one not sent yet is never sent; a created one is
+        deleted; one being created right now is deleted once its id is known. Returns how many."""
+        query = select(OutboxMessage).where(
+            OutboxMessage.coalition_id == self.coalition_id,
+            OutboxMessage.topic == topic,
+            OutboxMessage.kind == OutboxKind.EVENT.value,
+        )
+        retracted = 0
+        for row in (await self.session.exec(query)).all():
+            if row.status == OutboxStatus.PENDING.value:
+                row.status = OutboxStatus.CANCELLED.value
+                self.session.add(row)
+            elif row.status in (OutboxStatus.SENT.value, OutboxStatus.SENDING.value):
+                cancel = self._row(
+                    OutboxKind.EVENT_CANCEL,
+                    row.platform,
+                    row.workspace,
+                    row.target,
+                    {"event_row": row.id},
+                    f"{row.key}:cancel",
+                    None,
+                    None,
+                )
+                cancel.message_id = row.message_id
+                await self._add(cancel)
+            else:
+                continue
+            retracted += 1
+        await self.session.flush()
+        return retracted
+
+    async def withdraw(self, topic: str) -> int:
+        """Never send the messages of ``topic`` still waiting (e.g. a cancelled meeting's reminders)."""
+        query = select(OutboxMessage).where(
+            OutboxMessage.coalition_id == self.coalition_id,
+            OutboxMessage.topic == topic,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+        rows = (await self.session.exec(query)).all()
+        for row in rows:
+            row.status = OutboxStatus.CANCELLED.value
+            self.session.add(row)
+        await self.session.flush()
+        return len(rows)

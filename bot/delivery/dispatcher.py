@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import update
 from sqlmodel import col, or_, select
@@ -42,7 +42,7 @@ from sqlmodel import col, or_, select
 from bot.core.clock import Clock, SystemClock
 from bot.core.codec import decode_reply
 from bot.core.context import Place
-from bot.core.delivery import DeliveryError, MessageRef, Messenger
+from bot.core.delivery import CalendarEvent, DeliveryError, EventScheduler, MessageRef, Messenger
 from bot.delivery.ratelimit import DEFAULT_LIMITS, FALLBACK, PlatformLimits, RateLimiter
 from bot.store.db import Database
 from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
@@ -225,25 +225,29 @@ class Dispatcher:
         channel_key = f"{row.platform}:{row.workspace}:{row.target}"
         try:
             key = delivery_key(row)
-            if recovering and row.kind != OutboxKind.UPDATE.value:
+            if recovering and row.kind in (OutboxKind.POST.value, OutboxKind.DIRECT.value):
                 found = await self._find(messenger, place, key)
                 if found is not None:
                     self.stats.recovered += 1
                     await self._record_sent(row, found, row.payload)
                     return "sent"
             await self._wait_turn(row.platform, channel_key, limits)
-            reply = decode_reply(row.payload)
             ref: MessageRef | None = None
             keyed = self._keyed[row.platform]  # the messenger's sends that keep the key with the message
             if row.kind == OutboxKind.POST.value:
+                reply = decode_reply(row.payload)
                 ref = await messenger.post(place, reply, **({"outbox_key": key} if "post" in keyed else {}))
             elif row.kind == OutboxKind.DIRECT.value:
                 options = {"outbox_key": key} if "direct" in keyed else {}
-                ref = await messenger.direct(row.workspace, row.target, reply, **options)
+                ref = await messenger.direct(row.workspace, row.target, decode_reply(row.payload), **options)
             elif row.kind == OutboxKind.UPDATE.value:
                 if not row.message_id:
                     raise DeliveryError("nothing to update: the message id is unknown", permanent=True)
-                await messenger.update(MessageRef(row.platform, row.workspace, row.target, row.message_id), reply)
+                await messenger.update(
+                    MessageRef(row.platform, row.workspace, row.target, row.message_id), decode_reply(row.payload)
+                )
+            elif row.kind in (OutboxKind.EVENT.value, OutboxKind.EVENT_CANCEL.value):
+                ref = await self._send_event(messenger, row)
             else:
                 raise DeliveryError(f"unknown outbox kind {row.kind!r}", permanent=True)
             if self.on_send is not None:
@@ -257,6 +261,30 @@ class Dispatcher:
             return await self._failed(row, DeliveryError(repr(error)), channel_key)
         await self._record_sent(row, ref, row.payload)
         return "sent"
+
+    async def _send_event(self, messenger: Messenger, row: OutboxMessage) -> MessageRef | None:
+        """Create a scheduled event (its id becomes the row's ``message_id``) or delete one."""
+        if not callable(getattr(messenger, "schedule_event", None)):
+            raise DeliveryError(f"{row.platform} has no scheduled events", permanent=True)
+        scheduler = cast(EventScheduler, messenger)
+        if row.kind == OutboxKind.EVENT.value:
+            created = await scheduler.schedule_event(row.workspace, CalendarEvent.from_payload(row.payload))
+            return MessageRef(row.platform, row.workspace, row.target, created)
+        retracted = row.message_id or await self._created_event(row)
+        if retracted:
+            await scheduler.cancel_event(row.workspace, retracted)
+        return None
+
+    async def _created_event(self, row: OutboxMessage) -> str | None:
+        """The id of the event a cancellation retracts, once the row that creates it has been sent;
+        ``None`` if that row was never sent (nothing to delete)."""
+        async with self.db.session() as session:
+            source = await session.get(OutboxMessage, row.payload.get("event_row"))
+        if source is None or source.status in (OutboxStatus.CANCELLED.value, OutboxStatus.PARKED.value):
+            return None
+        if source.status != OutboxStatus.SENT.value:
+            raise DeliveryError("the event is still being created; deleting it once it exists")
+        return source.message_id
 
     async def _find(self, messenger: Messenger, place: Place, key: str) -> MessageRef | None:
         finder: Any = getattr(messenger, "find", None)

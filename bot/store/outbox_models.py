@@ -18,6 +18,8 @@ class OutboxKind(StrEnum):
     POST = "post"  # a new message in a channel
     UPDATE = "update"  # replace the content of a message posted earlier (``message_id``)
     DIRECT = "direct"  # a private message to one person (``target`` is their user id)
+    EVENT = "event"  # a scheduled event in a server (``workspace``); ``message_id`` becomes the event id
+    EVENT_CANCEL = "event_del"  # delete that event (``message_id``, or the event row named in the payload)
 
 
 class OutboxStatus(StrEnum):

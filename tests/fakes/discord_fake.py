@@ -127,6 +127,7 @@ class FakeDiscord:
         self.channels: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
+        self.events: dict[int, dict[str, Any]] = {}  # scheduled events that exist now
         self.message_meta: dict[int, dict[str, Any]] = {}
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}  # (channel, nonce) → (when, message)
         self.interactions: dict[int, Interaction] = {}
@@ -165,6 +166,8 @@ class FakeDiscord:
             ("POST", "/channels/{channel}/messages", self._post),
             ("PATCH", "/channels/{channel}/messages/{message}", self._channel_edit),
             ("POST", "/users/@me/channels", self._open_dm),
+            ("POST", "/guilds/{guild}/scheduled-events", self._create_event),
+            ("DELETE", "/guilds/{guild}/scheduled-events/{event}", self._delete_event),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, api + path, handler)
@@ -733,6 +736,57 @@ class FakeDiscord:
         }
         self.records.append(Record("dm", {"recipient_id": body["recipient_id"], "channel_id": channel_id}))
         return respond(self.channels[channel_id])
+
+    async def _create_event(self, request: web.Request) -> web.Response:
+        """Guild scheduled events, with Discord's rules for external ones (location and end time)."""
+        if not self._authorised(request):
+            return respond({"message": "401: Unauthorized", "code": 0}, 401)
+        if int(request.match_info["guild"]) != self.guild_id:
+            return respond({"message": "Unknown Guild", "code": 10004}, 404)
+        body = await request.json()
+        problems = []
+        if not 1 <= len(body.get("name") or "") <= 100:
+            problems.append("name: 1 to 100 characters")
+        if len(body.get("description") or "") > 1000:
+            problems.append("description: at most 1000 characters")
+        if body.get("privacy_level") != 2:
+            problems.append("privacy_level: must be 2 (guild only)")
+        if body.get("entity_type") == 3:
+            if not (body.get("entity_metadata") or {}).get("location"):
+                problems.append("entity_metadata.location: required for external events")
+            if not body.get("scheduled_end_time"):
+                problems.append("scheduled_end_time: required for external events")
+        start = datetime.fromisoformat(body.get("scheduled_start_time") or "1970-01-01T00:00:00+00:00")
+        end = body.get("scheduled_end_time")
+        if end and datetime.fromisoformat(end) <= start:
+            problems.append("scheduled_end_time: must be after the start")
+        if problems:
+            return await self._invalid(problems)
+        event_id = snowflake()
+        event = {
+            **body,
+            "id": str(event_id),
+            "guild_id": str(self.guild_id),
+            "channel_id": None,
+            "creator_id": str(self.application_id),
+            "status": 1,
+            "entity_id": None,
+            "user_count": 0,
+        }
+        self.events[event_id] = event
+        self.records.append(Record("event", body, None, event_id))
+        await self._notify()
+        return respond(event)
+
+    async def _delete_event(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return respond({"message": "401: Unauthorized", "code": 0}, 401)
+        event_id = int(request.match_info["event"])
+        if self.events.pop(event_id, None) is None:
+            return respond({"message": "Unknown Guild Scheduled Event", "code": 10070}, 404)
+        self.records.append(Record("event_delete", {}, None, event_id))
+        await self._notify()
+        return web.Response(status=204)
 
     async def _unknown(self, request: web.Request) -> web.Response:
         return respond({"message": "404: Not Found", "code": 0}, 404)

@@ -18,7 +18,7 @@ from bot.adapters.discord.interactions import NO_MENTIONS
 from bot.adapters.discord.render import OutgoingMessage, render_reply
 from bot.adapters.discord.translate import PLATFORM
 from bot.core.context import Place
-from bot.core.delivery import DeliveryError, MessageRef
+from bot.core.delivery import CalendarEvent, DeliveryError, MessageRef
 from bot.core.ui import Reply
 from bot.store.db import Database
 
@@ -57,6 +57,33 @@ class DiscordMessenger:
             channel = await self.client.create_dm(discord.Object(int(user_id)))
         message_id = await self._send(channel, reply, outbox_key)
         return MessageRef(PLATFORM, workspace, str(channel.id), message_id)
+
+    async def schedule_event(self, workspace: str, event: CalendarEvent) -> str:
+        """An external scheduled event (a meeting held elsewhere): needs a location, an end time and
+        the bot's Manage Events permission in that server."""
+        guild = self.client.get_guild(int(workspace)) if workspace.isdigit() else None
+        if guild is None:
+            raise DeliveryError(f"Discord server {workspace} is not available to the bot yet")
+        with delivery_errors():
+            created = await guild.create_scheduled_event(
+                name=event.name[:100],
+                description=event.description[:1000],
+                start_time=event.start,
+                end_time=event.end,
+                location=event.location[:100],
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+            )
+        return str(created.id)
+
+    async def cancel_event(self, workspace: str, event_id: str) -> None:
+        try:
+            with delivery_errors():
+                await self.client.http.delete_scheduled_event(int(workspace), int(event_id))
+        except DeliveryError as error:
+            if isinstance(error.__cause__, discord.NotFound):
+                return  # deleted in Discord already
+            raise
 
     async def _send(self, channel: discord.abc.Messageable, reply: Reply, outbox_key: str | None) -> str:
         """Send every message of the reply; the first one's id names it."""
