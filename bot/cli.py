@@ -9,9 +9,8 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 
-from bot.config import Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.core.delivery import Messenger
-from bot.core.errors import ConfigError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,11 +21,25 @@ def parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="the local console (default when no platform tokens are set)")
     console.add_argument("--as", dest="user", default=None, help="act as this person (switch later with :as NAME)")
     console.add_argument("--channel", default="general", help="the channel to start in")
+    console.add_argument(
+        "--lang",
+        type=language_code,
+        default=None,
+        help="your language, as a platform would report it: en, es or fr (switch later with :lang CODE)",
+    )
     sub.add_parser("serve", help="run the configured platforms, scheduler and web server")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("keygen", help="print a new TOKEN_ENCRYPTION_KEY")
     p.add_argument("--as", dest="top_user", default=None, help=argparse.SUPPRESS)
     return p
+
+
+def language_code(value: str) -> str:
+    from bot.core.i18n import LANGUAGES, normalize
+
+    if normalize(value) is None:
+        raise argparse.ArgumentTypeError(f"unknown language {value!r}; use one of {', '.join(LANGUAGES)}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
     from bot.commands import build_registry
+    from bot.commands.home import home_view
     from bot.core.dispatch import Core
     from bot.store.db import Database
     from bot.store.migrate import upgrade
@@ -64,7 +78,7 @@ async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
         if mode == "migrate":
             print("Database is up to date.")
             return 0
-        core = Core(db, build_registry(), settings)
+        core = Core(db, build_registry(), settings, home=home_view)
         if mode == "console":
             from bot.adapters.console.app import run as run_console
 
@@ -86,7 +100,13 @@ async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
 
                 return run
 
-            return await run_console(core, user=user, channel=getattr(args, "channel", "general"), deliver=deliver)
+            return await run_console(
+                core,
+                user=user,
+                channel=getattr(args, "channel", "general"),
+                deliver=deliver,
+                locale=getattr(args, "lang", None),
+            )
         from bot.server import serve
 
         return await serve(core, settings)

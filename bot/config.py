@@ -7,9 +7,14 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core.errors import ConfigError
-
 DEFAULT_DB = "sqlite:///" + str(Path.cwd() / "coalition-bot.db")
+
+
+class ConfigError(Exception):
+    """A wrong or missing setting; the message names the variable.
+
+    Defined with the settings (not in ``bot.core.errors``, which re-exports it) so the store can
+    raise it without depending on the core."""
 
 
 class Settings(BaseSettings):

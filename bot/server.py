@@ -96,8 +96,9 @@ def make_adapters(core: Core, settings: Settings) -> list[PlatformAdapter]:
     adapters: list[PlatformAdapter] = []
     if settings.slack_enabled:
         from bot.adapters.slack.app import SlackAdapter
+        from bot.store.slack_installations import SlackInstallations
 
-        adapters.append(SlackAdapter(core, settings))
+        adapters.append(SlackAdapter(core, settings, installations=SlackInstallations(core.db)))
     if settings.discord_enabled:
         from bot.adapters.discord.app import DiscordAdapter
 

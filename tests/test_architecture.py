@@ -1,4 +1,5 @@
-"""docs/architecture.md's import rules, checked: platform libraries only inside bot/adapters/<platform>/."""
+"""docs/architecture.md's import rules, checked: platform libraries only inside bot/adapters/<platform>/,
+adapters only translate (no store), the store depends on nothing above it, scheduling on no workflow."""
 
 from __future__ import annotations
 
@@ -10,14 +11,31 @@ PLATFORM_LIBRARIES = {"slack_bolt": "slack", "slack_sdk": "slack", "discord": "d
 
 
 def imports(path: Path) -> set[str]:
+    """Top-level package names imported (``bot``, ``discord``, ...)."""
+    return {name.split(".")[0] for name in modules(path)}
+
+
+def modules(path: Path) -> set[str]:
+    """Every absolute module a file imports, at the top or inside functions and ``TYPE_CHECKING``."""
     tree = ast.parse(path.read_text(), str(path))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def importers(layer: str, forbidden: str) -> list[str]:
+    """Files under ``bot/<layer>`` that import ``forbidden`` or anything inside it."""
+    return sorted(
+        f"{path.relative_to(BOT)} imports {name}"
+        for path in (BOT / layer).rglob("*.py")
+        for name in modules(path)
+        if name == forbidden or name.startswith(forbidden + ".")
+    )
 
 
 def test_platform_libraries_only_in_their_adapter() -> None:
@@ -31,20 +49,25 @@ def test_platform_libraries_only_in_their_adapter() -> None:
 
 
 def test_core_commands_and_store_never_import_adapters() -> None:
-    offenders = []
-    for layer in ("core", "commands", "store"):
-        for path in (BOT / layer).rglob("*.py"):
-            tree = ast.parse(path.read_text())
-            for node in ast.walk(tree):
-                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot.adapters"):
-                    offenders.append(str(path.relative_to(BOT)))
-    assert offenders == []
+    assert [*importers("core", "bot.adapters"), *importers("commands", "bot.adapters")] == []
+    assert importers("store", "bot.adapters") == []
 
 
-def test_store_does_not_import_workflows() -> None:
-    offenders = [
-        str(path.relative_to(BOT))
-        for path in (BOT / "store").rglob("*.py")
-        if any(name == "bot" for name in imports(path)) and "bot.commands" in path.read_text()
-    ]
-    assert offenders == []
+def test_adapters_only_translate_they_never_reach_the_store() -> None:
+    """People, kept forms and ids, the Home view: through the core's services, never bot.store."""
+    assert importers("adapters", "bot.store") == []
+
+
+def test_the_store_depends_on_nothing_above_it() -> None:
+    assert importers("store", "bot.core") == []
+    assert importers("store", "bot.commands") == []
+
+
+def test_the_core_never_imports_workflows() -> None:
+    """Workflows reach the core through the registry and the Home builder it is handed."""
+    assert importers("core", "bot.commands") == []
+
+
+def test_scheduling_never_imports_workflows() -> None:
+    """Timed work comes from each workflow's declaration, not from importing workflow modules."""
+    assert importers("scheduling", "bot.commands") == []

@@ -207,3 +207,34 @@ def test_unity_statement_from_draft_to_new_version(tmp_path: Path) -> None:
     assert "Superseded by v3" in out
     assert "needs a new signature" in out  # Alice signed v2; v3 asks her again
     assert out.count("CLEAN AIR: UNITY STATEMENT (V3)") == 1
+
+
+def test_lang_sets_the_console_persons_language_and_lang_switches_it(tmp_path: Path) -> None:
+    from bot.core.i18n import pseudo
+
+    script = "/goal help\n/goal show ²\n:lang en\n/goal help\n"
+    result = run_console(tmp_path, script, "--as", "alice", "--lang", "qps")
+    assert result.returncode == 0, result.stderr
+    before, after = result.stdout.split(":lang en", 1)
+    for sentence in ("Arguments: ", "(only you can see this)", " is not a goal id: ids are numbers like "):
+        assert sentence not in before, sentence
+        assert pseudo(sentence) in before, sentence
+    assert "went wrong" not in before
+    assert pseudo("went wrong") not in before
+    assert "Your language is now en." in after
+    assert "Arguments: " in after
+    refused = run_console(tmp_path, "", "--lang", "tlh")
+    assert refused.returncode == 2
+    assert "unknown language" in refused.stderr
+
+
+async def test_the_console_locale_is_remembered_on_the_member(sqlite_db: Database) -> None:
+    from sqlmodel import select
+
+    from bot.store.models import Member
+
+    console = Console(make_core(sqlite_db), user="alice", out=io.StringIO(), locale="fr")
+    await console.handle('/coalition create "Air Pur"')
+    async with sqlite_db.session() as session:
+        [member] = (await session.exec(select(Member))).all()
+    assert member.locale == "fr"

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from bot.adapters.discord.app import DiscordAdapter
 from bot.adapters.slack.app import SlackAdapter
 from bot.commands import build_registry
+from bot.commands.home import home_view
 from bot.core.clock import ManualClock
 from bot.core.dispatch import Core
 from bot.delivery.dispatcher import Dispatcher
@@ -45,7 +46,7 @@ async def both(
         DISCORD_GATEWAY_URL=discord.gateway_url,
         DISCORD_GUILD_IDS=str(discord.guild_id),
     )
-    core = Core(db, build_registry(), config, ManualClock())
+    core = Core(db, build_registry(), config, ManualClock(), home=home_view)
     slack_adapter = SlackAdapter(core, config)
     discord_adapter = DiscordAdapter(core, config, modal_budget=30.0)
     running: Running = await run_app(core, slack_adapter)

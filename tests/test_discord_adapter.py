@@ -214,7 +214,9 @@ class GatedCore:
     def __init__(self, core: Core) -> None:
         self.inner = core
         self.gate = asyncio.Event()
-        self.db = core.db
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # everything but what a subclass overrides: the real core
 
     async def run_command(self, inv: Any) -> Reply:
         await self.gate.wait()

@@ -20,6 +20,7 @@ from bot.adapters.discord.custom_ids import (
     prefilled,
     resolve,
 )
+from bot.adapters.discord.modals import form_errors_reply, render_modal
 from bot.adapters.discord.render import (
     MAX_DESCRIPTION,
     MAX_EMBED_TOTAL,
@@ -27,9 +28,7 @@ from bot.adapters.discord.render import (
     MAX_FIELDS,
     choices,
     escape,
-    form_errors_reply,
     inline,
-    render_modal,
     render_reply,
 )
 from bot.adapters.discord.translate import command_call, submitted_values
@@ -37,6 +36,7 @@ from bot.core.codec import decode_form, encode_form
 from bot.core.errors import ConfigError
 from bot.core.params import Kind, Param
 from bot.core.registry import Command, Registry
+from bot.core.services import Kept
 from bot.core.ui import (
     Actions,
     Button,
@@ -173,7 +173,7 @@ async def test_forms_become_modals_with_labelled_inputs() -> None:
         state="42",
     )
     ids = IdBook()
-    modal = render_modal(form, ids).to_dict()
+    modal = render_modal(form, ids, lang=None).to_dict()
     assert len(modal["title"]) <= 45
     target = parse(modal["custom_id"])
     assert target == FormTarget("flag.raise", "42", next(iter(ids.forms)))
@@ -191,7 +191,7 @@ async def test_forms_become_modals_with_labelled_inputs() -> None:
 
 def test_form_errors_name_the_fields_by_label() -> None:
     form = Form("checkin.log", "Check in", (FormField("amount", "How much?", "number"),))
-    reply = form_errors_reply({"amount": "must be a number"}, form)
+    reply = form_errors_reply({"amount": "must be a number"}, form, lang="en")
     assert reply.is_error
     assert reply.form is form
     assert "How much?: must be a number" in reply.plain()
@@ -219,9 +219,9 @@ async def test_long_custom_ids_are_stored_and_resolved(sqlite_db: Database) -> N
     custom_id = ids.button("unity.sign", value)
     assert len(custom_id) <= 100
     assert custom_id.startswith("h|")
-    assert await resolve(custom_id, sqlite_db) is None, "not saved yet"
-    await ids.save(sqlite_db)
-    assert await resolve(custom_id, sqlite_db) == ActionTarget("unity.sign", value)
+    assert await resolve(custom_id, Kept(sqlite_db)) is None, "not saved yet"
+    await ids.save(Kept(sqlite_db))
+    assert await resolve(custom_id, Kept(sqlite_db)) == ActionTarget("unity.sign", value)
 
 
 async def test_forms_are_stored_and_reopened_prefilled(sqlite_db: Database) -> None:
@@ -233,8 +233,8 @@ async def test_forms_are_stored_and_reopened_prefilled(sqlite_db: Database) -> N
     assert decode_form(encode_form(form)) == form
     ids = IdBook()
     key = ids.keep_form(form)
-    await ids.save(sqlite_db)
-    loaded = await load_form(key, sqlite_db)
+    await ids.save(Kept(sqlite_db))
+    loaded = await load_form(key, Kept(sqlite_db))
     assert loaded == form
     again = prefilled(loaded, {"amount": "lots"})
     assert [f.initial for f in again.fields] == ["", "lots"]
@@ -365,14 +365,14 @@ async def test_sync_only_when_the_command_set_changed(sqlite_db: Database) -> No
     registry = small_registry()
     commands = build_command_set(registry)
     http = RecordingSyncer(failing={2})
-    assert await sync_commands(http, sqlite_db, 7, commands, registry.fingerprint(), [1, 2]) == [1]
+    assert await sync_commands(http, Kept(sqlite_db), 7, commands, registry.fingerprint(), [1, 2]) == [1]
     http.failing.clear()
-    assert await sync_commands(http, sqlite_db, 7, commands, registry.fingerprint(), [1, 2]) == [2]
-    assert await sync_commands(http, sqlite_db, 7, commands, registry.fingerprint(), [1, 2]) == []
+    assert await sync_commands(http, Kept(sqlite_db), 7, commands, registry.fingerprint(), [1, 2]) == [2]
+    assert await sync_commands(http, Kept(sqlite_db), 7, commands, registry.fingerprint(), [1, 2]) == []
     changed = small_registry("Plan meetings across time zones")
     new_commands = build_command_set(changed)
-    assert await sync_commands(http, sqlite_db, 7, new_commands, changed.fingerprint(), [1, 2]) == [1, 2]
-    assert await sync_commands(http, sqlite_db, 7, new_commands, changed.fingerprint(), [None]) == [None]
+    assert await sync_commands(http, Kept(sqlite_db), 7, new_commands, changed.fingerprint(), [1, 2]) == [1, 2]
+    assert await sync_commands(http, Kept(sqlite_db), 7, new_commands, changed.fingerprint(), [None]) == [None]
     assert http.calls == [1, 2, 2, 1, 2, None]
 
 

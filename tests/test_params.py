@@ -7,9 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.commands import build_registry
-from bot.core.dispatch import Core
 from bot.core.errors import BadArgument, UserError
-from bot.core.params import Kind, Param, UserRef, assign, convert, convert_value, quote, tokenize
+from bot.core.params import Kind, Param, UserRef, assign, convert, convert_value, parse_text, quote, tokenize
 
 
 def values(text: str) -> list[tuple[str | None, str]]:
@@ -119,12 +118,47 @@ def test_overlong_command_text_is_refused() -> None:
 def test_any_text_parses_or_gives_a_user_error(command: str, text: str) -> None:
     """Parsing never raises anything but a user error (which the dispatcher turns into a reply)."""
     registry = build_registry()
-    core = Core.__new__(Core)
-    core.registry = registry
     cmd = registry.get(command)
     assert cmd is not None
     try:
-        core._parse_text(cmd, text)
+        parse_text(cmd, text)
     except UserError as error:
         message = error.message
         assert message, "a user error must say what is wrong"
+
+
+@pytest.mark.parametrize("digits", ["²", "③", "٣", "１２", "Ⅻ", "¼", "𝟙", "৩"])
+@pytest.mark.parametrize(
+    ("param", "template"),
+    [
+        (Param("goal", Kind.ID, autocomplete="goal"), "{}"),
+        (Param("goal", Kind.ID), "#{}"),
+        (Param("amount", Kind.NUMBER), "{}"),
+        (Param("amount", Kind.NUMBER), "1{}"),
+        (Param("count", Kind.INT), "{}"),
+        (Param("due", Kind.DATE), "2026-12-0{}"),
+        (Param("at", Kind.TIME), "0{}:30"),
+        (Param("at", Kind.DATETIME), "2026-12-01 1{}:00"),
+    ],
+)
+def test_only_ascii_digits_are_numbers(param: Param, template: str, digits: str) -> None:
+    """``str.isdigit`` and ``float`` accept other digits; the grammar does not (issue 11)."""
+    with pytest.raises(BadArgument):
+        convert_value(param, template.format(digits))
+
+
+def test_numbers_as_documented() -> None:
+    number = Param("amount", Kind.NUMBER)
+    assert [convert_value(number, v) for v in ("40", "1,000", "2.5", "-3", "+4", ".5", "1e3", "1_000")] == [
+        40.0,
+        1000.0,
+        2.5,
+        -3.0,
+        4.0,
+        0.5,
+        1000.0,
+        1000.0,
+    ]
+    assert convert_value(Param("goal", Kind.ID), "#007") == 7
+    with pytest.raises(BadArgument, match="is not an id"):
+        convert_value(Param("goal", Kind.ID), "1" * 13)  # longer than any id

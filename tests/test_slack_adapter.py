@@ -26,6 +26,7 @@ from sqlmodel import select
 from bot.adapters.slack.app import SlackAdapter
 from bot.adapters.slack.manifest import render as render_manifest
 from bot.commands import build_registry
+from bot.commands.home import home_view
 from bot.core.clock import ManualClock
 from bot.core.context import Place
 from bot.core.delivery import DeliveryError
@@ -60,7 +61,7 @@ async def bot(fake: FakeSlack, bot_db: Database) -> AsyncIterator[tuple[SlackAda
     config = settings(
         SLACK_BOT_TOKEN=fake.teams["T0001"].token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url
     )
-    core = Core(bot_db, build_registry(), config, ManualClock())
+    core = Core(bot_db, build_registry(), config, ManualClock(), home=home_view)
     adapter = SlackAdapter(core, config)
     running = await run_app(core, adapter)
     yield adapter, running
@@ -488,7 +489,7 @@ async def test_a_published_statement_is_signed_by_button_and_updated_in_place(ch
 async def test_socket_mode_takes_commands_over_the_websocket(fake: FakeSlack, bot_db: Database) -> None:
     app_token = next(iter(fake.app_tokens))
     config = settings(SLACK_BOT_TOKEN=fake.teams["T0001"].token, SLACK_APP_TOKEN=app_token, SLACK_API_URL=fake.api_url)
-    adapter = SlackAdapter(Core(bot_db, build_registry(), config, ManualClock()), config)
+    adapter = SlackAdapter(Core(bot_db, build_registry(), config, ManualClock(), home=home_view), config)
     assert adapter.routes() == [], "no HTTP endpoint to verify: the socket is authenticated by the app token"
     await adapter.start()
     try:
@@ -558,4 +559,4 @@ async def test_settings_fail_fast_without_a_signing_secret(bot_db: Database) -> 
 
     config = settings(SLACK_BOT_TOKEN="xoxb-1")
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
-        SlackAdapter(Core(bot_db, build_registry(), config, ManualClock()), config)
+        SlackAdapter(Core(bot_db, build_registry(), config, ManualClock(), home=home_view), config)

@@ -13,12 +13,14 @@ from sqlalchemy import text
 
 from bot.adapters.slack.app import SlackAdapter
 from bot.commands import build_registry
+from bot.commands.home import home_view
 from bot.core.clock import ManualClock
 from bot.core.context import Place
 from bot.core.delivery import DeliveryError
 from bot.core.dispatch import Core
 from bot.core.ui import Reply
 from bot.store.db import Database
+from bot.store.slack_installations import SlackInstallations
 from tests.fakes.slack_api import FakeSlack, SlackSide, block_text, number, run_app
 from tests.support import settings
 
@@ -44,8 +46,8 @@ async def test_install_stores_the_token_encrypted_and_the_workspace_is_answered_
         SLACK_API_URL=fake.api_url,
         TOKEN_ENCRYPTION_KEY=key,
     )
-    core = Core(db, build_registry(), config, ManualClock())
-    adapter = SlackAdapter(core, config)
+    core = Core(db, build_registry(), config, ManualClock(), home=home_view)
+    adapter = SlackAdapter(core, config, installations=SlackInstallations(db))
     running = await run_app(core, adapter)
     team_id = f"T{number():06d}"
     team = fake.add_team(team_id, "Second Org", f"xoxb-{team_id}-secret-token")
@@ -125,4 +127,4 @@ async def test_oauth_needs_an_encryption_key(db: Database) -> None:
         SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s", SLACK_SIGNING_SECRET="x", TOKEN_ENCRYPTION_KEY="nope"
     )
     with pytest.raises(ConfigError, match="TOKEN_ENCRYPTION_KEY"):
-        SlackAdapter(Core(db, build_registry(), config, ManualClock()), config)
+        SlackAdapter(Core(db, build_registry(), config, ManualClock()), config, installations=SlackInstallations(db))

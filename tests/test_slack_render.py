@@ -158,7 +158,7 @@ def test_forms_render_as_valid_modals() -> None:
         state="s" * 4000,
     )
     stash = Stash()
-    view = render_modal(form, ModalMeta("checkin.log", form.state, "T1", "C1", "https://r.test/1"), stash)
+    view = render_modal(form, ModalMeta("checkin.log", form.state, "T1", "C1", "https://r.test/1"), stash, lang="en")
     assert check_view(view) == []
     assert view["title"]["text"] == "A very long title that …"
     assert len(view["private_metadata"]) < MAX_METADATA
@@ -187,7 +187,7 @@ def test_submitted_values_and_errors_next_to_fields() -> None:
 
 
 def test_home_view_stays_within_100_blocks() -> None:
-    view = render_home([Section(rich(f"row {n}")) for n in range(150)], Stash())
+    view = render_home(Reply.private(*[Section(rich(f"row {n}")) for n in range(150)]), Stash())
     assert check_view(view) == []
     assert len(view["blocks"]) == 100
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import NotInCoalition
+from bot.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -93,7 +94,7 @@ class Ctx:
         from bot.store.repo import CoalitionRepo
 
         if self.coalition is None or self.coalition.id is None:
-            raise NotInCoalition(NOT_BOUND)
+            raise NotInCoalition(_(NOT_BOUND))
         return CoalitionRepo(self.session, self.coalition.id)
 
     @property
@@ -102,19 +103,19 @@ class Ctx:
         from bot.core.outbox import Outbox
 
         if self.coalition is None or self.coalition.id is None:
-            raise NotInCoalition(NOT_BOUND)
+            raise NotInCoalition(_(NOT_BOUND))
         return Outbox(self.session, self.coalition.id, now=self.clock.now())
 
     @property
     def me(self) -> Member:
         if self.member is None:
-            raise NotInCoalition(NOT_BOUND)
+            raise NotInCoalition(_(NOT_BOUND))
         return self.member
 
     @property
     def c(self) -> Coalition:
         if self.coalition is None:
-            raise NotInCoalition(NOT_BOUND)
+            raise NotInCoalition(_(NOT_BOUND))
         return self.coalition
 
     @property
@@ -127,7 +128,7 @@ class Ctx:
         return self.coalition.tz if self.coalition is not None else "UTC"
 
 
-NOT_BOUND = (
+NOT_BOUND = N_(
     'This channel is not part of a coalition yet. Start one with `/coalition create "Name"`, '
     "or run `/coalition link` in a channel of an existing coalition and then `/coalition link <code>` here."
 )

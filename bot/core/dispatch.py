@@ -9,7 +9,6 @@ exception is logged with its context and answered with a short apology.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import secrets
 import sys
@@ -21,10 +20,12 @@ from typing import Any
 from bot.config import Settings
 from bot.core import i18n, text
 from bot.core.clock import Clock, SystemClock
-from bot.core.context import ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
-from bot.core.errors import BadArgument, FormInvalid, PermissionDenied, UnknownCommand, UserError
-from bot.core.params import Args, assign, convert, convert_value, tokenize
+from bot.core.context import NOT_BOUND, ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
+from bot.core.errors import FormInvalid, NotInCoalition, PermissionDenied, UnknownCommand, UserError
+from bot.core.i18n import _
+from bot.core.params import Args, convert_options, convert_value, parse_text
 from bot.core.registry import Command, Registry, Subcommand
+from bot.core.services import HomeBuilder, Services
 from bot.core.ui import Option, Reply
 from bot.store.db import Database, is_conflict
 from bot.store.models import Role
@@ -35,12 +36,25 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3
 
 
+HOME_COALITIONS = 10  # at most this many coalitions on a person's Home view
+
+
 class Core:
-    def __init__(self, db: Database, registry: Registry, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        registry: Registry,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        home: HomeBuilder | None = None,
+    ) -> None:
         self.db = db
         self.registry = registry
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.services = Services(db)  # what adapters keep and look up, without opening the database
+        self.home_builder = home
         self.after_commit: list[Callable[[], None]] = []
 
     # commands ----------------------------------------------------------------------------------
@@ -68,24 +82,34 @@ class Core:
             return i18n.choose(None, actor.locale, None)
         return i18n.choose(
             member.language if member else None,
-            (member.locale if member else None) or actor.locale,
+            actor.locale or (member.locale if member else None),  # what the platform says now, else last time
             coalition.language if coalition else None,
         )
+
+    async def written_for(self, actor: Actor, place: Place, write: Callable[[], Reply]) -> Reply:
+        """A reply an adapter writes itself (a stale button, an apology, a kept form to open), in
+        the person's language, with ``lang`` set so the adapter's own words follow it."""
+        lang = await self.language_of(actor, place)
+        with i18n.language(lang):
+            reply = write()
+        reply.lang = lang
+        return reply
 
     async def _command(self, inv: Invocation) -> Reply:
         command = self.registry.get(inv.command)
         if command is None:
-            return Reply.error(f"Unknown command `/{inv.command}`. Try `/coalition help`.")
+            return Reply.error(_("Unknown command `/{command}`. Try `/coalition help`.", command=inv.command[:40]))
         try:
             if inv.path is not None:
                 if inv.path == ("help",):
                     return self.help(command)
                 sub = command.subcommands.get(inv.path)
                 if sub is None:
-                    raise UnknownCommand(f"Unknown subcommand `/{command.name} {' '.join(inv.path)}`.")
-                args = self._convert_options(sub, inv.options or {})
+                    typed = " ".join((f"/{command.name}", *inv.path))
+                    raise UnknownCommand(_("Unknown subcommand `{command}`.", command=typed))
+                args = convert_options(sub, inv.options or {})
             else:
-                resolved = self._parse_text(command, inv.text)
+                resolved = parse_text(command, inv.text)
                 if resolved is None:
                     return self.help(command)
                 sub, args = resolved
@@ -95,67 +119,10 @@ class Core:
         except Exception:
             return self._apology("command", inv.command, inv.actor, self.registry.is_confidential(command=inv.command))
 
-    def _parse_text(self, command: Command, text_: str) -> tuple[Subcommand, Args] | None:
-        tokens = tokenize(text_)
-        sub: Subcommand | None = None
-        consumed = 0
-        if not tokens:
-            if command.bare is None:
-                return None
-            sub = command.subcommands[command.bare]
-        else:
-            words = []
-            for token in tokens:
-                if token.key is not None or token.quoted:
-                    break
-                words.append(token.value)
-            if words and words[0].lower() == "help":
-                return None
-            found = command.resolve(words) if words else None
-            group = words[0].lower() if words else ""
-            if found is not None:
-                sub, consumed = found
-            elif any(len(path) > 1 and path[0] == group for path in command.subcommands):
-                # A subcommand group (``/checkin schedule …``) with a word it does not know.
-                kinds = sorted(" ".join(path) for path in command.subcommands if path[0] == group)
-                shown = " ".join(words[:2])[:40]
-                raise UnknownCommand(
-                    f"`/{command.name} {shown}` is not a command. Try one of: "
-                    + ", ".join(f"`/{command.name} {k}`" for k in kinds)
-                    + f". `/{command.name} help` explains each."
-                )
-            elif command.default is not None:
-                sub = command.subcommands[command.default]
-            else:
-                raise UnknownCommand(self._unknown_sub(command, tokens[0].value))
-        raw = assign(sub.params, tokens[consumed:], sub.usage)
-        if sub.opens_form and not raw:
-            return sub, Args({p.name: None for p in sub.params}, given=False)
-        return sub, Args(convert(sub.params, raw, sub.usage))
-
-    def _convert_options(self, sub: Subcommand, options: dict[str, Any]) -> Args:
-        raw = {k: (str(v) if v is not None else None) for k, v in options.items()}
-        unknown = set(raw) - {p.name for p in sub.params}
-        if unknown:
-            raise BadArgument(f"Unknown option `{sorted(unknown)[0]}`. Usage: `{sub.usage}`")
-        if sub.opens_form and not any(raw.values()):
-            return Args({p.name: None for p in sub.params}, given=False)
-        return Args(convert(sub.params, raw, sub.usage))
-
-    def _unknown_sub(self, command: Command, word: str) -> str:
-        names = sorted({" ".join(path) for path in command.subcommands})
-        close = difflib.get_close_matches(word.lower(), names, n=1)
-        hint = f" Did you mean `/{command.name} {close[0]}`?" if close else ""
-        shown = word if len(word) <= 30 else word[:30] + "…"
-        return (
-            f"`/{command.name}` has no subcommand `{shown}`.{hint} "
-            f"Subcommands: {', '.join(names)}. `/{command.name} help` explains each."
-        )
-
     async def _run(self, sub: Subcommand, args: Args, inv: Invocation) -> Reply:
         async with self._context(inv.actor, inv.place, inv.request_id, sub.needs_coalition) as ctx:
             if ctx is None:
-                return Reply.private(text.ALREADY_HANDLED)
+                return Reply.private(_(text.ALREADY_HANDLED))
             self._check_role(ctx, sub.roles, sub.full_name)
             return await sub.handler(ctx, args)
 
@@ -173,12 +140,12 @@ class Core:
     async def _action(self, event: ActionEvent) -> Reply:
         spec = self.registry.action(event.action_id)
         if spec is None:
-            return Reply.error(text.STALE_BUTTON)
+            return Reply.error(_(text.STALE_BUTTON))
 
         async def act() -> Reply:
             async with self._context(event.actor, event.place, event.request_id, True) as ctx:
                 if ctx is None:
-                    return Reply.private(text.ALREADY_HANDLED)
+                    return Reply.private(_(text.ALREADY_HANDLED))
                 self._check_role(ctx, spec.roles, "that")
                 return await spec.handler(ctx, event.value)
 
@@ -199,14 +166,14 @@ class Core:
     async def _submit(self, submission: FormSubmission) -> Reply:
         spec = self.registry.form(submission.form_id)
         if spec is None:
-            return Reply.error(text.STALE_BUTTON)
+            return Reply.error(_(text.STALE_BUTTON))
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for param in spec.params:
             raw = (submission.values.get(param.name) or "").strip()
             if not raw:
                 if param.required:
-                    errors[param.name] = "Please fill this in."
+                    errors[param.name] = _("Please fill this in.")
                 values[param.name] = None
                 continue
             try:
@@ -221,7 +188,7 @@ class Core:
                 submission.actor, submission.place, submission.request_id, spec.needs_coalition
             ) as ctx:
                 if ctx is None:
-                    return Reply.private(text.ALREADY_HANDLED)
+                    return Reply.private(_(text.ALREADY_HANDLED))
                 self._check_role(ctx, spec.roles, "that")
                 return await spec.handler(ctx, Args(values), submission.state)
 
@@ -240,13 +207,30 @@ class Core:
         if completer is None:
             return []
         try:
-            async with self._context(actor, place, None, True, auto_join=False) as ctx:
-                if ctx is None or ctx.coalition is None:
-                    return []
-                options = await completer(ctx, partial.strip().lower())
-                return options[:25]
+            with i18n.language(await self.language_of(actor, place)):
+                async with self._context(actor, place, None, True, auto_join=False) as ctx:
+                    if ctx is None or ctx.coalition is None:
+                        return []
+                    options = await completer(ctx, partial.strip().lower())
+                    return options[:25]
         except UserError:
             return []
+
+    # the Home view -----------------------------------------------------------------------------
+
+    async def home(self, actor: Actor) -> Reply:
+        """The person's Home view (Slack's App Home): what the Home builder makes of their coalitions,
+        in their language; each coalition's part is asked of the core like any command."""
+        seats = await self.services.places.seats(actor, limit=HOME_COALITIONS)
+        lang = await self.language_of(actor, seats[0].place) if seats else i18n.choose(None, actor.locale, None)
+
+        async def ask(place: Place, command: str, text_: str) -> Reply:
+            return await self.run_command(Invocation(command, actor, place, text=text_))
+
+        with i18n.language(lang):
+            reply = await self.home_builder(seats, ask) if self.home_builder else text.overview(self.registry)
+        reply.lang = lang
+        return reply
 
     # internals ---------------------------------------------------------------------------------
 
@@ -287,14 +271,12 @@ class Core:
                         tz=actor.tz,
                     )
                     await repo.audit("member.joined", member=ctx.member, subject=actor.display_name, via="first use")
-                if ctx.member is not None and actor.locale and ctx.member.locale != actor.locale:
-                    ctx.member.locale = actor.locale  # remembered: Slack sends it only on users.info
             elif needs_coalition:
-                from bot.core.context import NOT_BOUND
-                from bot.core.errors import NotInCoalition
-
-                raise NotInCoalition(NOT_BOUND)
+                raise NotInCoalition(_(NOT_BOUND))
             yield ctx
+            if ctx.member is not None and actor.locale and ctx.member.locale != actor.locale:
+                # Remembered (also for a member the handler just added): Slack tells it only on users.info.
+                ctx.member.locale = actor.locale
         for hook in self.after_commit:  # e.g. wake the outbox dispatcher: something may be queued
             hook()
 

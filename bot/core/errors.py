@@ -3,6 +3,20 @@ with a short apology by the dispatcher."""
 
 from __future__ import annotations
 
+from bot.config import ConfigError  # a wrong or missing setting; lives with the settings
+
+__all__ = [
+    "BadArgument",
+    "CoalitionBotError",
+    "ConfigError",
+    "FormInvalid",
+    "NotFound",
+    "NotInCoalition",
+    "PermissionDenied",
+    "UnknownCommand",
+    "UserError",
+]
+
 
 class CoalitionBotError(Exception):
     """Base of every error the bot raises on purpose."""
@@ -42,7 +56,3 @@ class FormInvalid(CoalitionBotError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
-
-
-class ConfigError(CoalitionBotError):
-    """A wrong or missing setting; the message names the variable."""

@@ -32,6 +32,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import dates as _dates
+from babel import lists as _lists
 from babel import numbers as _numbers
 
 LANGUAGES = ("en", "es", "fr")
@@ -198,6 +199,11 @@ def time(value: _datetime, tz: str | None = None, *, format: str = "short") -> s
 def weekday(index: int) -> str:
     """Monday = 0, in the current language (``lunes``, ``lundi``)."""
     return _dates.get_day_names("wide", locale=_locale())[index]
+
+
+def and_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (en ``a, b, and c``; es ``a, b y c``; fr ``a, b et c``)."""
+    return _lists.format_list(items, locale=_locale()) if items else ""
 
 
 def of_member(member: object | None, coalition: object | None) -> str:

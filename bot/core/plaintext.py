@@ -1,7 +1,10 @@
-"""Plain-text rendering of the neutral reply model: the console's view and every fallback text."""
+"""Plain-text rendering of the neutral reply model: the console's view and every fallback text.
+
+Its own words are in the current language: render inside ``i18n.language(reply.lang)``."""
 
 from __future__ import annotations
 
+from bot.core.i18n import _
 from bot.core.ui import (
     Actions,
     Block,
@@ -32,7 +35,7 @@ def render_block(block: Block) -> list[str]:
     if isinstance(block, Divider):
         return ["-" * 40]
     if isinstance(block, Image):
-        return [f"[image: {block.alt} — {block.attachment.filename}]"]
+        return [_("[image: {alt} — {filename}]", alt=block.alt, filename=block.attachment.filename)]
     if isinstance(block, Actions):
         return [describe_actions(block)]
     raise TypeError(f"unknown block {block!r}")
@@ -53,5 +56,5 @@ def render_plain(reply: Reply) -> str:
     for block in reply.blocks:
         lines.extend(render_block(block))
     if reply.form is not None:
-        lines.append(f"[form: {reply.form.title}]")
+        lines.append(_("[form: {title}]", title=reply.form.title))
     return "\n".join(lines).strip("\n")

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
+from bot.core import i18n
+
 # --- inline text -------------------------------------------------------------------------------
 
 
@@ -88,10 +90,11 @@ def rich(*pieces: str | Inline | Rich) -> Rich:
 
 
 def format_timestamp(at: datetime, tz: str = "UTC") -> str:
+    """``Mon 01 Dec 2026 09:00 CET`` in the current language (``lun 01 dic 2026 09:00 CET``)."""
     from zoneinfo import ZoneInfo
 
     local = at.astimezone(ZoneInfo(tz))
-    return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or tz)
+    return i18n.datetime_(at, tz, format="EEE dd MMM y HH:mm") + " " + (local.tzname() or tz)
 
 
 # --- blocks ------------------------------------------------------------------------------------
@@ -132,8 +135,9 @@ class Progress:
         return 0.0 if self.target <= 0 else max(0.0, self.current / self.target)
 
     def summary(self) -> str:
+        """``12,000 / 50,000 calls (24%)``; ``12.000 / 50.000 llamadas (24 %)`` in Spanish."""
         unit = f" {self.unit}" if self.unit else ""
-        return f"{format_number(self.current)} / {format_number(self.target)}{unit} ({self.ratio:.0%})"
+        return f"{i18n.number(self.current)} / {i18n.number(self.target)}{unit} ({i18n.percent(self.ratio)})"
 
     def bar(self, width: int = 20) -> str:
         filled = min(width, round(self.ratio * width))
@@ -232,7 +236,7 @@ class Form:
     form_id: str
     title: str
     fields: tuple[FormField, ...]
-    submit_label: str = "Submit"
+    submit_label: str = ""  # empty: the adapter's own "Submit", in the reader's language
     state: str = ""
 
 
@@ -330,4 +334,5 @@ def singular(unit: str) -> str:
 
 
 def format_date(value: date) -> str:
-    return value.strftime("%a %d %b %Y")
+    """``Tue 01 Dec 2026`` in the current language (``mar 01 dic 2026``)."""
+    return i18n.date(value, format="EEE dd MMM y")

@@ -126,6 +126,7 @@ class FakeDiscord:
         self.bot_user = user_payload(self.application_id, "Coalition Bot", bot=True)
         self.channels: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
+        self.locales: dict[int, str] = {}  # user id → the locale their client reports
         self.messages: dict[int, dict[str, Any]] = {}
         self.events: dict[int, dict[str, Any]] = {}  # scheduled events that exist now
         self.message_meta: dict[int, dict[str, Any]] = {}
@@ -212,9 +213,11 @@ class FakeDiscord:
         }
         return channel_id
 
-    def add_user(self, name: str) -> dict[str, Any]:
+    def add_user(self, name: str, *, locale: str = "en-GB") -> dict[str, Any]:
+        """A person; ``locale`` is their Discord client's language, sent with each interaction."""
         user = user_payload(snowflake(), name)
         self.users[int(user["id"])] = user
+        self.locales[int(user["id"])] = locale
         return user
 
     # waiting and reading -----------------------------------------------------------------------
@@ -417,7 +420,7 @@ class FakeDiscord:
             "token": token,
             "version": 1,
             "app_permissions": PERMISSIONS,
-            "locale": "en-GB",
+            "locale": self.locales.get(int(user["id"]), "en-GB"),
             "guild_locale": "en-US",
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},

@@ -8,6 +8,40 @@ from typing import Any
 
 NAME = re.compile(r"^[-_'\w]{1,32}$")
 OPTION_TYPES = set(range(1, 12))
+LOCALES = {
+    "id",
+    "da",
+    "de",
+    "en-GB",
+    "en-US",
+    "es-ES",
+    "es-419",
+    "fr",
+    "hr",
+    "it",
+    "lt",
+    "hu",
+    "nl",
+    "no",
+    "pl",
+    "pt-BR",
+    "ro",
+    "fi",
+    "sv-SE",
+    "vi",
+    "tr",
+    "cs",
+    "el",
+    "bg",
+    "ru",
+    "uk",
+    "hi",
+    "th",
+    "zh-CN",
+    "ja",
+    "zh-TW",
+    "ko",
+}
 
 
 def command_problems(commands: list[dict[str, Any]]) -> list[str]:
@@ -30,6 +64,11 @@ def _named(item: dict[str, Any], where: str) -> list[str]:
         problems.append(f"{where}: invalid name {name!r}")
     if not 1 <= len(item.get("description", "")) <= 100:
         problems.append(f"{where}: description must be 1-100 characters")
+    for locale, text in (item.get("description_localizations") or {}).items():
+        if locale not in LOCALES:
+            problems.append(f"{where}: unknown locale {locale!r} in description_localizations")
+        if not isinstance(text, str) or not 1 <= len(text) <= 100:
+            problems.append(f"{where}: {locale} description must be 1-100 characters")
     return problems
 
 

@@ -103,13 +103,17 @@ class FakeSlack:
         team = self.teams[team_id] = Team(team_id, name, token)
         return team
 
-    def add_user(self, user_id: str, name: str, team: str = "T0001", tz: str = "Europe/Berlin") -> str:
+    def add_user(
+        self, user_id: str, name: str, team: str = "T0001", tz: str = "Europe/Berlin", locale: str = "en-US"
+    ) -> str:
+        """A person; ``locale`` is what ``users.info`` says when asked ``include_locale``."""
         self.users[user_id] = {
             "id": user_id,
             "team_id": team,
             "name": name.lower(),
             "real_name": name,
             "tz": tz,
+            "locale": locale,
             "profile": {"display_name": name, "real_name": name},
         }
         return user_id
@@ -346,7 +350,11 @@ class FakeSlack:
 
     def _users_info(self, team: Team, args: JSON) -> JSON:
         user = self.users.get(str(args.get("user", "")))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        if str(args.get("include_locale", "")).lower() not in ("1", "true"):
+            user = {k: v for k, v in user.items() if k != "locale"}  # Slack sends it only when asked
+        return {"ok": True, "user": user}
 
     def _conversations_open(self, team: Team, args: JSON) -> JSON:
         user = str(args.get("users", ""))

@@ -1,8 +1,11 @@
 """The console adapter: reads lines, turns them into invocations, prints neutral replies.
 
 ``/command ...`` runs a command; a number clicks a button of the last reply; ``:as NAME`` acts as
-someone else; ``:channel NAME`` moves to another channel; ``:help`` and ``:quit``. Forms become
-one prompt per field. When standard input is not a terminal, lines are read as a script.
+someone else; ``:channel NAME`` moves to another channel; ``:lang es`` changes the language the
+console reports as the person's own (``--lang`` at start, as a platform locale would); ``:help``
+and ``:quit``. Forms become one prompt per field. When standard input is not a terminal, lines
+are read as a script. Replies and the prompts of their forms are in the reply's language; the
+console's own lines in the console's language.
 """
 
 from __future__ import annotations
@@ -19,18 +22,22 @@ from bot.adapters.console.render import Choice, render
 from bot.core import text
 from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Place
 from bot.core.dispatch import Core
+from bot.core.i18n import N_, _, language, normalize
 from bot.core.ui import Form, FormField, Image, Reply
 
 PLATFORM = "console"
 WORKSPACE = "local"
 NAME_RE = re.compile(r"^[\w.\-]{1,40}$")
 
-CONSOLE_HELP = """Console commands:
+CONSOLE_HELP = N_(
+    """Console commands:
   /coalition help, /goal help, /checkin help   the bot's commands (as in Slack)
   1, 2, ...                                     click a numbered button of the last reply
   :as NAME                                      act as another person (e.g. :as bob)
   :channel NAME                                 move to another channel (e.g. :channel outreach)
+  :lang CODE                                    your language: en, es or fr (e.g. :lang es)
   :whoami   :help   :quit"""
+)
 
 
 class Console:
@@ -43,10 +50,12 @@ class Console:
         out: TextIO | None = None,
         files_dir: Path | None = None,
         read_line: Callable[[str], str | None] | None = None,
+        locale: str | None = None,
     ) -> None:
         self.core = core
         self.user = user
         self.channel = channel
+        self.locale = normalize(locale)  # the console's "platform locale", as --lang or :lang set it
         self.out = out or sys.stdout
         self.files_dir = files_dir or Path.cwd() / "coalition-bot-files"
         self.read_line = read_line or _stdin_line
@@ -61,7 +70,7 @@ class Console:
 
     @property
     def actor(self) -> Actor:
-        return Actor(PLATFORM, WORKSPACE, self.user.lower(), self.user)
+        return Actor(PLATFORM, WORKSPACE, self.user.lower(), self.user, locale=self.locale)
 
     @property
     def place(self) -> Place:
@@ -72,14 +81,19 @@ class Console:
         self.out.flush()
         self.lines_written += 1
 
-    async def greet(self) -> None:
-        self.say(f"Coalition Bot console — you are {self.user} in #{self.channel}. Type :help for console commands.")
-        from bot.store.repo import Directory
+    def tell(self, message: str, /, **values: object) -> None:
+        """One of the console's own lines, in the console's language."""
+        with language(self.locale):
+            self.say(_(message, **values))
 
-        async with self.core.db.session() as session:
-            bound = await Directory(session).binding(PLATFORM, WORKSPACE, self.channel)
-        if bound is None:
-            self.say(text.WELCOME)
+    async def greet(self) -> None:
+        self.tell(
+            N_("Coalition Bot console — you are {user} in #{channel}. Type :help for console commands."),
+            user=self.user,
+            channel=self.channel,
+        )
+        if not await self.core.services.places.is_bound(self.place):
+            self.tell(text.WELCOME)
 
     async def handle(self, line: str) -> bool:
         """Handle one input line; False means quit."""
@@ -91,11 +105,11 @@ class Console:
         if line.startswith(":"):
             self.meta(line)
             return True
-        if line.isdigit():
+        if line.isascii() and line.isdigit():
             await self.click(int(line))
             return True
         if not line.startswith("/"):
-            self.say("Commands start with /, like /coalition help. Type :help for console commands.")
+            self.tell(N_("Commands start with /, like /coalition help. Type :help for console commands."))
             return True
         name, _, rest = line[1:].partition(" ")
         reply = await self.core.run_command(Invocation(name.lower(), self.actor, self.place, text=rest))
@@ -103,25 +117,29 @@ class Console:
         return True
 
     def meta(self, line: str) -> None:
-        word, _, arg = line.partition(" ")
+        word, _sep, arg = line.partition(" ")
         arg = arg.strip().lstrip("@#")
         if word == ":as" and NAME_RE.match(arg):
             self.user = arg
-            self.say(f"You are now {arg}.")
+            self.tell(N_("You are now {user}."), user=arg)
         elif word == ":channel" and NAME_RE.match(arg):
             self.channel = arg
-            self.say(f"You are now in #{arg}.")
+            self.tell(N_("You are now in #{channel}."), channel=arg)
+        elif word == ":lang" and normalize(arg):
+            self.locale = normalize(arg)
+            self.tell(N_("Your language is now {language}."), language=self.locale)
         elif word == ":whoami":
-            self.say(f"You are {self.user} in #{self.channel}.")
+            self.tell(N_("You are {user} in #{channel}."), user=self.user, channel=self.channel)
         elif word == ":help":
-            self.say(CONSOLE_HELP)
+            self.tell(CONSOLE_HELP)
         else:
-            self.say(f"Unknown console command {word!r}. " + CONSOLE_HELP)
+            with language(self.locale):
+                self.say(_("Unknown console command {word}.", word=repr(word[:20])) + " " + _(CONSOLE_HELP))
 
     async def click(self, number: int) -> None:
         choice = next((c for c in self.choices if c.number == number), None)
         if choice is None:
-            self.say(f"There is no choice {number} here.")
+            self.tell(N_("There is no choice {number} here."), number=number)
             return
         reply = await self.core.run_action(ActionEvent(choice.action_id, choice.value, self.actor, self.place))
         await self.show(reply)
@@ -134,7 +152,7 @@ class Console:
                 self.say(rendered.text)
         self.save_files(reply)
         if reply.form is not None:
-            await self.fill(reply.form)
+            await self.fill(reply.form, reply.lang)
 
     def save_files(self, reply: Reply) -> None:
         """Attachments and images go to files; their paths are printed."""
@@ -143,15 +161,21 @@ class Console:
             self.files_dir.mkdir(parents=True, exist_ok=True)
             path = self.files_dir / attachment.filename
             path.write_bytes(attachment.content)
-            self.say(f"  [file saved: {path}]")
+            with language(reply.lang):
+                self.say("  " + _("[file saved: {path}]", path=path))
 
-    async def fill(self, form: Form) -> None:
-        self.say(f"── {form.title} ── (empty line keeps the default; '.' cancels)")
+    async def fill(self, form: Form, lang: str | None) -> None:
+        """One prompt per field, in ``lang`` (the language of the reply that opened the form)."""
+        with language(lang):
+            await self._fill(form)
+
+    async def _fill(self, form: Form) -> None:
+        self.say(_("── {title} ── (empty line keeps the default; '.' cancels)", title=form.title))
         values: dict[str, str] = {}
         for field in form.fields:
             answer = await self.ask(field)
             if answer is None:
-                self.say("Cancelled.")
+                self.say(_("Cancelled."))
                 return
             values[field.name] = answer
         while True:
@@ -168,7 +192,7 @@ class Console:
                     return
                 answer = await self.ask(wrong)
                 if answer is None:
-                    self.say("Cancelled.")
+                    self.say(_("Cancelled."))
                     return
                 values[name] = answer
 
@@ -182,7 +206,7 @@ class Console:
         if field.kind == "select":
             shown = next((o.label for o in field.options if o.value == field.initial), field.initial)
         default = f" [{shown}]" if shown else ""
-        optional = "" if field.required else " (optional)"
+        optional = "" if field.required else " " + _("(optional)")
         prompt = f"  {field.label}{optional}{default}: "
         while True:
             answer = await asyncio.to_thread(self.read_line, prompt)
@@ -195,13 +219,13 @@ class Console:
                 chosen = choose(field, answer)
                 if chosen is not None:
                     return chosen
-                self.say(f"  Type the number of a choice (1–{len(field.options)}), or '.' to cancel.")
+                self.say("  " + _("Type the number of a choice (1–{last}), or '.' to cancel.", last=len(field.options)))
             elif field.kind == "checkbox":
-                if answer.lower() in YES:
+                if answer.lower() in YES or answer.lower() == _("yes").lower():
                     return "yes"
-                if answer.lower() in NO:
+                if answer.lower() in NO or answer.lower() == _("no").lower():
                     return ""
-                self.say("  Answer yes or no, or '.' to cancel.")
+                self.say("  " + _("Answer yes or no, or '.' to cancel."))
             else:
                 return answer
 
@@ -212,7 +236,7 @@ NO = frozenset({"n", "no", "false", "0"})
 
 def choose(field: FormField, answer: str) -> str | None:
     """A select's value from a choice number, or from an option's exact label or value."""
-    if answer.isdigit() and 1 <= int(answer) <= len(field.options):
+    if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(field.options):
         return field.options[int(answer) - 1].value
     for option in field.options:
         if answer.casefold() in (option.label.casefold(), option.value.casefold()):
@@ -240,13 +264,14 @@ async def run(
     user: str,
     channel: str = "general",
     deliver: Callable[[ConsoleMessenger], Callable[[], Awaitable[object]]] | None = None,
+    locale: str | None = None,
 ) -> int:
     """Run the console; ``deliver`` turns its messenger into "send what the outbox holds".
 
     Due work (scheduled prompts, reminders, digests) runs after every line; at a terminal it also
     runs every ``TICK`` seconds while the console waits for input, so a prompt scheduled for
     09:00 shows up at 09:00 and not only when someone types."""
-    console = Console(core, user=user, channel=channel)
+    console = Console(core, user=user, channel=channel, locale=locale)
     if deliver is not None:
         console.after = deliver(ConsoleMessenger(console))
     interactive = sys.stdin.isatty()
@@ -287,7 +312,7 @@ async def keep_time(console: Console, sleep: Callable[[float], Awaitable[None]])
             try:
                 await console.after()
             except Exception as error:  # the console stays usable; the next tick tries again
-                console.say(f"(could not run scheduled work: {error})")
+                console.tell(N_("(could not run scheduled work: {error})"), error=error)
             if console.lines_written != before:
                 console.out.write(console.prompt)
                 console.out.flush()

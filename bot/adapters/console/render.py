@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.i18n import _, language
 from bot.core.plaintext import render_block
 from bot.core.ui import Actions, Button, Reply, Select, Visibility
 
@@ -23,6 +24,12 @@ class Rendered:
 
 
 def render(reply: Reply) -> Rendered:
+    """The reply as text, its own words in the reply's language."""
+    with language(reply.lang):
+        return _render(reply)
+
+
+def _render(reply: Reply) -> Rendered:
     lines: list[str] = []
     choices: list[Choice] = []
     for block in reply.blocks:
@@ -38,10 +45,10 @@ def render(reply: Reply) -> Rendered:
         lines.extend(render_block(block))
     if choices:
         lines.append("  " + "   ".join(f"[{c.number}] {c.label}" for c in choices))
-        lines.append("  (type a number to choose)")
+        lines.append("  " + _("(type a number to choose)"))
     text = "\n".join(lines).strip("\n")
     if reply.is_error:
         text = "⚠ " + text
     if reply.visibility is Visibility.PRIVATE and text:
-        text += "\n  (only you can see this)"
+        text += "\n  " + _("(only you can see this)")
     return Rendered(text, choices)

@@ -1,8 +1,11 @@
 """Discord wiring: a sharding-ready discord.py client in ``serve``'s event loop.
 
-``start`` logs in (a bad token fails at startup), syncs application commands if the command set
-changed since the last sync, and connects to the gateway as a background task. Interactions go
-to one catch-all handler; nothing is registered with discord.py's command tree or view store.
+``start`` logs in (a bad token fails at startup), localises the command descriptions with the
+translator (:class:`~bot.adapters.discord.commands.CatalogTranslator` unless another is given),
+syncs application commands if the localised command set changed since the last sync, and connects
+to the gateway as a background task. Interactions go to one catch-all handler; nothing is
+registered with discord.py's command tree (which would answer interactions itself) or view store,
+so the translator is applied to our payload directly rather than through ``CommandTree``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.discord.commands import build_command_set, sync_commands, sync_scopes
+from bot.adapters.discord.commands import CatalogTranslator, build_command_set, localise, sync_commands, sync_scopes
 from bot.adapters.discord.interactions import NO_MENTIONS, InteractionHandler
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.adapters.discord.translate import PLATFORM
@@ -64,17 +67,26 @@ class CoalitionClient(discord.AutoShardedClient):
 class DiscordAdapter:
     platform = PLATFORM
 
-    def __init__(self, core: Core, settings: Settings, *, modal_budget: float = 1.5, **client_options: Any) -> None:
+    def __init__(
+        self,
+        core: Core,
+        settings: Settings,
+        *,
+        modal_budget: float = 1.5,
+        translator: discord.app_commands.Translator | None = None,
+        **client_options: Any,
+    ) -> None:
         if not settings.discord_token:
             raise ConfigError("DISCORD_TOKEN is missing: the Discord adapter needs the bot token.")
         self.core = core
         self.settings = settings
         self.scopes = sync_scopes(settings.discord_guild_ids)
         self.commands = build_command_set(core.registry)
+        self.translator = translator or CatalogTranslator()
         self.handler = InteractionHandler(core, self.commands, modal_budget=modal_budget)
         point_at(settings.discord_api_url, settings.discord_gateway_url)
         self.client = CoalitionClient(self.handler, **client_options)
-        self.messenger: Messenger = DiscordMessenger(self.client, core.db)
+        self.messenger: Messenger = DiscordMessenger(self.client, core.services.kept)
         self.application_id: int | None = None
         self._connection: asyncio.Task[None] | None = None
 
@@ -90,9 +102,10 @@ class DiscordAdapter:
         self.application_id = self.client.application_id  # login fetched the application
         if self.application_id is None:
             self.application_id = int((await self.client.http.application_info())["id"])
+        await localise(self.commands, self.translator)
         await sync_commands(
             self.client.http,
-            self.core.db,
+            self.core.services.kept,
             self.application_id,
             self.commands,
             self.core.registry.fingerprint(),

@@ -3,7 +3,8 @@
 A component's ``custom_id`` carries the neutral action id and value (``a|checkin.open|7``), so
 the catch-all interaction handler needs no in-memory view and old buttons keep working after a
 restart. Ids longer than Discord's 100 characters, and forms (which a modal cannot carry whole),
-are kept in the bot's state table under a content hash, so saving the same thing twice is harmless.
+are kept through the core's :class:`~bot.core.services.Kept` service under a content hash, so
+saving the same thing twice is harmless.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 
-from bot.core.codec import decode_form, encode_form, form_key
+from bot.core.codec import encode_form, form_key
+from bot.core.services import Kept
 from bot.core.ui import Form
-from bot.store.db import Database
-from bot.store.repo import get_state, put_state
 
 MAX_CUSTOM_ID = 100
 SEP = "|"
@@ -81,14 +81,10 @@ class IdBook:
         self.long_ids[digest] = custom_id
         return SEP.join((STORED, digest))
 
-    async def save(self, db: Database) -> None:
-        if not self.long_ids and not self.forms:
-            return
-        async with db.unit_of_work() as session:
-            for digest, custom_id in self.long_ids.items():
-                await put_state(session, f"discord:cid:{digest}", {"custom_id": custom_id})
-            for key, form in self.forms.items():
-                await put_state(session, f"discord:form:{key}", encode_form(form))
+    async def save(self, kept: Kept) -> None:
+        documents = {f"discord:cid:{digest}": {"custom_id": cid} for digest, cid in self.long_ids.items()}
+        documents.update({f"discord:form:{key}": encode_form(form) for key, form in self.forms.items()})
+        await kept.put(documents)
         self.long_ids.clear()
         self.forms.clear()
 
@@ -112,22 +108,19 @@ def parse(custom_id: str) -> Target | str | None:
     return None
 
 
-async def resolve(custom_id: str, db: Database) -> Target | None:
+async def resolve(custom_id: str, kept: Kept) -> Target | None:
     parsed = parse(custom_id)
     if not isinstance(parsed, str):
         return parsed
-    async with db.session() as session:
-        stored = await get_state(session, f"discord:cid:{parsed}")
+    stored = await kept.get(f"discord:cid:{parsed}")
     if stored is None or not isinstance(stored.get("custom_id"), str):
         return None
     inner = parse(stored["custom_id"])
     return None if isinstance(inner, str) else inner
 
 
-async def load_form(key: str, db: Database) -> Form | None:
-    async with db.session() as session:
-        stored = await get_state(session, f"discord:form:{key}")
-    return None if stored is None else decode_form(stored)
+async def load_form(key: str, kept: Kept) -> Form | None:
+    return await kept.form(f"discord:form:{key}")
 
 
 def prefilled(form: Form, values: dict[str, str]) -> Form:

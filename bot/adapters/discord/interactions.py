@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import discord
@@ -29,14 +29,12 @@ from bot.adapters.discord.custom_ids import (
     prefilled,
     resolve,
 )
+from bot.adapters.discord.modals import FIX_FORM_LABEL, form_errors_reply, render_modal
 from bot.adapters.discord.render import (
-    FIX_FORM_LABEL,
     OPEN_FORM_LABEL,
     POSTED_NOTE,
     OutgoingMessage,
     choices,
-    form_errors_reply,
-    render_modal,
     render_reply,
     within_size_limit,
 )
@@ -49,6 +47,7 @@ from bot.adapters.discord.translate import (
     place_of,
 )
 from bot.core import text
+from bot.core.i18n import _, language
 from bot.core.ui import Reply, Visibility
 
 if TYPE_CHECKING:
@@ -109,8 +108,8 @@ class Answer:
     async def modal(self, form_reply: Reply) -> None:
         assert form_reply.form is not None
         ids = IdBook()
-        modal = render_modal(form_reply.form, ids)
-        await ids.save(self.core.db)
+        modal = render_modal(form_reply.form, ids, lang=form_reply.lang)
+        await ids.save(self.core.services.kept)
         await self.interaction.response.send_modal(modal)
 
     async def deliver(self, reply: Reply, *, form_button: str = OPEN_FORM_LABEL) -> None:
@@ -121,8 +120,8 @@ class Answer:
             return
         ids = IdBook()
         messages = render_reply(reply, ids, form_button=form_button)
-        within_size_limit(messages, self.interaction.filesize_limit)
-        await ids.save(self.core.db)
+        within_size_limit(messages, self.interaction.filesize_limit, lang=reply.lang)
+        await ids.save(self.core.services.kept)
         private = reply.visibility is Visibility.PRIVATE
         first, rest = messages[0], messages[1:]
         interaction = self.interaction
@@ -137,8 +136,10 @@ class Answer:
                 await interaction.edit_original_response(**_edit(first))
             else:
                 # The placeholder of an ephemeral deferral stays ephemeral; resolve it, then post.
+                with language(reply.lang):
+                    posted = _(POSTED_NOTE)
                 await interaction.edit_original_response(
-                    content=POSTED_NOTE, embeds=[], attachments=[], view=None, allowed_mentions=NO_MENTIONS
+                    content=posted, embeds=[], attachments=[], view=None, allowed_mentions=NO_MENTIONS
                 )
                 await interaction.followup.send(**_send(first), ephemeral=False)
         elif edits_message:
@@ -148,10 +149,15 @@ class Answer:
         for message in rest:
             await interaction.followup.send(**_send(message), ephemeral=private)
 
+    async def written(self, write: Callable[[], Reply]) -> Reply:
+        """A reply the adapter writes itself, in the person's language."""
+        interaction = self.interaction
+        return await self.core.written_for(actor_of(interaction), place_of(interaction), write)
+
     async def apologise(self) -> None:
-        reply = Reply.error(text.apology(secrets.token_hex(3)))
+        ref = secrets.token_hex(3)
         try:
-            await self.deliver(reply)
+            await self.deliver(await self.written(lambda: Reply.error(text.apology(ref))))
         except Exception:
             log.exception("could not answer Discord interaction %s", self.interaction.id)
 
@@ -184,6 +190,7 @@ class InteractionHandler:
 
     def __init__(self, core: Core, commands: CommandSet, *, modal_budget: float = 1.5) -> None:
         self.core = core
+        self.kept = core.services.kept
         self.commands = commands
         self.modal_budget = modal_budget  # seconds the core may take where a modal may have to open
         self._in_flight = 0
@@ -240,29 +247,30 @@ class InteractionHandler:
 
     async def component(self, answer: Answer) -> None:
         interaction = answer.interaction
-        target = await resolve(_custom_id(interaction), self.core.db)
-        if isinstance(target, OpenFormTarget):
-            form = await load_form(target.form_key, self.core.db)
-            await answer.deliver(Reply.open_form(form) if form else Reply.error(text.STALE_BUTTON))
-        elif isinstance(target, ActionTarget):
+        target = await resolve(_custom_id(interaction), self.kept)
+        if isinstance(target, ActionTarget):
             event = action_event(interaction, target.action_id, target.value)
             reply = await answer.run(self.core.run_action(event), budget=self.modal_budget)
             await answer.deliver(reply)
-        else:
-            await answer.deliver(Reply.error(text.STALE_BUTTON))
+            return
+        form = await load_form(target.form_key, self.kept) if isinstance(target, OpenFormTarget) else None
+        await answer.deliver(
+            await answer.written(lambda: Reply.open_form(form) if form else Reply.error(_(text.STALE_BUTTON)))
+        )
 
     async def modal_submit(self, answer: Answer) -> None:
         interaction = answer.interaction
-        target = await resolve(_custom_id(interaction), self.core.db)
+        target = await resolve(_custom_id(interaction), self.kept)
         if not isinstance(target, FormTarget):
-            await answer.deliver(Reply.error(text.STALE_BUTTON))
+            await answer.deliver(await answer.written(lambda: Reply.error(_(text.STALE_BUTTON))))
             return
         submission = form_submission(interaction, target.form_id, target.state)
         reply = await answer.run(self.core.submit_form(submission), budget=0)
         if reply.form_errors:
-            form = await load_form(target.form_key, self.core.db)
+            form = await load_form(target.form_key, self.kept)
             again = prefilled(form, submission.values) if form is not None else None
-            await answer.deliver(form_errors_reply(reply.form_errors, again), form_button=FIX_FORM_LABEL)
+            errors = form_errors_reply(reply.form_errors, again, lang=reply.lang)
+            await answer.deliver(errors, form_button=FIX_FORM_LABEL)
             return
         await answer.deliver(reply)
 

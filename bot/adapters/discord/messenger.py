@@ -19,22 +19,22 @@ from bot.adapters.discord.render import OutgoingMessage, render_reply
 from bot.adapters.discord.translate import PLATFORM
 from bot.core.context import Place
 from bot.core.delivery import CalendarEvent, DeliveryError, MessageRef
+from bot.core.services import Kept
 from bot.core.ui import Reply
-from bot.store.db import Database
 
 
 class DiscordMessenger:
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client, db: Database) -> None:
+    def __init__(self, client: discord.Client, kept: Kept) -> None:
         self.client = client
-        self.db = db
+        self.kept = kept
 
     async def post(self, place: Place, reply: Reply, *, outbox_key: str | None = None) -> MessageRef:
         """Post every message of the reply; the first one's id names it. With ``outbox_key`` each
         message carries an enforced nonce derived from it, so Discord answers a repeat sent within
         a few minutes (the outbox resending after a crash) with the message it already has."""
-        guild_id = int(place.workspace) if place.workspace.isdigit() else None
+        guild_id = int(place.workspace) if place.workspace.isascii() and place.workspace.isdigit() else None
         channel = self.client.get_partial_messageable(int(place.channel), guild_id=guild_id)
         message_id = await self._send(channel, reply, outbox_key)
         return MessageRef(PLATFORM, place.workspace, place.channel, message_id)
@@ -101,7 +101,7 @@ class DiscordMessenger:
     async def _render(self, reply: Reply) -> list[OutgoingMessage]:
         ids = IdBook()
         messages = render_reply(reply, ids)
-        await ids.save(self.db)
+        await ids.save(self.kept)
         return messages
 
 

@@ -50,6 +50,7 @@ class CommandOption(TypedDict):
     type: int
     name: str
     description: str
+    description_localizations: NotRequired[dict[str, str]]
     required: NotRequired[bool]
     choices: NotRequired[list[OptionChoice]]
     autocomplete: NotRequired[bool]
@@ -63,6 +64,7 @@ class ApplicationCommand(TypedDict):
 
     name: str
     description: str
+    description_localizations: NotRequired[dict[str, str]]
     type: Literal[1]
     options: list[CommandOption]
     contexts: list[int]

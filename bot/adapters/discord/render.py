@@ -3,6 +3,9 @@
 User text is escaped here (markdown and mentions), and every message is also sent with
 ``AllowedMentions.none()``. Long replies are split so no embed or message limit is exceeded:
 25 fields, title 256, description 4096, 6000 characters and 10 embeds per message.
+
+The renderer's own words (``Open the form``, ``Done.``) are in the reply's language: rendering runs
+inside ``i18n.language(reply.lang)``. Forms become modals in :mod:`bot.adapters.discord.modals`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import discord
 
 from bot.adapters.discord import payloads as wire
 from bot.adapters.discord.custom_ids import IdBook
+from bot.core.i18n import N_, _, language, number
 from bot.core.ui import (
     Actions,
     Attachment,
@@ -28,8 +32,6 @@ from bot.core.ui import (
     Divider,
     Field,
     Fields,
-    Form,
-    FormField,
     Header,
     Image,
     Italic,
@@ -42,7 +44,6 @@ from bot.core.ui import (
     Section,
     Select,
     Timestamp,
-    rich,
 )
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,6 @@ MAX_ROWS = 5
 MAX_BUTTONS_PER_ROW = 5
 MAX_FILES = 10
 MAX_SELECT_OPTIONS = 25
-MAX_MODAL_FIELDS = 5
 
 COLOUR = discord.Colour(0x2B8A3E)
 ERROR_COLOUR = discord.Colour(0xED4245)
@@ -70,14 +70,11 @@ STYLES = {
     ButtonStyle.DANGER: discord.ButtonStyle.danger,
 }
 
-OPEN_FORM_LABEL = "Open the form"
-FIX_FORM_LABEL = "Fix and resubmit"
-FORM_ERRORS_INTRO = "Some answers need another look:"
-FORM_GONE = "Run the command again to get a fresh form."
-POSTED_NOTE = "Posted in the channel."
-EMPTY_REPLY = "Done."
-MORE_OPTIONS = "More options:"
-TOO_LARGE = "{name} is too large to attach here ({size:.1f} MB; the limit is {limit:.1f} MB)."
+OPEN_FORM_LABEL = N_("Open the form")
+POSTED_NOTE = N_("Posted in the channel.")
+EMPTY_REPLY = N_("Done.")
+MORE_OPTIONS = N_("More options:")
+TOO_LARGE = N_("{name} is too large to attach here ({size} MB; the limit is {limit} MB).")
 
 
 # inline text -----------------------------------------------------------------------------------
@@ -148,9 +145,9 @@ class OutgoingMessage:
         if not self.rows:
             return None
         view = discord.ui.View(timeout=None)
-        for number, row in enumerate(self.rows):
+        for index, row in enumerate(self.rows):
             for item in row:
-                item.row = number
+                item.row = index
                 view.add_item(item)
         # The catch-all interaction handler answers every component, so discord.py need not
         # keep this view in memory: a stopped view is never stored.
@@ -266,6 +263,11 @@ def _chunks(text: str, limit: int) -> list[str]:
 
 def render_reply(reply: Reply, ids: IdBook, *, form_button: str = OPEN_FORM_LABEL) -> list[OutgoingMessage]:
     """Messages for a reply; a form that cannot be a modal here becomes a button that opens it."""
+    with language(reply.lang):
+        return _render_reply(reply, ids, _(form_button))
+
+
+def _render_reply(reply: Reply, ids: IdBook, form_button: str) -> list[OutgoingMessage]:
     layout = _Embeds()
     rows: list[list[discord.ui.Item[discord.ui.View]]] = []
     images: list[Attachment] = []
@@ -343,14 +345,14 @@ def _rows(block: Actions, ids: IdBook) -> list[list[discord.ui.Item[discord.ui.V
 def _select(element: Select, ids: IdBook) -> discord.ui.Select[discord.ui.View]:
     options = [
         discord.SelectOption(label=clip(o.label, 100) or "—", value=clip(o.value, 100))
-        for o in _unique(element.options)[:MAX_SELECT_OPTIONS]
+        for o in unique(element.options)[:MAX_SELECT_OPTIONS]
     ]
     return discord.ui.Select(
         custom_id=ids.select(element.action_id), placeholder=clip(element.placeholder, 150), options=options
     )
 
 
-def _unique(options: tuple[Option, ...]) -> list[Option]:
+def unique(options: tuple[Option, ...]) -> list[Option]:
     """Options with distinct values (Discord rejects duplicates), first one kept."""
     kept: dict[str, Option] = {}
     for option in options:
@@ -383,91 +385,36 @@ def _pack(
             messages.append(message)
         message.attachments.append(attachment)
     for start in range(0, len(rows), MAX_ROWS):
-        message = messages[-1] if start == 0 else OutgoingMessage(content=MORE_OPTIONS)
+        message = messages[-1] if start == 0 else OutgoingMessage(content=_(MORE_OPTIONS))
         if start:
             messages.append(message)
         message.rows = rows[start : start + MAX_ROWS]
     for message in messages:
         if not message.embeds and not message.attachments and message.content is None:
-            message.content = EMPTY_REPLY
+            message.content = _(EMPTY_REPLY)
     return messages
 
 
-def within_size_limit(messages: list[OutgoingMessage], limit: int) -> None:
-    """Leave out files over the size limit, saying so, rather than have Discord refuse the message."""
-    for message in messages:
-        notes = [
-            TOO_LARGE.format(name=a.filename, size=len(a.content) / 1e6, limit=limit / 1e6)
-            for a in message.attachments
-            if len(a.content) > limit
-        ]
-        if notes:
-            message.attachments = [a for a in message.attachments if len(a.content) <= limit]
-            kept = [message.content] if message.content and message.content != EMPTY_REPLY else []
-            message.content = "\n".join(kept + [escape(n) for n in notes])
-
-
-# forms -----------------------------------------------------------------------------------------
-
-
-def render_modal(form: Form, ids: IdBook) -> discord.ui.Modal:
-    """A modal with one labelled input per field; the catch-all handler receives the submission."""
-    modal = discord.ui.Modal(title=clip(form.title, 45) or "Form", custom_id=ids.modal(form), timeout=None)
-    if len(form.fields) > MAX_MODAL_FIELDS:
-        log.warning("form %s has %d fields; a Discord modal shows %d", form.form_id, len(form.fields), MAX_MODAL_FIELDS)
-    for form_field in form.fields[:MAX_MODAL_FIELDS]:
-        description = clip(form_field.hint, 100) or None
-        modal.add_item(
-            discord.ui.Label(
-                text=clip(form_field.label, 45) or form_field.name,
-                description=description,
-                component=_input(form_field),
-            )
-        )
-    modal.stop()  # not kept in memory: see OutgoingMessage.view
-    return modal
-
-
-def _input(form_field: FormField) -> discord.ui.Item[discord.ui.Modal]:
-    if form_field.kind == "select" and form_field.options:
-        options = [
-            discord.SelectOption(
-                label=clip(o.label, 100) or "—", value=clip(o.value, 100), default=o.value == form_field.initial
-            )
-            for o in _unique(form_field.options)[:MAX_SELECT_OPTIONS]
-        ]
-        return discord.ui.Select(
-            custom_id=form_field.name,
-            options=options,
-            min_values=1 if form_field.required else 0,
-            max_values=1,
-            required=form_field.required,
-            placeholder=clip(form_field.placeholder, 150) or None,
-        )
-    if form_field.kind == "checkbox":
-        return discord.ui.Checkbox(
-            custom_id=form_field.name, default=form_field.initial.lower() in ("yes", "true", "1")
-        )
-    max_length = max(1, min(form_field.max_length, 4000))
-    placeholder = form_field.placeholder or {"date": "YYYY-MM-DD", "number": "A number"}.get(form_field.kind, "")
-    return discord.ui.TextInput(
-        custom_id=form_field.name,
-        style=discord.TextStyle.paragraph if form_field.kind == "long_text" else discord.TextStyle.short,
-        required=form_field.required,
-        default=form_field.initial[:max_length] or None,
-        placeholder=clip(placeholder, 100) or None,
-        max_length=max_length,
-    )
-
-
-def form_errors_reply(errors: dict[str, str], form: Form | None) -> Reply:
-    """Modals cannot show field errors: a private list of them, and a button to reopen the form."""
-    labels = {f.name: f.label for f in form.fields} if form is not None else {}
-    fields = tuple(Field(labels.get(name, name), rich(message)) for name, message in errors.items())
-    blocks: list[Block] = [Section(rich(FORM_ERRORS_INTRO)), Fields(fields)]
-    if form is None:
-        blocks.append(Context(rich(FORM_GONE)))
-    return Reply(blocks=blocks, form=form, is_error=True)
+def within_size_limit(messages: list[OutgoingMessage], limit: int, *, lang: str | None) -> None:
+    """Leave out files over the size limit, saying so (in ``lang``), rather than have Discord refuse
+    the message."""
+    with language(lang):
+        empty = _(EMPTY_REPLY)
+        for message in messages:
+            notes = [
+                _(
+                    TOO_LARGE,
+                    name=a.filename,
+                    size=number(len(a.content) / 1e6, digits=1),
+                    limit=number(limit / 1e6, digits=1),
+                )
+                for a in message.attachments
+                if len(a.content) > limit
+            ]
+            if notes:
+                message.attachments = [a for a in message.attachments if len(a.content) <= limit]
+                kept = [message.content] if message.content and message.content != empty else []
+                message.content = "\n".join(kept + [escape(n) for n in notes])
 
 
 # autocomplete ----------------------------------------------------------------------------------

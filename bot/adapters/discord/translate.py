@@ -22,9 +22,15 @@ DIRECT = "@me"  # the "workspace" of a DM, which belongs to no guild
 
 
 def actor_of(interaction: discord.Interaction[Any]) -> Actor:
+    """The person, with their Discord client's language (``interaction.locale``: ``es-ES``, ``fr``)."""
     user = interaction.user
     workspace = str(interaction.guild_id) if interaction.guild_id else DIRECT
-    return Actor(PLATFORM, workspace, str(user.id), user.display_name)
+    return Actor(PLATFORM, workspace, str(user.id), user.display_name, locale=locale_of(interaction))
+
+
+def locale_of(interaction: discord.Interaction[Any]) -> str | None:
+    value = getattr(interaction.locale, "value", None)
+    return str(value) if value else None
 
 
 def place_of(interaction: discord.Interaction[Any]) -> Place:

@@ -4,8 +4,9 @@
   signature-verified by Bolt (``SLACK_SIGNING_SECRET``, 5-minute window).
 - Socket Mode (``SLACK_APP_TOKEN``): the same listeners over a websocket, opened in ``start``.
 - OAuth (``SLACK_CLIENT_ID`` + ``SLACK_CLIENT_SECRET``): ``/slack/install`` and
-  ``/slack/oauth_redirect``; installations in our database with encrypted bot tokens; each request
-  and each proactive message uses the token of its workspace. Otherwise ``SLACK_BOT_TOKEN``.
+  ``/slack/oauth_redirect``; installations kept by the ``installations`` rows the wiring hands in
+  (``bot.store.slack_installations``), with bot tokens encrypted here; each request and each
+  proactive message uses the token of its workspace. Otherwise ``SLACK_BOT_TOKEN``.
 
 Every Web API call goes to ``SLACK_API_URL``; Bolt copies the base URL and retry handlers of
 ``self.client`` into the per-request clients it builds, and the OAuth flow uses it too.
@@ -25,7 +26,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.adapters.slack.installations import DatabaseInstallationStore, DatabaseOAuthStateStore, TokenCipher
+from bot.adapters.slack.installations import (
+    EncryptedInstallationStore,
+    InstallationRows,
+    SingleUseStateStore,
+    TokenCipher,
+)
 from bot.adapters.slack.interactions import FORM_BUDGET, SlackInteractions
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.people import People
@@ -74,7 +80,15 @@ BOT_SCOPES = (
 class SlackAdapter:
     platform = PLATFORM
 
-    def __init__(self, core: Core, settings: Settings, *, form_budget: float = FORM_BUDGET, **app_options: Any) -> None:
+    def __init__(
+        self,
+        core: Core,
+        settings: Settings,
+        *,
+        installations: InstallationRows | None = None,
+        form_budget: float = FORM_BUDGET,
+        **app_options: Any,
+    ) -> None:
         self.core = core
         self.settings = settings
         self.oauth = bool(settings.slack_client_id)
@@ -84,17 +98,20 @@ class SlackAdapter:
         if not self.socket_mode and not settings.slack_signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is missing: Slack over HTTP needs it to verify requests.")
         self.client = web_client(settings.slack_api_url, None if self.oauth else settings.slack_bot_token)
-        self.installations: DatabaseInstallationStore | None = None
+        self.installations: EncryptedInstallationStore | None = None
+        self._rows = installations
         if self.oauth:
-            self.installations = DatabaseInstallationStore(core.db, TokenCipher(settings.token_encryption_key))
+            if installations is None:
+                raise ConfigError("Slack OAuth (SLACK_CLIENT_ID) needs somewhere to keep installations.")
+            self.installations = EncryptedInstallationStore(installations, TokenCipher(settings.token_encryption_key))
         self.app = AsyncApp(**self._app_options(), **app_options)
-        self.interactions = SlackInteractions(core, People(core.db, core.clock), form_budget=form_budget)
+        self.interactions = SlackInteractions(core, People(core.services.people, core.clock), form_budget=form_budget)
         self.interactions.register(self.app)
         if self.oauth:
             self.app.event("app_uninstalled")(self._forget_workspace)
             self.app.event("tokens_revoked")(self._forget_workspace)
         self.http = AsyncSlackRequestHandler(self.app)
-        self.messenger: Messenger = SlackMessenger(core.db, self.bot_token, settings.slack_api_url)
+        self.messenger: Messenger = SlackMessenger(core.services.kept, self.bot_token, settings.slack_api_url)
         self._socket: AsyncSocketModeHandler | None = None
 
     def _app_options(self) -> dict[str, Any]:
@@ -106,7 +123,7 @@ class SlackAdapter:
             "process_before_response": False,
             "raise_error_for_unhandled_request": False,
         }
-        if self.installations is None:
+        if self.installations is None or self._rows is None:
             return options  # the bot token travels in ``client``
         public = settings.public_url.rstrip("/")
         options["oauth_settings"] = AsyncOAuthSettings(
@@ -115,7 +132,7 @@ class SlackAdapter:
             scopes=list(BOT_SCOPES),
             installation_store=self.installations,
             installation_store_bot_only=True,
-            state_store=DatabaseOAuthStateStore(self.core.db, self.core.clock),
+            state_store=SingleUseStateStore(self._rows, self.core.clock),
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
             redirect_uri=f"{public}{REDIRECT_PATH}" if public else None,

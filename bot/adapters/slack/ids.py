@@ -4,7 +4,8 @@ A button's ``action_id`` is the neutral action id plus its position (``checkin.o
 Slack wants action ids unique within a block while neutral ids repeat (Yes / No on one action).
 Its ``value`` is the neutral value. What does not fit Slack's limits (action id 255, button value
 2000, option value 150, ``private_metadata`` 3000) and forms behind an "Open the form" button are
-kept in the bot's state table under a content hash; saving the same thing twice is harmless.
+kept through the core's :class:`~bot.core.services.Kept` service under a content hash; saving the
+same thing twice is harmless.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from bot.core.codec import decode_form, encode_form, form_key
+from bot.core.codec import encode_form, form_key
+from bot.core.services import Kept
 from bot.core.ui import Form
-from bot.store.db import Database
-from bot.store.repo import get_state, put_state
 
 SEP = "|"
 STORED = "#"  # a value starting with this is the digest of a stored value
@@ -72,24 +72,19 @@ class Stash:
         encoded = json.dumps(dataclasses.asdict(meta), separators=(",", ":"))
         return encoded if len(encoded) <= MAX_METADATA else self.keep(encoded)
 
-    async def save(self, db: Database) -> None:
-        if not self.values and not self.forms:
-            return
-        async with db.unit_of_work() as session:
-            for key, text in self.values.items():
-                await put_state(session, f"slack:value:{key}", {"text": text})
-            for key, form in self.forms.items():
-                await put_state(session, f"slack:form:{key}", encode_form(form))
+    async def save(self, kept: Kept) -> None:
+        documents = {f"slack:value:{key}": {"text": text} for key, text in self.values.items()}
+        documents.update({f"slack:form:{key}": encode_form(form) for key, form in self.forms.items()})
+        await kept.put(documents)
         self.values.clear()
         self.forms.clear()
 
 
-async def unstash(text: str, db: Database) -> str | None:
+async def unstash(text: str, kept: Kept) -> str | None:
     """The original of a possibly stored value; ``None`` if it was stored and is gone."""
     if not text.startswith(STORED):
         return text
-    async with db.session() as session:
-        stored = await get_state(session, f"slack:value:{text}")
+    stored = await kept.get(f"slack:value:{text}")
     value = None if stored is None else stored.get("text")
     return value if isinstance(value, str) else None
 
@@ -99,8 +94,8 @@ def neutral_action_id(action_id: str) -> str:
     return action_id.rpartition(SEP)[0] or action_id
 
 
-async def modal_meta(private_metadata: str, db: Database) -> ModalMeta | None:
-    raw = await unstash(private_metadata, db)
+async def modal_meta(private_metadata: str, kept: Kept) -> ModalMeta | None:
+    raw = await unstash(private_metadata, kept)
     try:
         data = json.loads(raw or "")
         return ModalMeta(
@@ -114,7 +109,5 @@ async def modal_meta(private_metadata: str, db: Database) -> ModalMeta | None:
         return None
 
 
-async def load_form(key: str, db: Database) -> Form | None:
-    async with db.session() as session:
-        stored = await get_state(session, f"slack:form:{key}")
-    return None if stored is None else decode_form(stored)
+async def load_form(key: str, kept: Kept) -> Form | None:
+    return await kept.form(f"slack:form:{key}")

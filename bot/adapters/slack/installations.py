@@ -1,32 +1,60 @@
-"""Multi-workspace installs in our own database: bot tokens encrypted at rest, OAuth states single-use.
+"""Multi-workspace installs: bot tokens encrypted at rest, OAuth states single-use.
 
 Bolt's OAuth flow saves an installation here after ``oauth.v2.access``; Bolt's authorisation and
-the messenger read the bot token back per workspace. Only the Fernet ciphertext of a token is
-ever written to the database (key: ``TOKEN_ENCRYPTION_KEY``).
+the messenger read the bot token back per workspace. Tokens are encrypted here, with Fernet (key:
+``TOKEN_ENCRYPTION_KEY``), before they reach the rows (``bot/store/slack_installations.py``, handed
+in by the wiring as :class:`InstallationRows`), so only ciphertext is ever written.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import delete
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.errors import ConfigError
-from bot.store.db import Database
-from bot.store.slack_models import SlackInstallation, SlackOAuthState
 
 log = logging.getLogger(__name__)
 
 STATE_LIFETIME = timedelta(minutes=10)
+
+
+class InstallationRow(Protocol):
+    """What is kept of one installation."""
+
+    enterprise_id: str
+    team_id: str
+    team_name: str
+    is_enterprise_install: bool
+    app_id: str
+    bot_id: str
+    bot_user_id: str
+    bot_scopes: str
+    bot_token_encrypted: str
+    installed_at: datetime
+
+
+class InstallationRows(Protocol):
+    """The persistence this module needs (``bot.store.slack_installations.SlackInstallations``)."""
+
+    async def save_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, bot_token_encrypted: str, **fields: str | bool
+    ) -> None: ...
+
+    async def find_bot(self, *, enterprise_id: str | None, team_id: str | None) -> InstallationRow | None: ...
+
+    async def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None: ...
+
+    async def add_state(self, state: str, *, expires_at: datetime) -> None: ...
+
+    async def consume_state(self, state: str, *, now: datetime) -> bool: ...
 
 
 class TokenCipher:
@@ -47,11 +75,11 @@ class TokenCipher:
             return None
 
 
-class DatabaseInstallationStore(AsyncInstallationStore):
+class EncryptedInstallationStore(AsyncInstallationStore):
     """Bot installations, one row per workspace (or per Enterprise Grid org for org-wide installs)."""
 
-    def __init__(self, db: Database, cipher: TokenCipher) -> None:
-        self.db = db
+    def __init__(self, rows: InstallationRows, cipher: TokenCipher) -> None:
+        self.rows = rows
         self.cipher = cipher
 
     @property
@@ -67,50 +95,23 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         await self._save_bot(bot, installer_user_id="")
 
     async def _save_bot(self, bot: Bot, *, installer_user_id: str) -> None:
-        await self._save(
+        await self.rows.save_bot(
             enterprise_id=bot.enterprise_id,
             team_id=None if bot.is_enterprise_install else bot.team_id,
+            bot_token_encrypted=self.cipher.encrypt(bot.bot_token),
             team_name=bot.team_name or "",
             is_enterprise_install=bool(bot.is_enterprise_install),
             app_id=bot.app_id or "",
             bot_id=bot.bot_id or "",
             bot_user_id=bot.bot_user_id or "",
             bot_scopes=",".join(bot.bot_scopes or []),
-            bot_token=bot.bot_token,
             installer_user_id=installer_user_id,
         )
-
-    async def _save(
-        self,
-        *,
-        enterprise_id: str | None,
-        team_id: str | None,
-        bot_token: str,
-        **fields: str | bool,
-    ) -> None:
-        async with self.db.unit_of_work() as session:
-            row = await self._row(session, enterprise_id, team_id)
-            if row is None:
-                row = SlackInstallation(
-                    enterprise_id=enterprise_id or "", team_id=team_id or "", bot_token_encrypted=""
-                )
-            for name, value in fields.items():
-                setattr(row, name, value)
-            row.bot_token_encrypted = self.cipher.encrypt(bot_token)
-            row.installed_at = datetime.now(UTC)
-            session.add(row)
-
-    @staticmethod
-    async def _row(session: AsyncSession, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
-        query = select(SlackInstallation).where(
-            SlackInstallation.enterprise_id == (enterprise_id or ""), SlackInstallation.team_id == (team_id or "")
-        )
-        return (await session.exec(query)).first()
 
     async def async_find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
     ) -> Bot | None:
-        row = await self._find(enterprise_id, None if is_enterprise_install else team_id)
+        row = await self.rows.find_bot(enterprise_id=enterprise_id, team_id=None if is_enterprise_install else team_id)
         token = None if row is None else self.cipher.decrypt(row.bot_token_encrypted)
         if row is None or token is None:
             return None
@@ -154,13 +155,6 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             installed_at=bot.installed_at,
         )
 
-    async def _find(self, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
-        async with self.db.session() as session:
-            row = await self._row(session, enterprise_id, team_id)
-            if row is None and team_id and enterprise_id:
-                row = await self._row(session, None, team_id)  # installed before the org joined a Grid
-            return row
-
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self.async_delete_installation(enterprise_id=enterprise_id, team_id=team_id)
 
@@ -169,24 +163,18 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     ) -> None:
         if user_id:
             return  # only bot installations are kept: a person's revoked user token changes nothing here
-        async with self.db.unit_of_work() as session:
-            await session.exec(
-                delete(SlackInstallation).where(
-                    SlackInstallation.enterprise_id == (enterprise_id or ""),  # type: ignore[arg-type]
-                    SlackInstallation.team_id == (team_id or ""),  # type: ignore[arg-type]
-                )
-            )
+        await self.rows.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
 
     async def bot_token(self, team_id: str) -> str | None:
-        row = await self._find(None, team_id)
+        row = await self.rows.find_bot(enterprise_id=None, team_id=team_id)
         return None if row is None else self.cipher.decrypt(row.bot_token_encrypted)
 
 
-class DatabaseOAuthStateStore(AsyncOAuthStateStore):
+class SingleUseStateStore(AsyncOAuthStateStore):
     """Random states that expire after ten minutes and can be consumed once."""
 
-    def __init__(self, db: Database, clock: Clock, lifetime: timedelta = STATE_LIFETIME) -> None:
-        self.db = db
+    def __init__(self, rows: InstallationRows, clock: Clock, lifetime: timedelta = STATE_LIFETIME) -> None:
+        self.rows = rows
         self.clock = clock
         self.lifetime = lifetime
 
@@ -196,17 +184,8 @@ class DatabaseOAuthStateStore(AsyncOAuthStateStore):
 
     async def async_issue(self, *args: object, **kwargs: object) -> str:
         state = secrets.token_urlsafe(32)
-        async with self.db.unit_of_work() as session:
-            session.add(SlackOAuthState(state=state, expires_at=self.clock.now() + self.lifetime))
+        await self.rows.add_state(state, expires_at=self.clock.now() + self.lifetime)
         return state
 
     async def async_consume(self, state: str) -> bool:
-        async with self.db.unit_of_work() as session:
-            row = await session.get(SlackOAuthState, state[:100])
-            if row is None:
-                return False
-            await session.delete(row)
-            await session.exec(
-                delete(SlackOAuthState).where(SlackOAuthState.expires_at < self.clock.now())  # type: ignore[arg-type]
-            )
-            return row.expires_at > self.clock.now()
+        return await self.rows.consume_state(state, now=self.clock.now())

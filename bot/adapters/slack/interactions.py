@@ -29,7 +29,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack.home import home_blocks
 from bot.adapters.slack.ids import (
     FORM_CALLBACK,
     OPEN_FORM,
@@ -61,10 +60,12 @@ from bot.adapters.slack.translate import (
     form_submission,
     interaction_origin,
     invocation,
+    place_of,
 )
 from bot.adapters.slack.web import retry_handlers
 from bot.core import text
 from bot.core.dispatch import Core
+from bot.core.i18n import N_, _, language
 from bot.core.ui import Form, Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -72,13 +73,14 @@ log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
 FORM_BUDGET = 2.5
 WORKERS = 4
-FORM_GONE = "This form is no longer active. Run the command again to get a fresh one."
+FORM_GONE = N_("This form is no longer active. Run the command again to get a fresh one.")
 
 
 class SlackInteractions:
     def __init__(self, core: Core, people: People, *, form_budget: float = FORM_BUDGET, workers: int = WORKERS) -> None:
         self.core = core
         self.people = people
+        self.kept = core.services.kept
         self.form_budget = form_budget
         # Work after the ack takes turns, so a burst of requests still gets every ack out at once
         # (Slack's 3 seconds) instead of every request sharing the event loop with all the others.
@@ -118,34 +120,40 @@ class SlackInteractions:
             await ack()
             origin = command_origin(body)
             confidential = self.core.registry.is_confidential(command=str(body.get("command", "")))
+            person: Person | None = None
             async with self._turns:
                 try:
                     person = await self.person(client, origin, remember=not confidential)
                     reply = await self.core.run_command(invocation(body, origin, person))
                     await self.deliver(client, origin, reply)
                 except Exception:
-                    await self.apologise(client, origin, f"command {body.get('command')}", confidential=confidential)
+                    await self.apologise(
+                        client, origin, person, f"command {body.get('command')}", confidential=confidential
+                    )
 
     async def action(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
             await ack()
             origin = interaction_origin(body)
             action: Payload = (body.get("actions") or [{}])[0]
+            person: Person | None = None
             await self._turns.acquire()
             try:
-                action_id = await unstash(neutral_action_id(str(action.get("action_id", ""))), self.core.db)
-                value = await unstash(clicked(action), self.core.db)
-                if action_id is None or value is None:
-                    reply = Reply.error(text.STALE_BUTTON)
-                elif action_id == OPEN_FORM:
-                    form = await load_form(value, self.core.db)
-                    reply = Reply.open_form(form) if form is not None else Reply.error(text.STALE_BUTTON)
-                else:
-                    person = await self.person(client, origin)
+                person = await self.person(client, origin)
+                action_id = await unstash(neutral_action_id(str(action.get("action_id", ""))), self.kept)
+                value = await unstash(clicked(action), self.kept)
+                if action_id is not None and value is not None and action_id != OPEN_FORM:
                     reply = await self.core.run_action(action_event(origin, person, action, action_id, value))
+                else:
+                    form = await load_form(value, self.kept) if action_id == OPEN_FORM and value else None
+                    reply = await self.core.written_for(
+                        actor_of(origin, person),
+                        place_of(origin),
+                        lambda: Reply.open_form(form) if form is not None else Reply.error(_(text.STALE_BUTTON)),
+                    )
                 await self.deliver(client, origin, reply)
             except Exception:
-                await self.apologise(client, origin, f"action {action.get('action_id')}")
+                await self.apologise(client, origin, person, f"action {action.get('action_id')}")
             finally:
                 self._turns.release()
 
@@ -154,9 +162,13 @@ class SlackInteractions:
             view: Payload = body.get("view") or {}
             state: Payload = view.get("state") or {}
             fields = list((state.get("values") or {}).keys())
-            meta = await modal_meta(str(view.get("private_metadata") or ""), self.core.db)
+            meta = await modal_meta(str(view.get("private_metadata") or ""), self.kept)
             if meta is None:
-                await ack(response_action="errors", errors=form_errors({"_": FORM_GONE}, fields))
+                origin = interaction_origin(body)
+                person = await self.person(client, origin)
+                with language(await self.core.language_of(actor_of(origin, person), place_of(origin))):
+                    gone = _(FORM_GONE)
+                await ack(response_action="errors", errors=form_errors({"_": gone}, fields))
                 return
             origin = interaction_origin(body, channel=meta.channel)
             origin = dataclasses.replace(origin, team=meta.team, response_url=meta.response_url)
@@ -166,7 +178,7 @@ class SlackInteractions:
             work = asyncio.ensure_future(
                 self.core.submit_form(form_submission(view, origin, person, meta.form_id, meta.state, values))
             )
-            done, _ = await asyncio.wait({work}, timeout=self.form_budget)
+            done, _pending = await asyncio.wait({work}, timeout=self.form_budget)
             if not done:
                 await ack()
                 await self.deliver(client, origin, await work)
@@ -176,8 +188,8 @@ class SlackInteractions:
                 await ack(response_action="errors", errors=form_errors(reply.form_errors, fields))
             elif reply.form is not None:
                 stash = Stash()
-                again = render_modal(reply.form, self.meta(reply.form, origin), stash)
-                await stash.save(self.core.db)
+                again = render_modal(reply.form, self.meta(reply.form, origin), stash, lang=reply.lang)
+                await stash.save(self.kept)
                 await ack(response_action="update", view=again)
             else:
                 await ack()
@@ -192,8 +204,8 @@ class SlackInteractions:
             origin = Origin(team=team, channel="", user=user, user_name="", user_team=team)
             person = await self.person(client, origin)
             stash = Stash()
-            view = render_home(await home_blocks(self.core, actor_of(origin, person)), stash)
-            await stash.save(self.core.db)
+            view = render_home(await self.core.home(actor_of(origin, person)), stash)
+            await stash.save(self.kept)
             try:
                 await client.views_publish(user_id=user, view=view)
             except SlackApiError as error:
@@ -210,7 +222,7 @@ class SlackInteractions:
         for block_id, actions in (state.get("values") or {}).items():
             item: Payload = next(iter(actions.values()), {}) if isinstance(actions, dict) else {}
             if item.get("type") == "static_select" and values.get(block_id):
-                values[block_id] = await unstash(values[block_id], self.core.db) or ""
+                values[block_id] = await unstash(values[block_id], self.kept) or ""
         return values
 
     @staticmethod
@@ -218,21 +230,22 @@ class SlackInteractions:
         return ModalMeta(form.form_id, form.state, origin.team, origin.channel, origin.response_url)
 
     async def deliver(self, client: AsyncWebClient, origin: Origin, reply: Reply) -> None:
-        if reply.form is not None and origin.trigger_id and await self.open_modal(client, origin, reply.form):
+        if reply.form is not None and origin.trigger_id and await self.open_modal(client, origin, reply):
             return
         stash = Stash()
         messages = render_reply(reply, stash)
-        await stash.save(self.core.db)
+        await stash.save(self.kept)
         public = reply.visibility is Visibility.CHANNEL
         for index, message in enumerate(messages):
             await self.send(client, origin, message, public=public, replace=index == 0 and reply.replace_original)
             if message.files:
                 await self.send_files(client, origin, message, public=public)
 
-    async def open_modal(self, client: AsyncWebClient, origin: Origin, form: Form) -> bool:
+    async def open_modal(self, client: AsyncWebClient, origin: Origin, reply: Reply) -> bool:
+        assert reply.form is not None
         stash = Stash()
-        view = render_modal(form, self.meta(form, origin), stash)
-        await stash.save(self.core.db)
+        view = render_modal(reply.form, self.meta(reply.form, origin), stash, lang=reply.lang)
+        await stash.save(self.kept)
         try:
             await client.views_open(trigger_id=origin.trigger_id, view=view)
         except SlackApiError as error:
@@ -279,14 +292,21 @@ class SlackInteractions:
         except SlackApiError as error:
             log.warning("file upload failed: %s", error.response.get("error"))
 
-    async def apologise(self, client: AsyncWebClient, origin: Origin, what: str, *, confidential: bool = False) -> None:
+    async def apologise(
+        self, client: AsyncWebClient, origin: Origin, person: Person | None, what: str, *, confidential: bool = False
+    ) -> None:
+        """Say sorry, in the person's language when they are known (else the workspace default)."""
         ref = secrets.token_hex(3)
         if confidential:  # who asked stays out of the log; the reference ties it to their apology
             log.error("Slack %s failed (ref %s): %s", what, ref, type(sys.exc_info()[1]).__name__)
         else:
             log.exception("Slack %s from %s:%s failed (ref %s)", what, origin.team, origin.user, ref)
         try:
-            await self.deliver(client, origin, Reply.error(text.apology(ref)))
+            person = person or Person(origin.user, origin.user_team, origin.user_name or origin.user)
+            reply = await self.core.written_for(
+                actor_of(origin, person), place_of(origin), lambda: Reply.error(text.apology(ref))
+            )
+            await self.deliver(client, origin, reply)
         except Exception:
             log.exception("could not answer Slack %s (ref %s)", what, ref)
 

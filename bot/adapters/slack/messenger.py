@@ -21,8 +21,8 @@ from bot.adapters.slack.translate import PLATFORM
 from bot.adapters.slack.web import web_client
 from bot.core.context import Place
 from bot.core.delivery import DeliveryError, MessageRef
+from bot.core.services import Kept
 from bot.core.ui import Attachment, Reply
-from bot.store.db import Database
 
 TokenSource = Callable[[str], Awaitable[str | None]]
 OUTBOX_EVENT = "coalition_bot_outbox"
@@ -58,8 +58,8 @@ PERMANENT = frozenset(
 class SlackMessenger:
     platform = PLATFORM
 
-    def __init__(self, db: Database, tokens: TokenSource, api_url: str) -> None:
-        self.db = db
+    def __init__(self, kept: Kept, tokens: TokenSource, api_url: str) -> None:
+        self.kept = kept
         self.tokens = tokens
         self.api_url = api_url
         self._clients: dict[str, AsyncWebClient] = {}
@@ -122,7 +122,7 @@ class SlackMessenger:
     async def _render(self, reply: Reply) -> list[SlackMessage]:
         stash = Stash()
         messages = render_reply(reply, stash)
-        await stash.save(self.db)
+        await stash.save(self.kept)
         return messages
 
     async def _client(self, workspace: str) -> AsyncWebClient:

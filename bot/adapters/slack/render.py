@@ -5,6 +5,9 @@ User text is escaped here: ``&``, ``<`` and ``>`` become entities (so ``<!channe
 characters that would start mrkdwn formatting (``*``, ``_``, ``~``, `````) are swapped for
 look-alikes. Long content is split so no Block Kit limit is exceeded: a reply becomes several
 messages of at most 50 blocks rather than an error.
+
+The renderer's own words (``Open the form``, ``Cancel``, ``Done.``) are in the reply's language:
+each ``render_*`` runs inside ``i18n.language(reply.lang)``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from bot.adapters.slack.ids import FORM_CALLBACK, MAX_BUTTON_VALUE, MAX_OPTION_VALUE, OPEN_FORM, ModalMeta, Stash
+from bot.core.i18n import N_, _, language
 from bot.core.ui import (
     Actions,
     Attachment,
@@ -41,6 +45,7 @@ from bot.core.ui import (
     Select,
     Timestamp,
     format_timestamp,
+    markup,
 )
 
 JSON = dict[str, Any]
@@ -62,9 +67,10 @@ MAX_LABEL = 2000
 MAX_INPUT = 3000
 MAX_FALLBACK = 3000
 
-OPEN_FORM_LABEL = "Open the form"
-ATTACHED = "📎 {alt} (sent as a file)"
-EMPTY_REPLY = "Done."
+OPEN_FORM_LABEL = N_("Open the form")
+ATTACHED = N_("📎 {alt} (sent as a file)")
+EMPTY_REPLY = N_("Done.")
+MORE = N_("…more in `/coalition status`.")
 BROADCAST = re.compile(r"@(?=channel|here|everyone)", re.IGNORECASE)
 LONE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 LOOKALIKES = str.maketrans({"*": "∗", "~": "∼", "`": "ˋ"})
@@ -156,7 +162,7 @@ def plain_text(text: str, limit: int) -> JSON:
 
 def fallback_text(reply: Reply) -> str:
     """The notification text that goes with blocks (also escaped)."""
-    return clip(escape(reply.plain()), MAX_FALLBACK) or EMPTY_REPLY
+    return clip(escape(reply.plain()), MAX_FALLBACK) or _(EMPTY_REPLY)
 
 
 # blocks ----------------------------------------------------------------------------------------
@@ -199,7 +205,7 @@ def render_blocks(blocks: list[Block], stash: Stash, *, is_error: bool = False) 
             out.extend(_actions(block, stash))
         elif isinstance(block, Image):
             images.append(block.attachment)
-            text = ATTACHED.format(alt=escape(block.alt or block.attachment.filename))
+            text = escape(_(ATTACHED, alt=block.alt or block.attachment.filename))
             out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_CONTEXT_TEXT)}]})
     return out, images
 
@@ -227,7 +233,9 @@ def _actions(block: Actions, stash: Stash) -> list[JSON]:
             options = _unique(element.options)
             for start in range(0, len(options), MAX_OPTIONS):
                 part = options[start : start + MAX_OPTIONS]
-                placeholder = element.placeholder if start == 0 else f"{element.placeholder} (more)"
+                placeholder = (
+                    element.placeholder if start == 0 else _("{placeholder} (more)", placeholder=element.placeholder)
+                )
                 elements.append(
                     {
                         "type": "static_select",
@@ -272,6 +280,11 @@ class SlackMessage:
 
 def render_reply(reply: Reply, stash: Stash, *, form_button: str = OPEN_FORM_LABEL) -> list[SlackMessage]:
     """Messages of at most 50 blocks; files (attachments, images) travel with the last one."""
+    with language(reply.lang):
+        return _render_reply(reply, stash, _(form_button))
+
+
+def _render_reply(reply: Reply, stash: Stash, form_button: str) -> list[SlackMessage]:
     blocks, images = render_blocks(reply.blocks, stash, is_error=reply.is_error)
     if reply.form is not None:
         key = stash.open_form(reply.form)
@@ -290,7 +303,7 @@ def render_reply(reply: Reply, stash: Stash, *, form_button: str = OPEN_FORM_LAB
             }
         )
     if not blocks:
-        blocks = [_section(EMPTY_REPLY)]
+        blocks = [_section(escape(_(EMPTY_REPLY)))]
     text = fallback_text(reply)
     messages = [
         SlackMessage(blocks[start : start + MAX_MESSAGE_BLOCKS], text)
@@ -300,27 +313,31 @@ def render_reply(reply: Reply, stash: Stash, *, form_button: str = OPEN_FORM_LAB
     return messages
 
 
-def render_home(blocks: list[Block], stash: Stash) -> JSON:
-    rendered, _images = render_blocks(blocks, stash)
-    if len(rendered) > MAX_VIEW_BLOCKS:
-        more = {"type": "context", "elements": [{"type": "mrkdwn", "text": "…more in `/coalition status`."}]}
-        rendered = [*rendered[: MAX_VIEW_BLOCKS - 1], more]
+def render_home(reply: Reply, stash: Stash) -> JSON:
+    """The Home tab's view: the reply's blocks (no files: a view cannot carry them)."""
+    with language(reply.lang):
+        rendered, _images = render_blocks(reply.blocks, stash)
+        if len(rendered) > MAX_VIEW_BLOCKS:
+            more = {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(markup(_(MORE)))}]}
+            rendered = [*rendered[: MAX_VIEW_BLOCKS - 1], more]
     return {"type": "home", "blocks": rendered}
 
 
 # modals ----------------------------------------------------------------------------------------
 
 
-def render_modal(form: Form, meta: ModalMeta, stash: Stash) -> JSON:
-    return {
-        "type": "modal",
-        "callback_id": FORM_CALLBACK,
-        "title": plain_text(form.title, MAX_MODAL_TITLE),
-        "submit": plain_text(form.submit_label or "Submit", MAX_MODAL_TITLE),
-        "close": plain_text("Cancel", MAX_MODAL_TITLE),
-        "private_metadata": stash.metadata(meta),
-        "blocks": [_input(f, stash) for f in form.fields[:MAX_VIEW_BLOCKS]],
-    }
+def render_modal(form: Form, meta: ModalMeta, stash: Stash, *, lang: str | None) -> JSON:
+    """A modal for the form; its buttons in ``lang`` (the language of the reply that opened it)."""
+    with language(lang):
+        return {
+            "type": "modal",
+            "callback_id": FORM_CALLBACK,
+            "title": plain_text(form.title, MAX_MODAL_TITLE),
+            "submit": plain_text(form.submit_label or _("Submit"), MAX_MODAL_TITLE),
+            "close": plain_text(_("Cancel"), MAX_MODAL_TITLE),
+            "private_metadata": stash.metadata(meta),
+            "blocks": [_input(f, stash) for f in form.fields[:MAX_VIEW_BLOCKS]],
+        }
 
 
 def _input(form_field: FormField, stash: Stash) -> JSON:
@@ -333,7 +350,7 @@ def _input(form_field: FormField, stash: Stash) -> JSON:
         if chosen is not None:
             element["initial_option"] = chosen
     elif form_field.kind == "checkbox":
-        option = {"text": plain_text("Yes", MAX_OPTION_TEXT), "value": "yes"}
+        option = {"text": plain_text(_("Yes"), MAX_OPTION_TEXT), "value": "yes"}
         element = {"type": "checkboxes", "options": [option]}
         if initial.lower() in ("yes", "true", "1", "on"):
             element["initial_options"] = [option]

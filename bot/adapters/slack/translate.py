@@ -72,7 +72,9 @@ def interaction_origin(body: Payload, channel: str = "") -> Origin:
 
 
 def actor_of(origin: Origin, person: Person) -> Actor:
-    return Actor(PLATFORM, person.home_team or origin.user_team, origin.user, person.display_name, person.tz)
+    return Actor(
+        PLATFORM, person.home_team or origin.user_team, origin.user, person.display_name, person.tz, person.locale
+    )
 
 
 def place_of(origin: Origin) -> Place:
