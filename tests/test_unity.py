@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from bot.commands.unity import run_deadlines
@@ -32,6 +33,7 @@ from bot.store.db import Database
 from bot.store.models import Coalition, Member
 from bot.store.outbox_models import OutboxMessage
 from bot.store.unity_models import UnitySignature
+from bot.store.unity_repo import UnityRepo
 from tests.support import Chat
 
 STATEMENT = "We, the undersigned organisations, call for clean air in every city.\n\nWe commit to act together."
@@ -232,6 +234,35 @@ async def test_one_signature_per_organisation_and_authority_confirmed(chat: Chat
     assert not again.is_error
     async with db.session() as session:
         assert len((await session.exec(select(UnitySignature))).all()) == 2
+
+
+async def test_two_signers_at_the_same_moment_leave_one_signature(chat: Chat, db: Database) -> None:
+    """The race the form cannot see: the second signature of an organisation, added after the form
+    checked, is refused by the database and leaves the first in place."""
+    await coalition_with_two_channels(chat)
+    await publish_v1(chat)
+    acme = int(await org_id(chat, "Acme Trust"))
+    async with db.unit_of_work() as session:
+        [coalition] = (await session.exec(select(Coalition))).all()
+        repo = UnityRepo(session, coalition.id or 0)
+        version = await repo.published()
+        assert version is not None
+        assert version.id is not None
+
+        def signature(name: str) -> UnitySignature:
+            return UnitySignature(
+                coalition_id=repo.coalition_id,
+                version_id=version.id or 0,
+                organisation_id=acme,
+                signer_name=name,
+                signed_at=datetime(2026, 11, 23, tzinfo=UTC),
+            )
+
+        assert await repo.sign(signature("Bob"))
+        assert not await repo.sign(signature("Dave"))
+        assert [s.signer_name for s in await repo.signatures(version.id)] == ["Bob"]
+        with pytest.raises(ValueError, match="another coalition"):
+            await UnityRepo(session, repo.coalition_id + 1).save(version)
 
 
 async def test_withdraw_keeps_history_and_new_version_asks_to_resign(chat: Chat, db: Database) -> None:

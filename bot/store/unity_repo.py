@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.models import Coalition, Member, Organisation
 from bot.store.unity_models import UnityComment, UnitySignature, UnityVersion
 
 
@@ -15,6 +17,24 @@ class UnityRepo:
     def __init__(self, session: AsyncSession, coalition_id: int) -> None:
         self.session = session
         self.coalition_id = coalition_id
+
+    async def coalition(self) -> Coalition | None:
+        return await self.session.get(Coalition, self.coalition_id)
+
+    async def organisation_names(self) -> dict[int, str]:
+        """The coalition's organisations' names, by id (for signatory lists)."""
+        query = select(Organisation).where(Organisation.coalition_id == self.coalition_id)
+        return {o.id: o.name for o in (await self.session.exec(query)).all() if o.id is not None}
+
+    async def unsigned_members(self, version_id: int) -> Sequence[Member]:
+        """Members of an organisation that has not signed the version, in the order they joined."""
+        signed = {s.organisation_id for s in await self.signatures(version_id)}
+        query = select(Member).where(Member.coalition_id == self.coalition_id).order_by(col(Member.id))
+        return [
+            m
+            for m in (await self.session.exec(query)).all()
+            if m.id is not None and m.organisation_id is not None and m.organisation_id not in signed
+        ]
 
     # versions ----------------------------------------------------------------------------------
 
@@ -58,6 +78,13 @@ class UnityRepo:
         self.session.add(row)
         await self.session.flush()
 
+    async def save(self, row: UnityVersion | UnityComment | UnitySignature) -> None:
+        """Keep changes to a row of this coalition (read through this repository)."""
+        if row.coalition_id != self.coalition_id:
+            raise ValueError("row belongs to another coalition")
+        self.session.add(row)
+        await self.session.flush()
+
     # comments ----------------------------------------------------------------------------------
 
     async def comments(self, version_id: int) -> Sequence[UnityComment]:
@@ -76,6 +103,17 @@ class UnityRepo:
             UnitySignature.active == True,  # noqa: E712  (SQL comparison)
         )
         return (await self.session.exec(query.order_by(col(UnitySignature.signed_at), col(UnitySignature.id)))).all()
+
+    async def sign(self, signature: UnitySignature) -> bool:
+        """Add a signature; False (and nothing added) if the organisation signed the version at the
+        same moment, in another request."""
+        signature.coalition_id = self.coalition_id
+        try:
+            async with self.session.begin_nested():
+                self.session.add(signature)
+        except IntegrityError:
+            return False
+        return True
 
     async def signature_of(self, version_id: int, organisation_id: int) -> UnitySignature | None:
         query = select(UnitySignature).where(
@@ -115,3 +153,8 @@ async def open_deadlines(session: AsyncSession) -> Sequence[UnityVersion]:
         col(UnityVersion.closed_at).is_(None),
     )
     return (await session.exec(query.order_by(col(UnityVersion.id)))).all()
+
+
+async def any_version(session: AsyncSession, version_id: int) -> UnityVersion | None:
+    """A version of any coalition, by id (the deadline job's item)."""
+    return await session.get(UnityVersion, version_id)

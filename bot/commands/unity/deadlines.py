@@ -23,9 +23,8 @@ from bot.core.outbox import Outbox
 from bot.core.ui import Block, Bold, Context, Header, Link, Reply, Section, Timestamp, markup, rich
 from bot.core.workflow import JobEnv
 from bot.store.models import Coalition
-from bot.store.repo import CoalitionRepo
 from bot.store.unity_models import UnityVersion
-from bot.store.unity_repo import UnityRepo, open_deadlines
+from bot.store.unity_repo import UnityRepo, any_version, open_deadlines
 
 
 class Step(Enum):
@@ -50,10 +49,11 @@ async def due(session: AsyncSession, now: datetime) -> Sequence[int]:
 
 async def run(session: AsyncSession, item: int, now: datetime, env: JobEnv) -> int:
     """Remind or close one version; returns the messages queued."""
-    version = await session.get(UnityVersion, item)
+    version = await any_version(session, item)
     if version is None:
         return 0
-    return (await take_step(session, version, now, env.public_url))[1]
+    repo, outbox = scoped(session, version, now)
+    return (await take_step(repo, outbox, version, now, env.public_url))[1]
 
 
 async def run_deadlines(session: AsyncSession, now: datetime, base_url: str = "") -> int:
@@ -61,45 +61,48 @@ async def run_deadlines(session: AsyncSession, now: datetime, base_url: str = ""
     version, one per reminder sent."""
     actions = 0
     for version in await open_deadlines(session):
-        actions += (await take_step(session, version, now, base_url))[0]
+        repo, outbox = scoped(session, version, now)
+        actions += (await take_step(repo, outbox, version, now, base_url))[0]
     return actions
 
 
-async def take_step(session: AsyncSession, version: UnityVersion, now: datetime, base_url: str) -> tuple[int, int]:
+def scoped(session: AsyncSession, version: UnityVersion, now: datetime) -> tuple[UnityRepo, Outbox]:
+    """The version's coalition's statement data and outbox."""
+    return UnityRepo(session, version.coalition_id), Outbox(session, version.coalition_id, now=now)
+
+
+async def take_step(
+    repo: UnityRepo, outbox: Outbox, version: UnityVersion, now: datetime, base_url: str
+) -> tuple[int, int]:
     """(actions taken, messages queued) for one version at ``now``."""
     step = step_due(version, now)
-    coalition = await session.get(Coalition, version.coalition_id) if step is not None else None
+    coalition = await repo.coalition() if step is not None else None
     if step is None or coalition is None:
         return 0, 0
-    outbox = Outbox(session, version.coalition_id, now=now)
     if step is Step.CLOSE:
         version.closed_at = now
-        session.add(version)
+        await repo.save(version)
         updated = await outbox.refresh(
-            topic_of(version), await statement_reply(session, coalition, version, base_url, now)
+            topic_of(version), await statement_reply(repo, coalition, version, base_url, now)
         )
         posts = await outbox.announce(
-            await final_list(session, coalition, version, base_url), key=f"unity:final:{version.id}"
+            await final_list(repo, coalition, version, base_url), key=f"unity:final:{version.id}"
         )
-        await session.flush()
         return 1, updated + len(posts)
     version.reminded_at = now
-    session.add(version)
-    sent = await remind_unsigned(session, outbox, coalition, version, base_url)
-    await session.flush()
+    await repo.save(version)
+    sent = await remind_unsigned(repo, outbox, coalition, version, base_url)
     return sent, sent
 
 
 async def remind_unsigned(
-    session: AsyncSession, outbox: Outbox, coalition: Coalition, version: UnityVersion, base_url: str
+    repo: UnityRepo, outbox: Outbox, coalition: Coalition, version: UnityVersion, base_url: str
 ) -> int:
     assert version.deadline is not None
-    signed = {s.organisation_id for s in await UnityRepo(session, coalition.id or 0).signatures(version.id or 0)}
     url = public_url(base_url, coalition)
     sent = 0
-    for member in await CoalitionRepo(session, coalition.id or 0).members():
-        if member.organisation_id is None or member.organisation_id in signed or member.id is None:
-            continue
+    for member in await repo.unsigned_members(version.id or 0):
+        assert member.id is not None
         with language(of_member(member, coalition)) as lang:
             reply = Reply.private(
                 fill(
@@ -120,10 +123,10 @@ async def remind_unsigned(
     return sent
 
 
-async def final_list(session: AsyncSession, coalition: Coalition, version: UnityVersion, base_url: str) -> Reply:
+async def final_list(repo: UnityRepo, coalition: Coalition, version: UnityVersion, base_url: str) -> Reply:
     """The closing announcement, in the coalition's language."""
-    signed = await UnityRepo(session, coalition.id or 0).signatures(version.id or 0)
-    names = {o.id: o.name for o in await CoalitionRepo(session, coalition.id or 0).organisations()}
+    signed = await repo.signatures(version.id or 0)
+    names = await repo.organisation_names()
     with language(of_coalition(coalition)) as lang:
         label = Bold(ngettext("{n} organisation signed", "{n} organisations signed", len(signed)))
         if signed:

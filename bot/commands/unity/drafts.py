@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.commands.unity.command import MAX_COMMENT, MAX_STATEMENT, TEXT, VERSION, unity
 from bot.commands.unity.render import changes, find_version, text_sections, version_state
+from bot.commands.unity.repo import unity_repo
 from bot.commands.unity.words import fill, later
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
@@ -13,7 +14,6 @@ from bot.core.params import Args, Param
 from bot.core.registry import CONTRIBUTORS, STEERING
 from bot.core.ui import Block, Bold, Context, Form, FormField, Header, Reply, Section, Timestamp, markup, rich
 from bot.store.unity_models import UnityComment, UnityVersion
-from bot.store.unity_repo import UnityRepo
 
 
 @unity.sub(
@@ -26,7 +26,7 @@ from bot.store.unity_repo import UnityRepo
 )
 async def draft(ctx: Ctx, args: Args) -> Reply:
     if not args.text:
-        latest = await UnityRepo(ctx.session, ctx.c.id or 0).latest()
+        latest = await unity_repo(ctx).latest()
         return Reply.open_form(draft_form(latest.text if latest else ""))
     return await save_draft(ctx, args.text)
 
@@ -56,7 +56,7 @@ def draft_form(initial: str) -> Form:
 
 async def save_draft(ctx: Ctx, raw: str) -> Reply:
     text = normalise_statement(raw)
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     latest = await repo.latest()
     if latest is not None and latest.text == text:
         raise BadArgument(_("That is the same text as v{version}; nothing to save.", version=latest.number))
@@ -117,7 +117,7 @@ def normalise_statement(raw: str) -> str:
     params=(VERSION,),
 )
 async def show(ctx: Ctx, args: Args) -> Reply:
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     version = await find_version(repo, args.version)
     blocks: list[Block] = [Header(_("Unity statement v{version}", version=version.number))]
     blocks.extend(text_sections(version.text))
@@ -144,7 +144,7 @@ async def show(ctx: Ctx, args: Args) -> Reply:
     params=(Param("text", required=True, positional=True, max_length=MAX_COMMENT, description=N_("Your comment")),),
 )
 async def comment(ctx: Ctx, args: Args) -> Reply:
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     version = await repo.latest()
     if version is None:
         raise UserError(_("There is no draft to comment on yet. Steering starts one with `/unity draft`."))
@@ -176,7 +176,7 @@ async def comment(ctx: Ctx, args: Args) -> Reply:
     params=(VERSION,),
 )
 async def comments(ctx: Ctx, args: Args) -> Reply:
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     version = await find_version(repo, args.version)
     entries = await repo.comments(version.id or 0)
     if not entries:

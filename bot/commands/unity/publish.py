@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.unity.command import REMIND_BEFORE, public_url, topic_of, unity
 from bot.commands.unity.render import statement_reply
+from bot.commands.unity.repo import unity_repo
 from bot.commands.unity.words import fill, later
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
@@ -18,7 +19,6 @@ from bot.core.registry import STEERING
 from bot.core.ui import Block, Bold, Context, Link, Reply, Rich, Section, Timestamp, markup, rich
 from bot.store.models import Coalition, Member
 from bot.store.unity_models import UnityVersion
-from bot.store.unity_repo import UnityRepo
 
 
 @unity.sub(
@@ -29,7 +29,7 @@ from bot.store.unity_repo import UnityRepo
     params=(Param("deadline", Kind.DATE, description=N_("Last day to sign, YYYY-MM-DD (optional)")),),
 )
 async def publish(ctx: Ctx, args: Args) -> Reply:
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     version = await repo.latest()
     if version is None:
         raise UserError(_('There is nothing to publish yet. Write a draft first: `/unity draft "We, the …"`.'))
@@ -54,10 +54,10 @@ async def publish(ctx: Ctx, args: Args) -> Reply:
     version.published_at = now
     version.published_by = ctx.me.id
     version.deadline = deadline
-    ctx.session.add(version)
+    await repo.save(version)
     reminded = await close_earlier(ctx, version, now)
     posts = await ctx.outbox.announce(
-        await statement_reply(ctx.session, ctx.c, version, ctx.settings.public_url, now),
+        await statement_reply(repo, ctx.c, version, ctx.settings.public_url, now),
         key=f"unity:publish:{version.id}",
         topic=topic_of(version),
     )
@@ -100,15 +100,15 @@ async def publish(ctx: Ctx, args: Args) -> Reply:
 async def close_earlier(ctx: Ctx, version: UnityVersion, now: datetime) -> int:
     """Close every earlier published version, update its posted copies, and ask its signatories to
     sign ``version``; returns how many were asked."""
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     asked = 0
     for old in await repo.published_before(version.number):
         if old.closed_at is None:
             old.closed_at = now
-            ctx.session.add(old)
+            await repo.save(old)
         await ctx.outbox.refresh(
             topic_of(old),
-            await statement_reply(ctx.session, ctx.c, old, ctx.settings.public_url, now, superseded_by=version),
+            await statement_reply(repo, ctx.c, old, ctx.settings.public_url, now, superseded_by=version),
         )
         for signature in await repo.signatures(old.id or 0):
             if signature.member_id is None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands.common import row_dict
+from bot.commands.unity.repo import unity_repo
 from bot.core.context import Ctx
-from bot.store.unity_repo import UnityRepo
 
 TABLES = ("unityversion", "unitycomment", "unitysignature")
 
 
 async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
     """Every version, each with its comments and every signature ever made on it (withdrawn too)."""
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     latest = await repo.latest()
     versions = []
     for number in range(1, (latest.number if latest else 0) + 1):
@@ -32,4 +32,4 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 
 async def forget(ctx: Ctx, member_id: int) -> None:
     """The member's name leaves their signatures and comments; their organisation's signature stays."""
-    await UnityRepo(ctx.session, ctx.c.id or 0).forget_member(member_id)
+    await unity_repo(ctx).forget_member(member_id)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import difflib
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.commands.unity.command import LISTED_SIGNATORIES, SECTION_CHUNK, SIGN_ACTION, public_url, topic_of
+from bot.commands.unity.repo import unity_repo
 from bot.commands.unity.words import fill, names_list
 from bot.core.context import Ctx
 from bot.core.errors import NotFound, UserError
@@ -31,18 +30,17 @@ from bot.core.ui import (
     rich,
 )
 from bot.store.models import Coalition
-from bot.store.repo import CoalitionRepo
 from bot.store.unity_models import UnityVersion
 from bot.store.unity_repo import UnityRepo
 
 
 async def refresh_posts(ctx: Ctx, version: UnityVersion) -> None:
-    reply = await statement_reply(ctx.session, ctx.c, version, ctx.settings.public_url, ctx.clock.now())
+    reply = await statement_reply(unity_repo(ctx), ctx.c, version, ctx.settings.public_url, ctx.clock.now())
     await ctx.outbox.refresh(topic_of(version), reply)
 
 
 async def statement_reply(
-    session: AsyncSession,
+    repo: UnityRepo,
     coalition: Coalition,
     version: UnityVersion,
     base_url: str,
@@ -52,21 +50,21 @@ async def statement_reply(
 ) -> Reply:
     """The statement as posted in channels: text, live signatory list, and the sign button."""
     with language(of_coalition(coalition)) as lang:
-        reply = await _statement(session, coalition, version, base_url, now, superseded_by)
+        reply = await _statement(repo, coalition, version, base_url, now, superseded_by)
         reply.lang = lang
         return reply
 
 
 async def _statement(
-    session: AsyncSession,
+    repo: UnityRepo,
     coalition: Coalition,
     version: UnityVersion,
     base_url: str,
     now: datetime,
     superseded_by: UnityVersion | None,
 ) -> Reply:
-    signed = await UnityRepo(session, coalition.id or 0).signatures(version.id or 0)
-    names = {o.id: o.name for o in await CoalitionRepo(session, coalition.id or 0).organisations()}
+    signed = await repo.signatures(version.id or 0)
+    names = await repo.organisation_names()
     blocks: list[Block] = [
         Header(_("{coalition}: unity statement (v{version})", coalition=coalition.name, version=version.number))
     ]

@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.commands.unity.command import NEW_ORG, unity
 from bot.commands.unity.render import refresh_posts
+from bot.commands.unity.repo import unity_repo
 from bot.commands.unity.words import fill
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, FormInvalid, UserError
@@ -20,7 +19,6 @@ from bot.core.registry import CONTRIBUTORS
 from bot.core.ui import Bold, Context, Form, FormField, Option, Reply, Section, rich
 from bot.store.models import Member, Organisation
 from bot.store.unity_models import UnitySignature, UnityVersion
-from bot.store.unity_repo import UnityRepo
 
 MAX_NAME = 100
 
@@ -118,7 +116,7 @@ async def sign_submitted(ctx: Ctx, args: Args, state: str) -> Reply:
         raise FormInvalid(errors)
     assert organisation is not None
     assert organisation.id is not None
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     existing = await repo.signature_of(version.id or 0, organisation.id)
     if existing is not None:
         raise FormInvalid({"org": already_signed(organisation, existing, ctx.tz)})
@@ -131,20 +129,17 @@ async def sign_submitted(ctx: Ctx, args: Args, state: str) -> Reply:
         signer_title=title,
         signed_at=ctx.clock.now(),
     )
-    try:
-        async with ctx.session.begin_nested():
-            ctx.session.add(signature)
-    except IntegrityError:
+    if not await repo.sign(signature):
         # Someone signed for the same organisation at the same moment.
         existing = await repo.signature_of(version.id or 0, organisation.id)
         if existing is not None:
             message = already_signed(organisation, existing, ctx.tz)
         else:
             message = _("{organisation} has already signed.", organisation=organisation.name)
-        raise FormInvalid({"org": message}) from None
+        raise FormInvalid({"org": message})
     if ctx.me.organisation_id is None:
         ctx.me.organisation_id = organisation.id
-        ctx.session.add(ctx.me)
+        await ctx.repo.save(ctx.me)
     await ctx.repo.audit(
         "unity.signed", member=ctx.me, subject=organisation.name, version=version.number, signature_id=signature.id
     )
@@ -225,7 +220,7 @@ def already_signed(organisation: Organisation, signature: UnitySignature, tz: st
 
 async def signable_version(ctx: Ctx) -> UnityVersion:
     """The statement in force, while signing is open; otherwise the reason it cannot be signed."""
-    version = await UnityRepo(ctx.session, ctx.c.id or 0).published()
+    version = await unity_repo(ctx).published()
     if version is None:
         raise UserError(
             _("No statement has been published yet, so there is nothing to sign. Read the draft with `/unity show`.")

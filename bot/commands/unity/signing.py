@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.commands.unity.command import SIGN_ACTION, unity
 from bot.commands.unity.render import refresh_posts
+from bot.commands.unity.repo import unity_repo
 from bot.commands.unity.sign_form import MAX_NAME, organisation_name, sign_form, signable_version
 from bot.commands.unity.words import fill
 from bot.core.context import Ctx
@@ -15,7 +16,6 @@ from bot.core.params import Args, Param
 from bot.core.registry import CONTRIBUTORS
 from bot.core.ui import Block, Bold, Context, Field, Fields, Header, Reply, Section, Timestamp, markup
 from bot.store.models import Organisation
-from bot.store.unity_repo import UnityRepo
 
 
 @unity.sub(
@@ -47,7 +47,7 @@ async def sign(ctx: Ctx, args: Args) -> Reply:
 async def sign_button(ctx: Ctx, value: str) -> Reply:
     version = await signable_version(ctx)
     if value and value != str(version.id):
-        clicked = await UnityRepo(ctx.session, ctx.c.id or 0).version_by_id(int(value)) if value.isdigit() else None
+        clicked = await unity_repo(ctx).version_by_id(int(value)) if value.isdigit() else None
         if clicked is not None:
             message = _(
                 "This button belongs to v{old}; the statement in force is v{version}. "
@@ -72,7 +72,7 @@ async def sign_button(ctx: Ctx, value: str) -> Reply:
     usage=N_("/unity withdraw"),
 )
 async def withdraw(ctx: Ctx, args: Args) -> Reply:
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     version = await repo.published()
     if version is None:
         raise UserError(_("No statement has been published, so there is no signature to withdraw."))
@@ -89,8 +89,7 @@ async def withdraw(ctx: Ctx, args: Args) -> Reply:
     signature.active = None
     signature.withdrawn_at = ctx.clock.now()
     signature.withdrawn_by = ctx.me.id
-    ctx.session.add(signature)
-    await ctx.session.flush()
+    await repo.save(signature)
     await ctx.repo.audit(
         "unity.withdrawn",
         member=ctx.me,
@@ -121,7 +120,7 @@ async def withdraw(ctx: Ctx, args: Args) -> Reply:
     usage=N_("/unity signatories"),
 )
 async def signatories(ctx: Ctx, args: Args) -> Reply:
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     version = await repo.published()
     if version is None:
         raise UserError(_("No statement has been published yet. Steering publishes the draft with `/unity publish`."))

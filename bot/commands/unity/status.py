@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from bot.commands.unity.repo import unity_repo
 from bot.commands.unity.words import fill, later
 from bot.core.context import Ctx
 from bot.core.i18n import ngettext, number
 from bot.core.ui import Block, Context, Section, Timestamp, markup
-from bot.store.unity_repo import UnityRepo
 
 
 async def unity_status(ctx: Ctx) -> list[Block]:
-    repo = UnityRepo(ctx.session, ctx.c.id or 0)
+    repo = unity_repo(ctx)
     latest = await repo.latest()
     if latest is None:
         return []
