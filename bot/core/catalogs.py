@@ -40,7 +40,7 @@ def extract() -> None:
             "coalition-bot",
             "-o",
             str(TEMPLATE.relative_to(ROOT)),
-            "bot",
+            ".",
         ],
         cwd=ROOT,
         check=True,
