@@ -42,12 +42,15 @@ from tests.support import Chat, make_core
 
 WORD = re.compile(r"(?<![\w/.@#:=-])[A-Za-z]{3,}(?![\w/.@:=(-])")
 # Words that are the same in every language, or not words: time zone names, units of the ISO kind.
-ALLOWED = {"UTC", "PNG", "CSV", "JSON", "ICS", "Slack", "Discord", "Coalition", "Bot", "ISO"}
+ALLOWED = {"UTC", "PNG", "CSV", "JSON", "ICS", "Slack", "Discord", "Coalition", "Bot", "ISO", "English"}
+
+
+GREEK = {"alice": "Ἀλίκη", "bob": "Βασίλης", "zoe": "Ζωή"}
 
 
 class PseudoChat(Chat):
     def actor(self, who: str, workspace: str | None = None) -> Actor:
-        return replace(super().actor(who, workspace), locale="qps")
+        return replace(super().actor(who, workspace), locale="qps", display_name=GREEK[who])
 
 
 def texts_of(rich: Rich) -> list[str]:

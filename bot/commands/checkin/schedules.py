@@ -13,7 +13,7 @@ from bot.core.errors import BadArgument, NotFound, UserError
 from bot.core.i18n import N_, _, ngettext, number
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
-from bot.core.ui import Block, Bold, Context, Header, Option, Reply, Section, Timestamp, markup
+from bot.core.ui import Block, Bold, Code, Context, Header, Option, Reply, Section, Timestamp, markup
 from bot.scheduling import plan
 from bot.store.scheduling_models import CheckinSchedule
 
@@ -127,7 +127,7 @@ async def create_schedule(ctx: Ctx, kind: str, cron: str, label: str, args: Args
         sentence(
             N_("Scheduled check-in {id}: {label} ({tz}), {window}."),
             id=Bold(f"#{schedule.id}"),
-            label=label,
+            label=Code(label),
             tz=tz,
             window=describe_window(schedule),
         ),
@@ -168,7 +168,7 @@ async def schedules(ctx: Ctx, args: Args) -> Reply:
         line = sentence(
             N_("{id} {label} ({tz}), {window}. Next: {next}"),
             id=Bold(f"#{row.id}"),
-            label=row.label,
+            label=Code(row.label),
             tz=row.tz,
             window=describe_window(row),
             next=next_prompt,
@@ -211,7 +211,7 @@ async def unschedule(ctx: Ctx, args: Args) -> Reply:
         sentence(
             N_("Stopped schedule {id} ({label}). No more prompts; an open window still gets its digest."),
             id=Bold(f"#{row.id}"),
-            label=row.label,
+            label=Code(row.label),
         )
     )
 
