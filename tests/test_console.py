@@ -238,3 +238,23 @@ async def test_the_console_locale_is_remembered_on_the_member(sqlite_db: Databas
     async with sqlite_db.session() as session:
         [member] = (await session.exec(select(Member))).all()
     assert member.locale == "fr"
+
+
+def test_readme_spanish_session_shows_numbers_as_babel_formats_them(tmp_path: Path) -> None:
+    """The README's console session in Spanish, run as written there."""
+    import re
+    import shlex
+
+    from babel.numbers import format_decimal, format_percent
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    line = next(line for line in readme.splitlines() if "--lang es" in line and line.startswith("printf"))
+    script_part, _, command = line.partition(" | ")
+    script = shlex.split(script_part)[1].encode().decode("unicode_escape")
+    args = shlex.split(command)[shlex.split(command).index("console") + 1 :]
+    result = run_console(tmp_path, script, *args, env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert result.returncode == 0, result.stderr
+    expected = f"{format_decimal(12000, locale='es')} / {format_decimal(50000, locale='es')} llamadas ({format_percent(0.24, locale='es')})"
+    assert expected == "12.000 / 50.000 llamadas (24\xa0%)"
+    assert expected in result.stdout, result.stdout
+    assert re.search(r"\bcreated\b|\bLogged\b", result.stdout) is None  # the sentences are Spanish too
