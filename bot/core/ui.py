@@ -311,10 +311,11 @@ def format_number(value: float) -> str:
 
 
 def quantity(value: float, unit: str) -> str:
-    """An amount with its goal's unit, in the singular for exactly one: ``1 call``, ``40 calls``."""
+    """An amount with its goal's unit, in the singular for exactly one: ``1 call``, ``40 calls``;
+    the number formatted for the reader's language (``12.000 llamadas``)."""
     if not unit:
-        return format_number(value)
-    return f"{format_number(value)} {singular(unit) if value == 1 else unit}"
+        return i18n.number(value)
+    return f"{i18n.number(value)} {singular(unit) if value == 1 else unit}"
 
 
 def singular(unit: str) -> str:
