@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel
 
+from bot.commands.flag import intake
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
 from bot.core.context import Actor
@@ -97,7 +98,8 @@ async def test_a_failure_in_the_confidential_form_is_logged_without_the_reporter
     def broken() -> str:
         raise RuntimeError("receipt generator broke")
 
-    monkeypatch.setattr("bot.commands.flag.intake.new_receipt", broken)
+    # The module itself: ``bot.commands.flag`` as an attribute of ``bot.commands`` is the workflow.
+    monkeypatch.setattr(intake, "new_receipt", broken)
     caplog.set_level(logging.INFO)
     reply = await submit_as(chat, REPORTER, form(anonymous="yes"))
     assert reply.is_error
@@ -276,7 +278,7 @@ async def test_the_slack_adapter_apologises_for_a_confidential_command_without_n
         try:
             raise RuntimeError("delivery broke")
         except RuntimeError:
-            await interactions.apologise(None, origin, "command /flag", confidential=confidential)  # type: ignore[arg-type]
+            await interactions.apologise(None, origin, None, "command /flag", confidential=confidential)  # type: ignore[arg-type]
     confidential_line, ordinary_line = (r.getMessage() for r in caplog.records if "command /flag" in r.getMessage())
     assert "UREXOLOTL1" not in confidential_line
     assert "TREXHOME9" not in confidential_line
