@@ -8,17 +8,22 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
+from bot.commands.flag import flag
 from bot.commands.flag.receipts import normalise
 from bot.core.codec import decode_reply
 from bot.core.context import Actor, FormSubmission, Invocation
+from bot.core.params import Kind
 from bot.core.ui import Code, Reply, Section, Visibility
 from bot.store.db import Database
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagQuota
+from bot.store.flag_repo import FlagRepo
 from bot.store.models import Coalition, Member
 from bot.store.outbox_models import OutboxMessage
 from tests.support import Chat
+from tests.test_scoping import dump
 
 RECEIPT = re.compile(r"[0-9A-Z]{5}(?:-[0-9A-Z]{5}){4}")
 
@@ -330,6 +335,44 @@ async def test_ids_and_receipts_of_another_coalition_find_nothing(chat: Chat, db
     assert status.is_error
     assert "No flag of Other Coalition" in status.plain()
     assert (await chat.say("bob", f'/flag add {receipt} "more"', channel="elsewhere")).is_error
+    assert (await flags(db))[0].status == "open"
+
+
+async def test_every_id_subcommand_refuses_a_flag_of_another_coalition_and_changes_nothing(
+    chat: Chat, db: Database
+) -> None:
+    await coalition(chat, "Zanzibar Alliance", channel="elsewhere")
+    await raise_flag(chat, "bob", channel="elsewhere", parties="Sam")
+    await coalition(chat)
+    [foreign] = await flags(db)
+    before = await dump(db)
+    checked = []
+    for sub in flag.subcommands.values():
+        ids = [p for p in sub.params if p.kind == Kind.ID]
+        if not ids:
+            continue
+        assert [p.autocomplete for p in ids] == ["flag"]  # the scoping test reads conflict_flag by it
+        line = f"/flag {' '.join(sub.path)} {foreign.id}" + ' "some text"' * (len(sub.params) - 1)
+        reply = await chat.say("alice", line)
+        assert reply.is_error, line
+        assert "Zanzibar" not in reply.plain(), line
+        assert "Shouting" not in reply.plain(), line
+        assert await dump(db) == before, line
+        checked.append(sub.path[0])
+    assert sorted(checked) == ["ack", "dismiss", "note", "reply", "resolve", "show"]
+    assert await chat.core.complete("flag", chat.actor("alice"), chat.place(), "") == []
+
+
+async def test_the_repository_keeps_only_its_own_coalitions_flags(chat: Chat, db: Database) -> None:
+    await coalition(chat)
+    await raise_flag(chat, "bob")
+    [stored] = await flags(db)
+    async with db.unit_of_work() as session:
+        other = FlagRepo(session, stored.coalition_id + 1)
+        assert await other.flag(stored.id or 0) is None
+        stored.status = "dismissed"
+        with pytest.raises(ValueError):
+            await other.save(stored)
     assert (await flags(db))[0].status == "open"
 
 

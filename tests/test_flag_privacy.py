@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel
 
+from bot.commands.flag import intake
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
 from bot.core.context import Actor
@@ -97,7 +98,8 @@ async def test_a_failure_in_the_confidential_form_is_logged_without_the_reporter
     def broken() -> str:
         raise RuntimeError("receipt generator broke")
 
-    monkeypatch.setattr("bot.commands.flag.intake.new_receipt", broken)
+    # The module itself: ``bot.commands.flag`` as an attribute of ``bot.commands`` is the workflow.
+    monkeypatch.setattr(intake, "new_receipt", broken)
     caplog.set_level(logging.INFO)
     reply = await submit_as(chat, REPORTER, form(anonymous="yes"))
     assert reply.is_error
@@ -255,7 +257,7 @@ async def test_an_anonymous_flag_through_the_console_prompts_leaves_no_trace(tmp
 
 
 async def test_the_slack_adapter_apologises_for_a_confidential_command_without_naming_the_person(
-    db: Database, caplog: pytest.LogCaptureFixture
+    db: Database, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.adapters.slack.interactions import SlackInteractions
     from bot.adapters.slack.people import People
@@ -271,16 +273,54 @@ async def test_the_slack_adapter_apologises_for_a_confidential_command_without_n
 
     interactions.deliver = deliver  # type: ignore[assignment,method-assign]
     origin = Origin(team="TREXHOME9", channel="C1", user="UREXOLOTL1", user_name="rexolotl", user_team="TREXHOME9")
+    broken_lookups(db, monkeypatch, "UREXOLOTL1")  # the apology's language lookup fails too
     caplog.set_level(logging.INFO)
+    logged: dict[bool, list[str]] = {}
     for confidential in (True, False):
+        caplog.clear()
         try:
             raise RuntimeError("delivery broke")
         except RuntimeError:
-            await interactions.apologise(None, origin, "command /flag", confidential=confidential)  # type: ignore[arg-type]
-    confidential_line, ordinary_line = (r.getMessage() for r in caplog.records if "command /flag" in r.getMessage())
-    assert "UREXOLOTL1" not in confidential_line
-    assert "TREXHOME9" not in confidential_line
+            await interactions.apologise(None, origin, None, "command /flag", confidential=confidential)  # type: ignore[arg-type]
+        logged[confidential] = [r.getMessage() for r in caplog.records]
+    [confidential_line] = [line for line in logged[True] if "command /flag" in line]
+    [ordinary_line] = [line for line in logged[False] if "command /flag" in line]
     assert "RuntimeError" in confidential_line
+    assert not any(n in line for line in logged[True] for n in ("UREXOLOTL1", "TREXHOME9", "rexolotl"))
+    assert any("could not look up the language" in line for line in logged[True])
     assert "UREXOLOTL1" in ordinary_line  # other commands keep naming who it failed for
+    assert any("could not look up the language of slack:UREXOLOTL1" in line for line in logged[False])
     assert len(delivered) == 2
     assert all("reference" in r.plain() for r in delivered)
+
+
+def broken_lookups(db: Database, monkeypatch: pytest.MonkeyPatch, account: str) -> None:
+    """Make the read-only session (the language lookup's) fail with an error quoting the account,
+    as a database error quotes its parameters; units of work still run."""
+
+    def session() -> Any:
+        raise RuntimeError(f"lookup failed for parameters ('{account}',)")
+
+    monkeypatch.setattr(db, "session", session)
+
+
+async def test_a_failed_language_lookup_for_a_confidential_command_does_not_name_the_person(
+    chat: Chat, db: Database, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await coalition(chat)
+    broken_lookups(db, monkeypatch, REPORTER.user_id)
+    caplog.set_level(logging.INFO)
+    opened = await as_actor(chat, REPORTER, "/flag")
+    assert opened.form is not None
+    raised = await submit_as(chat, REPORTER, form(anonymous="yes"))
+    receipt_of(raised)  # the flag is raised all the same, in the default language
+    await chat.core.complete("flag", REPORTER, chat.place(), "")
+    confidential = [r.getMessage() for r in caplog.records]
+    assert sum("could not look up the language for a confidential request" in line for line in confidential) == 3
+    assert all("RuntimeError" in line for line in confidential if "could not look up" in line)
+    assert [line for line in confidential if any(n.lower() in line.lower() for n in NEEDLES)] == []
+    assert hits(await every_value(db)) == []
+
+    caplog.clear()
+    await as_actor(chat, REPORTER, "/goal list")  # an ordinary command keeps naming who it failed for
+    assert any(f"console:{REPORTER.user_id}" in r.getMessage() for r in caplog.records)

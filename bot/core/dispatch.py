@@ -60,13 +60,15 @@ class Core:
     # commands ----------------------------------------------------------------------------------
 
     async def run_command(self, inv: Invocation) -> Reply:
-        with i18n.language(await self.language_of(inv.actor, inv.place)):
+        confidential = self.registry.is_confidential(command=inv.command)
+        with i18n.language(await self.language_of(inv.actor, inv.place, confidential=confidential)):
             reply = await self._command(inv)
             reply.lang = reply.lang or i18n.current()
             return reply
 
-    async def language_of(self, actor: Actor, place: Place) -> str:
-        """SPEC §7 for this person here: their choice, else their platform's, else the coalition's."""
+    async def language_of(self, actor: Actor, place: Place, *, confidential: bool = False) -> str:
+        """SPEC §7 for this person here: their choice, else their platform's, else the coalition's.
+        ``confidential``: a failed lookup is logged without the account (as :meth:`_apology` does)."""
         try:
             async with self.db.session() as session:
                 directory = Directory(session)
@@ -78,7 +80,10 @@ class Core:
                     actor.platform, actor.workspace, actor.user_id
                 )
         except Exception:
-            log.exception("could not look up the language of %s:%s", actor.platform, actor.user_id)
+            if confidential:
+                log.error("could not look up the language for a confidential request: %s", _error_and_stack())
+            else:
+                log.exception("could not look up the language of %s:%s", actor.platform, actor.user_id)
             return i18n.choose(None, actor.locale, None)
         return i18n.choose(
             member.language if member else None,
@@ -86,10 +91,12 @@ class Core:
             coalition.language if coalition else None,
         )
 
-    async def written_for(self, actor: Actor, place: Place, write: Callable[[], Reply]) -> Reply:
+    async def written_for(
+        self, actor: Actor, place: Place, write: Callable[[], Reply], *, confidential: bool = False
+    ) -> Reply:
         """A reply an adapter writes itself (a stale button, an apology, a kept form to open), in
         the person's language, with ``lang`` set so the adapter's own words follow it."""
-        lang = await self.language_of(actor, place)
+        lang = await self.language_of(actor, place, confidential=confidential)
         with i18n.language(lang):
             reply = write()
         reply.lang = lang
@@ -158,7 +165,8 @@ class Core:
 
     async def submit_form(self, submission: FormSubmission) -> Reply:
         """Returns a reply; ``reply.form_errors`` set means: show these next to the fields."""
-        with i18n.language(await self.language_of(submission.actor, submission.place)):
+        confidential = self.registry.is_confidential(form_id=submission.form_id)
+        with i18n.language(await self.language_of(submission.actor, submission.place, confidential=confidential)):
             reply = await self._submit(submission)
             reply.lang = reply.lang or i18n.current()
             return reply
@@ -206,8 +214,9 @@ class Core:
         completer = self.registry.completer(kind)
         if completer is None:
             return []
+        confidential = any(kind in command.completers for command in self.registry if command.confidential)
         try:
-            with i18n.language(await self.language_of(actor, place)):
+            with i18n.language(await self.language_of(actor, place, confidential=confidential)):
                 async with self._context(actor, place, None, True, auto_join=False) as ctx:
                     if ctx is None or ctx.coalition is None:
                         return []
@@ -291,11 +300,7 @@ class Core:
     def _apology(self, kind: str, name: str, actor: Actor, confidential: bool = False) -> Reply:
         ref = secrets.token_hex(3)
         if confidential:
-            # No account and no exception text (a database error quotes its parameters): the
-            # stack shows where it failed, the reference ties it to the person's apology.
-            error = sys.exc_info()[1]
-            stack = "".join(traceback.format_tb(error.__traceback__ if error else None))
-            log.error("unhandled error in %s %s (ref %s): %s\n%s", kind, name, ref, type(error).__name__, stack)
+            log.error("unhandled error in %s %s (ref %s): %s", kind, name, ref, _error_and_stack())
             return Reply.error(text.apology(ref))
         log.exception(
             "unhandled error in %s %s for %s:%s:%s (ref %s)",
@@ -307,3 +312,12 @@ class Core:
             ref,
         )
         return Reply.error(text.apology(ref))
+
+
+def _error_and_stack() -> str:
+    """The exception being handled, for a log line that must not name the person: its type and
+    where it was raised, without its text (a database error quotes its parameters, an account id
+    among them)."""
+    error = sys.exc_info()[1]
+    stack = "".join(traceback.format_tb(error.__traceback__ if error else None))
+    return f"{type(error).__name__}\n{stack}"

@@ -1,6 +1,7 @@
 """Conflict flags of one coalition. Every query filters on the coalition, like CoalitionRepo, so a
 flag id of another coalition finds nothing; recusal (who may see which flag) is decided by the
-workflow from :meth:`FlagRepo.parties`."""
+workflow from :meth:`FlagRepo.parties` and :meth:`FlagRepo.members`. Handlers reach it through
+``flag_repo(ctx)``; the escalation job builds it from its session for the flag's coalition."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.flag_models import CLOSED, ConflictFlag, FlagEvent, FlagParty, FlagQuota, FlagStatus
 from bot.store.models import Coalition, Identity, Member
+from bot.store.repo import CoalitionRepo, Directory
 
 
 class FlagRepo:
@@ -20,10 +22,30 @@ class FlagRepo:
         self.session = session
         self.coalition_id = coalition_id
 
+    # the coalition ------------------------------------------------------------------------------
+
+    async def coalition(self) -> Coalition | None:
+        return await self.session.get(Coalition, self.coalition_id)
+
+    async def members(self) -> Sequence[Member]:
+        """The coalition's members, in the order they joined (handlers and recusal are chosen from them)."""
+        return await CoalitionRepo(self.session, self.coalition_id).members()
+
+    async def is_coalition_channel(self, platform: str, workspace: str, channel: str) -> bool:
+        """Whether the channel is bound to any coalition (then every member there reads it)."""
+        return await Directory(self.session).binding(platform, workspace, channel) is not None
+
     # flags -------------------------------------------------------------------------------------
 
     async def add(self, row: ConflictFlag | FlagParty | FlagEvent) -> None:
         row.coalition_id = self.coalition_id
+        self.session.add(row)
+        await self.session.flush()
+
+    async def save(self, row: ConflictFlag) -> None:
+        """Keep changes to a flag of this coalition (read through this repository)."""
+        if row.coalition_id != self.coalition_id:
+            raise ValueError("row belongs to another coalition")
         self.session.add(row)
         await self.session.flush()
 
@@ -146,6 +168,11 @@ class FlagRepo:
             .values(actor_id=None)
         )
         return int(reported.rowcount or 0)
+
+
+async def any_flag(session: AsyncSession, flag_id: int) -> ConflictFlag | None:
+    """A flag of any coalition, by id (the escalation job's item)."""
+    return await session.get(ConflictFlag, flag_id)
 
 
 async def unescalated(session: AsyncSession) -> Sequence[tuple[ConflictFlag, Coalition]]:

@@ -304,7 +304,10 @@ class SlackInteractions:
         try:
             person = person or Person(origin.user, origin.user_team, origin.user_name or origin.user)
             reply = await self.core.written_for(
-                actor_of(origin, person), place_of(origin), lambda: Reply.error(text.apology(ref))
+                actor_of(origin, person),
+                place_of(origin),
+                lambda: Reply.error(text.apology(ref)),
+                confidential=confidential,
             )
             await self.deliver(client, origin, reply)
         except Exception:

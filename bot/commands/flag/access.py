@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.commands.flag.command import ACK_OVERDUE, OUTCOME_OVERDUE
+from bot.commands.flag.repo import flag_repo
 from bot.core.context import Ctx
 from bot.core.errors import NotFound
 from bot.core.i18n import _
 from bot.store.flag_models import CLOSED, ConflictFlag, FlagParty, FlagStatus
 from bot.store.flag_repo import FlagRepo
 from bot.store.models import Member, Role
-from bot.store.repo import CoalitionRepo
 
 HANDLER_ROLES = frozenset({Role.STEERING.value, Role.FACILITATOR.value})
 
@@ -40,12 +38,10 @@ def may_handle(member: Member, flag: ConflictFlag, parties: Sequence[FlagParty],
     return is_handler(member) and member.id not in recused_ids(flag, parties, members)
 
 
-async def handlers_for(
-    session: AsyncSession, coalition_id: int, flag: ConflictFlag, *, roles: frozenset[str] = HANDLER_ROLES
-) -> list[Member]:
+async def handlers_for(repo: FlagRepo, flag: ConflictFlag, *, roles: frozenset[str] = HANDLER_ROLES) -> list[Member]:
     """The members who receive news of this flag: handlers (of ``roles``) who are not recused."""
-    members = await CoalitionRepo(session, coalition_id).members()
-    parties = (await FlagRepo(session, coalition_id).parties([flag.id or 0]))[flag.id or 0]
+    members = await repo.members()
+    parties = (await repo.parties([flag.id or 0]))[flag.id or 0]
     recused = recused_ids(flag, parties, members)
     return [m for m in members if m.role in roles and m.id not in recused]
 
@@ -54,15 +50,14 @@ async def visible_flags(ctx: Ctx, flags: Sequence[ConflictFlag]) -> list[Conflic
     """The flags the actor may handle, from ``flags``."""
     if not is_handler(ctx.member):
         return []
-    repo = FlagRepo(ctx.session, ctx.c.id or 0)
-    parties = await repo.parties([f.id for f in flags if f.id is not None])
+    parties = await flag_repo(ctx).parties([f.id for f in flags if f.id is not None])
     members = await ctx.repo.members()
     return [f for f in flags if may_handle(ctx.me, f, parties.get(f.id or 0, []), members)]
 
 
 async def handled_flag(ctx: Ctx, flag_id: int) -> ConflictFlag:
     """The flag with this id, if the actor may handle it; else the same error as an unknown id."""
-    flag = await FlagRepo(ctx.session, ctx.c.id or 0).flag(flag_id)
+    flag = await flag_repo(ctx).flag(flag_id)
     if flag is None or not await visible_flags(ctx, [flag]):
         raise NotFound(
             _(

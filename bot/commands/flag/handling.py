@@ -20,6 +20,7 @@ from bot.commands.flag.render import (
     say,
     state,
 )
+from bot.commands.flag.repo import flag_repo
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
 from bot.core.i18n import N_, _, ngettext
@@ -27,7 +28,6 @@ from bot.core.params import Args
 from bot.core.registry import CARETAKERS
 from bot.core.ui import Block, Context, Header, Option, Reply, Section, markup, rich
 from bot.store.flag_models import CLOSED, ConflictFlag, FlagEvent, FlagEventKind, FlagStatus
-from bot.store.flag_repo import FlagRepo
 from bot.store.models import Member
 
 LISTED_CLOSED = 10
@@ -37,7 +37,7 @@ SHOWN_EVENTS = 40
 @flag.sub("list", summary=N_("Handlers: the flags you handle, overdue first"), usage="/flag list", roles=CARETAKERS)
 async def list_(ctx: Ctx, args: Args) -> Reply:
     now = ctx.clock.now()
-    flags = await visible_flags(ctx, await FlagRepo(ctx.session, ctx.c.id or 0).flags())
+    flags = await visible_flags(ctx, await flag_repo(ctx).flags())
     current = [f for f in flags if f.status not in CLOSED]
     current.sort(key=lambda f: (not overdue(f, now), SEVERITY_ORDER.get(f.severity, 9), f.created_at))
     closed = sorted((f for f in flags if f.status in CLOSED), key=lambda f: f.closed_at or f.created_at, reverse=True)
@@ -71,7 +71,7 @@ async def list_(ctx: Ctx, args: Args) -> Reply:
 )
 async def show(ctx: Ctx, args: Args) -> Reply:
     entry = await handled_flag(ctx, args.id)
-    repo = FlagRepo(ctx.session, ctx.c.id or 0)
+    repo = flag_repo(ctx)
     members = await ctx.repo.members()
     names = {m.id: m.display_name for m in members if m.id is not None}
     parties = (await repo.parties([entry.id or 0]))[entry.id or 0]
@@ -182,7 +182,8 @@ async def start_discussion(ctx: Ctx, entry: ConflictFlag) -> FlagEvent | None:
 
 
 async def log(ctx: Ctx, entry: ConflictFlag, kind: FlagEventKind, text: str = "") -> FlagEvent:
-    ctx.session.add(entry)
+    repo = flag_repo(ctx)
+    await repo.save(entry)
     event = FlagEvent(
         coalition_id=ctx.c.id or 0,
         flag_id=entry.id or 0,
@@ -191,7 +192,7 @@ async def log(ctx: Ctx, entry: ConflictFlag, kind: FlagEventKind, text: str = ""
         text=text,
         at=ctx.clock.now(),
     )
-    await FlagRepo(ctx.session, ctx.c.id or 0).add(event)
+    await repo.add(event)
     return event
 
 
@@ -218,7 +219,7 @@ def clean(raw: str) -> str:
 
 @flag.completer("flag")
 async def complete(ctx: Ctx, partial: str) -> list[Option]:
-    flags = await visible_flags(ctx, await FlagRepo(ctx.session, ctx.c.id or 0).flags(include_closed=False))
+    flags = await visible_flags(ctx, await flag_repo(ctx).flags(include_closed=False))
     return [
         Option(f"#{f.id} {f.topic}"[:100], str(f.id))
         for f in flags

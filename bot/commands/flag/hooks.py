@@ -12,13 +12,14 @@ from bot.commands.common import row_dict
 from bot.commands.flag.access import is_handler, overdue, visible_flags
 from bot.commands.flag.command import DEFAULT_ESCALATION_HOURS
 from bot.commands.flag.notify import tell_steering
+from bot.commands.flag.repo import flag_repo
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import Block, Context, Section, markup, rich
 from bot.core.workflow import JobEnv
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind, FlagStatus
-from bot.store.flag_repo import FlagRepo, unescalated
+from bot.store.flag_repo import FlagRepo, any_flag, unescalated
 from bot.store.models import Coalition
 
 
@@ -46,20 +47,23 @@ async def next_escalation(session: AsyncSession, now: datetime) -> datetime | No
 
 
 async def escalate(session: AsyncSession, flag_id: int, now: datetime, env: JobEnv) -> int:
-    """Remind steering (not recused) privately that a flag is still unacknowledged; once per flag."""
-    entry = await session.get(ConflictFlag, flag_id)
+    """Remind steering (not recused) privately that a flag is still unacknowledged; once per flag.
+
+    The session only finds the flag and builds its coalition's repository and outbox."""
+    entry = await any_flag(session, flag_id)
     if entry is None or entry.status != FlagStatus.OPEN.value or entry.escalated_at is not None:
         return 0
-    coalition = await session.get(Coalition, entry.coalition_id)
+    repo = FlagRepo(session, entry.coalition_id)
+    coalition = await repo.coalition()
     if coalition is None or now < escalates_at(entry, coalition):
         return 0
     entry.escalated_at = now
-    session.add(entry)
-    await FlagRepo(session, entry.coalition_id).add(
+    await repo.save(entry)
+    await repo.add(
         FlagEvent(coalition_id=entry.coalition_id, flag_id=flag_id, kind=FlagEventKind.ESCALATED.value, at=now)
     )
     outbox = Outbox(session, entry.coalition_id, now=now)
-    return await tell_steering(session, outbox, coalition, entry, escalation_hours(coalition))
+    return await tell_steering(repo, outbox, coalition, entry, escalation_hours(coalition))
 
 
 async def status_section(ctx: Ctx) -> list[Block]:
@@ -67,7 +71,7 @@ async def status_section(ctx: Ctx) -> list[Block]:
     if not is_handler(ctx.member):
         return []
     now = ctx.clock.now()
-    flags = await visible_flags(ctx, await FlagRepo(ctx.session, ctx.c.id or 0).flags(include_closed=False))
+    flags = await visible_flags(ctx, await flag_repo(ctx).flags(include_closed=False))
     if not flags:
         return []
     late = [f for f in flags if overdue(f, now)]
@@ -95,7 +99,7 @@ async def status_section(ctx: Ctx) -> list[Block]:
 
 async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
     """Flag contents for handlers (the flags they may handle; never receipts); counts for others."""
-    repo = FlagRepo(ctx.session, ctx.c.id or 0)
+    repo = flag_repo(ctx)
     flags = await repo.flags()
     counts = [
         {"status": status.value, "count": sum(1 for f in flags if f.status == status.value)} for status in FlagStatus
@@ -115,4 +119,4 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 
 async def forget(ctx: Ctx, member_id: int) -> None:
     """A named reporter's flags stay, nameless; their name leaves parties and log lines too."""
-    await FlagRepo(ctx.session, ctx.c.id or 0).forget_member(member_id)
+    await flag_repo(ctx).forget_member(member_id)

@@ -18,6 +18,7 @@ from bot.commands.flag.notify import new_flag_notice, tell_handlers
 from bot.commands.flag.quota import person_of, quota_key
 from bot.commands.flag.receipts import new_receipt, receipt_hash
 from bot.commands.flag.render import SEVERITIES, party_names, say
+from bot.commands.flag.repo import flag_repo
 from bot.core.context import Ctx
 from bot.core.errors import FormInvalid, UserError
 from bot.core.i18n import N_, _, ngettext, tr
@@ -25,7 +26,6 @@ from bot.core.params import Args, Kind, Param
 from bot.core.registry import EVERYONE, FormSpec
 from bot.core.ui import Block, Bold, Code, Context, Form, FormField, Option, Reply, Section, markup, rich
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind, FlagParty, Severity
-from bot.store.flag_repo import FlagRepo
 from bot.store.models import Member, Organisation, Role
 
 FORM_ID = "flag.raise"
@@ -50,7 +50,7 @@ FORM_PARAMS = (
 )
 async def raise_(ctx: Ctx, args: Args) -> Reply:
     coalition = ctx.c
-    repo = FlagRepo(ctx.session, coalition.id or 0)
+    repo = flag_repo(ctx)
     if (
         await repo.raised_today(today(ctx), quota_key(ctx.settings, coalition.id or 0, today(ctx), person_of(ctx)))
         >= DAILY_LIMIT
@@ -96,7 +96,7 @@ def raise_form() -> Form:
 async def submitted(ctx: Ctx, args: Args, state: str) -> Reply:
     coalition = ctx.c
     cid = coalition.id or 0
-    repo = FlagRepo(ctx.session, cid)
+    repo = flag_repo(ctx)
     anonymous = (args.anonymous or "").strip().lower() in YES
     topic = " ".join(args.topic.split())
     description = args.description.strip()
@@ -130,7 +130,7 @@ async def submitted(ctx: Ctx, args: Args, state: str) -> Reply:
     names = {m.id: m.display_name for m in await ctx.repo.members() if m.id is not None}
     shown = party_names(parties, names, organisations)
     reached = await tell_handlers(
-        ctx.session, ctx.outbox, coalition, entry, f"flag:{entry.id}:raised", new_flag_notice(entry, shown, names)
+        repo, ctx.outbox, coalition, entry, f"flag:{entry.id}:raised", new_flag_notice(entry, shown, names)
     )
     return acknowledgement(entry, receipt, reached)
 
@@ -214,7 +214,7 @@ async def resolve_parties(ctx: Ctx, text: str) -> tuple[list[Member], list[Organ
 async def member_called(ctx: Ctx, name: str) -> Member | None:
     match = MENTION.match(name)
     if match:
-        return await FlagRepo(ctx.session, ctx.c.id or 0).member_by_account(match.group(1))
+        return await flag_repo(ctx).member_by_account(match.group(1))
     return await ctx.repo.member_named(name)
 
 

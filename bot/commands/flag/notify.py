@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.commands.flag.access import HANDLER_ROLES, handlers_for
 from bot.commands.flag.render import reporter_name, say, severity, title
 from bot.core.context import Place
@@ -21,13 +19,13 @@ from bot.core.i18n import _, language, number, of_coalition, of_member
 from bot.core.outbox import Outbox
 from bot.core.ui import Block, Context, Field, Fields, Reply, Section, Timestamp, markup, rich
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind
+from bot.store.flag_repo import FlagRepo
 from bot.store.models import Coalition, Member
-from bot.store.repo import CoalitionRepo, Directory
 
 Notice = Callable[[str], Reply]  # builds a message for a reader in this time zone, in the current language
 
 
-async def private_channel(session: AsyncSession, coalition: Coalition) -> Place | None:
+async def private_channel(repo: FlagRepo, coalition: Coalition) -> Place | None:
     """The private flag channel from the settings, if it is usable: a complete address that is not
     a channel of any coalition (those are read by every member). Whether the platform calls it
     private is checked by ``/coalition settings`` when it is chosen."""
@@ -37,13 +35,13 @@ async def private_channel(session: AsyncSession, coalition: Coalition) -> Place 
     platform, workspace, channel = (str(chosen.get(k) or "") for k in ("platform", "workspace", "channel"))
     if not (platform and workspace and channel) or chosen.get("private") is False:
         return None
-    if await Directory(session).binding(platform, workspace, channel) is not None:
+    if await repo.is_coalition_channel(platform, workspace, channel):
         return None
     return Place(platform, workspace, channel)
 
 
 async def tell_handlers(
-    session: AsyncSession,
+    repo: FlagRepo,
     outbox: Outbox,
     coalition: Coalition,
     flag: ConflictFlag,
@@ -52,9 +50,9 @@ async def tell_handlers(
 ) -> int:
     """Send ``build()`` (a Reply, built in each reader's language) to the flag's handlers; returns
     how many people or channels it was queued for."""
-    handlers = await handlers_for(session, coalition.id or 0, flag)
-    everyone = [m for m in await CoalitionRepo(session, coalition.id or 0).members() if m.role in HANDLER_ROLES]
-    channel = await private_channel(session, coalition)
+    handlers = await handlers_for(repo, flag)
+    everyone = [m for m in await repo.members() if m.role in HANDLER_ROLES]
+    channel = await private_channel(repo, coalition)
     if channel is not None and len(handlers) == len(everyone) and handlers:
         with language(of_coalition(coalition)):
             await outbox.post(channel, build(coalition.tz), key=f"{key}:channel")
@@ -169,10 +167,8 @@ def escalation_notice(flag: ConflictFlag, hours: float) -> Notice:
     return build
 
 
-async def tell_steering(
-    session: AsyncSession, outbox: Outbox, coalition: Coalition, flag: ConflictFlag, hours: float
-) -> int:
-    steering = await handlers_for(session, coalition.id or 0, flag, roles=frozenset({"steering"}))
+async def tell_steering(repo: FlagRepo, outbox: Outbox, coalition: Coalition, flag: ConflictFlag, hours: float) -> int:
+    steering = await handlers_for(repo, flag, roles=frozenset({"steering"}))
     sent = 0
     build = escalation_notice(flag, hours)
     for member in steering:

@@ -10,18 +10,18 @@ from bot.commands.flag.handling import clean
 from bot.commands.flag.notify import added_notice, tell_handlers
 from bot.commands.flag.receipts import receipt_hash
 from bot.commands.flag.render import reporter_view, say
+from bot.commands.flag.repo import flag_repo
 from bot.core.context import Ctx
 from bot.core.errors import NotFound
 from bot.core.i18n import N_, _
 from bot.core.params import Args
 from bot.core.ui import Reply
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind
-from bot.store.flag_repo import FlagRepo
 
 
 async def by_receipt(ctx: Ctx, receipt: str) -> ConflictFlag:
     hashed = await receipt_hash(receipt)
-    found = await FlagRepo(ctx.session, ctx.c.id or 0).by_receipt(hashed) if hashed else None
+    found = await flag_repo(ctx).by_receipt(hashed) if hashed else None
     if found is None:
         raise NotFound(
             _(
@@ -42,7 +42,7 @@ async def by_receipt(ctx: Ctx, receipt: str) -> ConflictFlag:
 )
 async def status(ctx: Ctx, args: Args) -> Reply:
     entry = await by_receipt(ctx, args.receipt)
-    events = await FlagRepo(ctx.session, ctx.c.id or 0).events(entry.id or 0)
+    events = await flag_repo(ctx).events(entry.id or 0)
     return Reply.private(*reporter_view(entry, events, ctx.tz))
 
 
@@ -64,10 +64,9 @@ async def add(ctx: Ctx, args: Args) -> Reply:
         text=text,
         at=ctx.clock.now(),
     )
-    await FlagRepo(ctx.session, ctx.c.id or 0).add(event)
-    await tell_handlers(
-        ctx.session, ctx.outbox, ctx.c, entry, f"flag:{entry.id}:added:{event.id}", added_notice(entry, event)
-    )
+    repo = flag_repo(ctx)
+    await repo.add(event)
+    await tell_handlers(repo, ctx.outbox, ctx.c, entry, f"flag:{entry.id}:added:{event.id}", added_notice(entry, event))
     return Reply.private(
         say(
             _(
