@@ -35,7 +35,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
             "pyproject.toml",
             "-o",
             str(out),
-            "bot",
+            ".",
         ],
         cwd=ROOT,
         check=True,
