@@ -48,9 +48,15 @@ def rows_of(snapshot: dict[str, list[tuple[Any, ...]]], coalition_id: int) -> di
     return out
 
 
+# Where the table's name does not end with what the id autocompletes.
+ID_TABLES = {"pledge": "pledgeitem", "offer": "pledgeitem", "need": "pledgeitem"}
+
+
 def table_of(kind: str) -> str:
     """The table an id parameter refers to, by what it autocompletes: ``goal`` → goal,
-    ``schedule`` → checkinschedule."""
+    ``schedule`` → checkinschedule, ``flag`` → conflict_flag, ``need`` → pledgeitem."""
+    if kind in ID_TABLES:
+        return ID_TABLES[kind]
     [name] = [t.name for t in SQLModel.metadata.sorted_tables if t.name.endswith(kind) and "coalition_id" in t.c]
     return name
 
@@ -83,6 +89,16 @@ async def coalition_with_everything(chat: Chat, channel: str, steering: str, mem
     await ok(member, f'/unity comment "{name} comment"')
     await ok(steering, "/unity publish")
     await ok(steering, "/coalition link")
+    await ok(member, f'/pledge offer "{name} van for 8 people" kind=space amount=8 unit=seats')
+    await ok(steering, f'/pledge need "{name} seats for the march" kind=space amount=20 unit=seats')
+    await ok(steering, '/meet propose "Planning" "2026-12-01 10:00" "2026-12-02 10:00"')
+    flag = await chat.submit(
+        member,
+        "flag.raise",
+        {"topic": f"{name} concern", "description": f"{name} details", "severity": "low", "anonymous": "no"},
+        channel=channel,
+    )
+    assert not flag.is_error, flag.plain()
 
 
 async def goal_id(chat: Chat, channel: str, who: str) -> str:
@@ -178,3 +194,5 @@ async def test_ids_of_another_coalition_are_refused_everywhere(db: Database, clo
     assert any(line.startswith("/goal show") for line in checked)
     assert any(line.startswith("/checkin unschedule") for line in checked)
     assert any(line.startswith("form checkin.log") for line in checked)
+    for command in ("/pledge show", "/pledge match", "/flag show", "/flag resolve", "/meet vote", "/meet close"):
+        assert any(line.startswith(command) for line in checked), command
