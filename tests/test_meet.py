@@ -13,12 +13,14 @@ from icalendar import Calendar
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
+from bot.commands import WORKFLOWS
 from bot.commands.meet import workflow
 from bot.commands.meet.feed import calendar_routes
 from bot.commands.meet.jobs import POLL_JOB, REMINDER_JOB
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
-from bot.core.workflow import JobEnv
+from bot.core.workflow import JobEnv, as_export, jobs_of
+from bot.scheduling.runner import Scheduler
 from bot.store.db import Database
 from bot.store.meeting_models import Meeting, MeetingVote
 from bot.store.outbox_models import OutboxMessage
@@ -137,7 +139,9 @@ async def test_votes_by_button_and_form_are_stored_once_and_refresh_every_copy(
         votes = (await session.exec(select(MeetingVote))).all()
     assert [(v.member_id, v.answer) for v in votes] == [(2, "maybe")]
     updates = await outbox(db, kind="update")
-    assert sorted(u.message_id for u in updates) == sorted(r.message_id for r in await outbox(db, topic="meet:1"))
+    assert sorted(u.message_id or "" for u in updates) == sorted(
+        r.message_id or "" for r in await outbox(db, topic="meet:1")
+    )
     assert "0 yes · 1 if need be · 0 no" in decode_reply(updates[0].payload).plain()
 
     form = (await chat.say("carol", "/meet vote 1")).form
@@ -303,6 +307,9 @@ async def test_another_coalition_sees_nothing(chat: Chat, db: Database, clock: M
         reply = await chat.say("zoe", line, channel="elsewhere")
         assert reply.is_error, line
         assert "no meeting #1 in Other" in reply.plain(), line
+    not_an_id = await chat.say("alice", "/meet show abc")
+    assert not_an_id.is_error
+    assert "abc is not a meeting id: ids are numbers like 3" in not_an_id.plain()  # the core's parser
     poll = decode_reply((await poll_copy(db)).payload)
     assert (await chat.click("zoe", poll, "1: Yes", channel="elsewhere")).is_error
     assert "No meetings yet" in (await chat.say("zoe", "/meet list", channel="elsewhere")).plain()
@@ -355,12 +362,38 @@ async def test_status_export_and_forget_hooks(chat: Chat, db: Database, clock: M
         assert "4 members have not answered" in status
         assert workflow.export is not None
         assert workflow.forget is not None
-        tables = await workflow.export(ctx)
+        tables = as_export(await workflow.export(ctx)).tables
         assert set(tables) == set(workflow.exports)
         assert len(tables["meetingslot"]) == 3
         assert tables["meetingvote"][0]["answer"] == "yes"
         await workflow.forget(ctx, bob.id or 0)  # type: ignore[union-attr]
-        after = await workflow.export(ctx)
+        after = as_export(await workflow.export(ctx)).tables
     assert after["meetingvote"] == []
     assert after["meetingagendaitem"][0]["author_name"] == ""
     assert after["meetingagendaitem"][0]["member_id"] is None
+
+
+async def test_the_real_scheduler_fed_by_the_workflow_list_sends_the_reminders(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    """Production wiring: the scheduler runs the meetings' jobs because they are in ``WORKFLOWS``."""
+    clock.set(START)
+    await coalition(chat)
+    await chat.say("alice", PROPOSE)
+    assert not (await chat.say("alice", "/meet close 1 2")).is_error  # Wed 11 Mar 2026 16:00 UTC
+    occurrence = datetime(2026, 3, 11, 16, 0, tzinfo=UTC)
+    scheduler = Scheduler(db, jobs=jobs_of(WORKFLOWS), clock=clock)
+    assert {"meet.polls", "meet.reminders"} <= {job.name for job in scheduler.jobs}
+    try:
+        assert await scheduler.next_wake(START) == occurrence - timedelta(hours=24)
+        assert await scheduler.tick(occurrence - timedelta(hours=24)) == 2  # both linked channels
+        assert await scheduler.tick(occurrence - timedelta(minutes=16)) == 0
+        assert await scheduler.next_wake(occurrence - timedelta(minutes=16)) == occurrence - timedelta(minutes=15)
+        assert await scheduler.tick(occurrence - timedelta(minutes=15)) == 2
+        assert await scheduler.tick(occurrence - timedelta(minutes=14)) == 0  # a doubled tick sends nothing
+    finally:
+        await scheduler.stop()  # PostgreSQL: let go of the leader lock
+    soon = [r for r in await outbox(db, topic="meet-remind:1") if r.key.startswith("meet:remind:1:20260311T1600Z:15")]
+    assert len(soon) == 2
+    assert {r.status for r in soon} == {"pending"}
+    assert "STARTING SOON: STEERING CALL" in decode_reply(soon[0].payload).plain()

@@ -1,18 +1,19 @@
 """A meeting across a Slack workspace and a Discord server, both fakes running at once and the real
 libraries talking to them: a poll proposed in Slack shows in the linked Discord channel; votes from
 both platforms appear on both copies; closing creates the Discord scheduled event and uploads the
-.ics to Slack; the reminder 15 minutes before goes out on an injected clock; cancel deletes the
-event."""
+.ics to Slack; the reminder 15 minutes before goes out through the real scheduler on an injected
+clock; cancel deletes the event."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.commands.meet.jobs import REMINDER_JOB
+from bot.commands import WORKFLOWS
 from bot.core.clock import ManualClock
-from bot.core.workflow import JobEnv
+from bot.core.workflow import jobs_of
 from bot.delivery.dispatcher import Dispatcher
+from bot.scheduling.runner import Scheduler
 from tests.fakes.slack_api import block_text, number
 from tests.test_cross_platform import both, copies  # noqa: F401  (the fixture: Slack and Discord at once)
 from tests.test_discord_adapter import Chat as DiscordChat
@@ -70,11 +71,9 @@ async def test_one_meeting_on_slack_and_discord(both: tuple[SlackChat, DiscordCh
     assert discord.fake.problems == []
 
     clock.set(start - timedelta(minutes=15))
-    async with outbox.db.unit_of_work() as session:
-        due = await REMINDER_JOB.due(session, clock.now())
-    for item in due:
-        async with outbox.db.unit_of_work() as session:
-            await REMINDER_JOB.run(session, item, clock.now(), JobEnv())
+    scheduler = Scheduler(outbox.db, jobs=jobs_of(WORKFLOWS), clock=clock, after_tick=outbox.kick)
+    assert await scheduler.tick() == 2  # the reminder job of WORKFLOWS, on the injected clock
+    await scheduler.stop()
     await outbox.drain()
     soon_slack, soon_discord = copies(slack, discord, "Starting soon")
     assert len(soon_slack) == 1

@@ -1,6 +1,7 @@
 """Meeting data of one coalition. Every query filters on the coalition, like CoalitionRepo, so a
 meeting id of another coalition finds nothing. The few functions at the bottom answer the
-scheduler's cross-coalition question "what is due?" and return ids only."""
+scheduler's cross-coalition questions ("what is due?", "which meeting is this item?") and the
+calendar feed's "whose token is this?"; each caller then works through the owner's repository."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.store.meeting_models import (
     MeetingStatus,
     MeetingVote,
 )
+from bot.store.models import Coalition, Member
 
 Row = Meeting | MeetingSlot | MeetingVote | MeetingAgendaItem | MeetingFeed
 
@@ -32,6 +34,21 @@ class MeetingRepo:
         row.coalition_id = self.coalition_id
         self.session.add(row)
         await self.session.flush()
+
+    async def save(self, row: Row) -> None:
+        """Keep changes to a row of this coalition (read through this repository)."""
+        if row.coalition_id != self.coalition_id:
+            raise ValueError("row belongs to another coalition")
+        self.session.add(row)
+        await self.session.flush()
+
+    async def coalition(self) -> Coalition | None:
+        return await self.session.get(Coalition, self.coalition_id)
+
+    async def members(self) -> Sequence[Member]:
+        """The coalition's members, in the order they joined (who may answer a poll)."""
+        query = select(Member).where(Member.coalition_id == self.coalition_id).order_by(col(Member.id))
+        return (await self.session.exec(query)).all()
 
     # meetings ----------------------------------------------------------------------------------
 
@@ -90,8 +107,7 @@ class MeetingRepo:
                 return False
             existing.answer = answer
             existing.updated_at = now
-            self.session.add(existing)
-            await self.session.flush()
+            await self.save(existing)
             return True
         await self.add(
             MeetingVote(
@@ -193,6 +209,12 @@ async def next_reminder_wake(session: AsyncSession, now: datetime) -> datetime |
     query = select(func.min(Meeting.next_reminder_at)).where(Meeting.status == MeetingStatus.CLOSED.value)
     moment: datetime | None = (await session.exec(query)).one()
     return moment
+
+
+async def any_meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:
+    """A meeting of any coalition, by id (a timed job's item); the job goes on through
+    ``MeetingRepo(session, meeting.coalition_id)``."""
+    return await session.get(Meeting, meeting_id)
 
 
 async def feed_by_token(session: AsyncSession, token: str) -> MeetingFeed | None:

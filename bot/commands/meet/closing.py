@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.commands.meet import poll, rules
 from bot.commands.meet.calendar import ics_file
+from bot.commands.meet.repo import meet_repo
 from bot.commands.meet.shared import (
     MEETING_ID,
     check_manager,
@@ -21,7 +22,6 @@ from bot.commands.meet.shared import (
     meet,
     occurrence_key,
     reminder_topic,
-    repo_of,
 )
 from bot.core.context import Ctx
 from bot.core.delivery import CalendarEvent
@@ -57,7 +57,8 @@ async def close(ctx: Ctx, args: Args) -> Reply:
     check_manager(ctx, meeting)
     if meeting.status != MeetingStatus.OPEN.value:
         raise UserError(already_decided(meeting))
-    state = await poll.load(ctx.session, ctx.c, meeting)
+    repo = meet_repo(ctx)
+    state = await poll.load(repo, ctx.c, meeting)
     tallies = state.tallies()
     now = ctx.clock.now()
     if args.slot is not None:
@@ -88,10 +89,9 @@ async def close(ctx: Ctx, args: Args) -> Reply:
     meeting.repeat = args.repeat
     meeting.closed_at = now
     meeting.next_reminder_at = chosen.start - max(rules.REMINDERS)
-    ctx.session.add(meeting)
-    await ctx.session.flush()
-    agenda = list(await repo_of(ctx).agenda(meeting.id or 0))
-    state = await poll.load(ctx.session, ctx.c, meeting)
+    await repo.save(meeting)
+    agenda = list(await repo.agenda(meeting.id or 0))
+    state = await poll.load(repo, ctx.c, meeting)
     outbox = ctx.outbox
     with language(of_coalition(ctx.c)):
         await outbox.refresh(poll.topic_of(meeting), poll.poll_reply(state))
@@ -240,13 +240,13 @@ async def cancel(ctx: Ctx, args: Args) -> Reply:
     meeting.next_reminder_at = None
     if was_scheduled:
         meeting.sequence += 1
-    ctx.session.add(meeting)
-    await ctx.session.flush()
+    repo = meet_repo(ctx)
+    await repo.save(meeting)
     outbox = ctx.outbox
     events = await outbox.cancel_events(event_topic(meeting))
     await outbox.withdraw(reminder_topic(meeting))
-    state = await poll.load(ctx.session, ctx.c, meeting)
-    agenda = list(await repo_of(ctx).agenda(meeting.id or 0))
+    state = await poll.load(repo, ctx.c, meeting)
+    agenda = list(await repo.agenda(meeting.id or 0))
     with language(of_coalition(ctx.c)):
         await outbox.refresh(poll.topic_of(meeting), poll.poll_reply(state))
         notice = Reply.channel(

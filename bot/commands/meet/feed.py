@@ -17,7 +17,6 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.i18n import language, of_coalition
 from bot.store.db import Database
 from bot.store.meeting_repo import MeetingRepo, feed_by_token
-from bot.store.models import Coalition
 
 PAST_KEPT = timedelta(days=30)  # recent meetings stay in subscribed calendars for a while
 
@@ -28,10 +27,10 @@ async def feed_ics(db: Database, slug: str, token: str, clock: Clock) -> bytes |
         feed = await feed_by_token(session, token)
         if feed is None:
             return None
-        coalition = await session.get(Coalition, feed.coalition_id)
+        repo = MeetingRepo(session, feed.coalition_id)
+        coalition = await repo.coalition()
         if coalition is None or not hmac.compare_digest(coalition.slug, slug):
             return None
-        repo = MeetingRepo(session, coalition.id or 0)
         with language(of_coalition(coalition)):
             entries = [
                 entry_of(meeting, coalition, list(await repo.agenda(meeting.id or 0)))

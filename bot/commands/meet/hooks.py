@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.commands.common import row_dict
 from bot.commands.meet import poll, rules
-from bot.commands.meet.shared import repo_of
+from bot.commands.meet.repo import meet_repo
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext, number
 from bot.core.ui import Block, Bold, Section, Timestamp, markup, rich
@@ -18,11 +18,11 @@ EXPORTED = ("meeting", "meetingslot", "meetingvote", "meetingagendaitem", "meeti
 
 async def status_section(ctx: Ctx) -> list[Block]:
     """Polls waiting for answers (and whether you answered), and the next meeting."""
-    repo = repo_of(ctx)
+    repo = meet_repo(ctx)
     now = ctx.clock.now()
     blocks: list[Block] = []
     for meeting in await repo.meetings([MeetingStatus.OPEN.value], limit=5):
-        state = await poll.load(ctx.session, ctx.c, meeting)
+        state = await poll.load(repo, ctx.c, meeting)
         waiting = state.unanswered()
         line = rich(
             Bold(f"#{meeting.id} {meeting.title}"),
@@ -60,7 +60,7 @@ async def status_section(ctx: Ctx) -> list[Block]:
 
 
 async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
-    repo = repo_of(ctx)
+    repo = meet_repo(ctx)
     meetings = await repo.meetings([s.value for s in MeetingStatus], limit=100_000)
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in EXPORTED}
     for meeting in sorted(meetings, key=lambda m: m.id or 0):
@@ -75,4 +75,4 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 
 
 async def forget(ctx: Ctx, member_id: int) -> None:
-    await repo_of(ctx).forget_member(member_id)
+    await meet_repo(ctx).forget_member(member_id)

@@ -9,7 +9,8 @@ from datetime import datetime
 from bot.commands.meet import poll, rules
 from bot.commands.meet.calendar import ics_file
 from bot.commands.meet.closing import agenda_blocks
-from bot.commands.meet.shared import MEETING_ID, entry_of, find_meeting, meet, note_zone, repo_of
+from bot.commands.meet.repo import meet_repo
+from bot.commands.meet.shared import MEETING_ID, entry_of, find_meeting, meet, note_zone
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
 from bot.core.i18n import N_, _, ngettext, number, tr
@@ -24,7 +25,7 @@ MAX_AGENDA = 20
 
 @meet.sub("list", summary=N_("Open polls and coming meetings, with their ids"), usage="/meet list")
 async def list_meetings(ctx: Ctx, args: Args) -> Reply:
-    repo = repo_of(ctx)
+    repo = meet_repo(ctx)
     now = ctx.clock.now()
     polls = await repo.meetings([MeetingStatus.OPEN.value])
     coming = [m for m in await repo.upcoming(now) if next_start(m, now) is not None]
@@ -36,7 +37,7 @@ async def list_meetings(ctx: Ctx, args: Args) -> Reply:
     if polls:
         blocks.append(Header(_("Polls open")))
         for meeting in polls:
-            state = await poll.load(ctx.session, ctx.c, meeting)
+            state = await poll.load(repo, ctx.c, meeting)
             answered = len(state.voters) - len(state.unanswered())
             line = rich(
                 Bold(f"#{meeting.id} {meeting.title}"),
@@ -70,9 +71,10 @@ def next_start(meeting: Meeting, now: datetime) -> datetime | None:
     params=(MEETING_ID,),
 )
 async def show(ctx: Ctx, args: Args) -> Reply:
-    note_zone(ctx)
+    await note_zone(ctx)
     meeting = await find_meeting(ctx, args.id)
-    state = await poll.load(ctx.session, ctx.c, meeting)
+    repo = meet_repo(ctx)
+    state = await poll.load(repo, ctx.c, meeting)
     mine = state.answers_of(ctx.me.id)
     blocks: list[Block] = [Header(_("Meeting #{id}: {title}", id=meeting.id, title=meeting.title))]
     blocks.append(
@@ -105,7 +107,7 @@ async def show(ctx: Ctx, args: Args) -> Reply:
             )
         else:
             blocks.append(Section(rich(_("Everyone has answered."))))
-    blocks.extend(agenda_blocks(list(await repo_of(ctx).agenda(meeting.id or 0))))
+    blocks.extend(agenda_blocks(list(await repo.agenda(meeting.id or 0))))
     return Reply.private(*blocks)
 
 
@@ -126,7 +128,7 @@ async def agenda(ctx: Ctx, args: Args) -> Reply:
     text = " ".join(args.item.split())
     if not text:
         raise BadArgument(_('The agenda item cannot be empty: `/meet agenda {id} "Budget"`.', id=meeting.id))
-    repo = repo_of(ctx)
+    repo = meet_repo(ctx)
     count = await repo.agenda_count(meeting.id or 0)
     if count >= MAX_AGENDA:
         raise UserError(_("Meeting #{id} already has 20 agenda items.", id=meeting.id))
@@ -142,7 +144,7 @@ async def agenda(ctx: Ctx, args: Args) -> Reply:
     )
     if meeting.status == MeetingStatus.CLOSED.value:
         meeting.sequence += 1  # the calendar entry's description changed
-        ctx.session.add(meeting)
+        await repo.save(meeting)
     await ctx.repo.audit("meeting.agenda", member=ctx.me, subject=meeting.title, meeting_id=meeting.id)
     return Reply.private(
         Section(
@@ -170,7 +172,7 @@ async def ics(ctx: Ctx, args: Args) -> Reply:
             _("Meeting #{id} has no time yet: its poll is still open (`/meet close {id}` picks one).", id=meeting.id)
         )
     cancelled = meeting.status == MeetingStatus.CANCELLED.value
-    entry = entry_of(meeting, ctx.c, list(await repo_of(ctx).agenda(meeting.id or 0)), cancelled=cancelled)
+    entry = entry_of(meeting, ctx.c, list(await meet_repo(ctx).agenda(meeting.id or 0)), cancelled=cancelled)
     reply = Reply.private(
         _("The calendar file of meeting #{id}: open it to add the meeting to your calendar.", id=meeting.id)
         if not cancelled
@@ -190,7 +192,7 @@ async def set_zone(ctx: Ctx, args: Args) -> Reply:
     if args.tz is None:
         return Reply.private(markup(_("Your time zone here is {tz}. Change it with `/meet tz Area/City`.", tz=ctx.tz)))
     ctx.me.tz = args.tz
-    ctx.session.add(ctx.me)
+    await ctx.repo.save(ctx.me)
     await ctx.repo.audit("member.tz", member=ctx.me, subject=args.tz)
     return Reply.private(_("Your time zone is now {tz}.", tz=args.tz))
 
@@ -207,7 +209,7 @@ def feed_url(ctx: Ctx, token: str) -> str:
     usage="/meet feed",
 )
 async def feed(ctx: Ctx, args: Args) -> Reply:
-    repo = repo_of(ctx)
+    repo = meet_repo(ctx)
     current = await repo.feed()
     token = current.token if current else secrets.token_urlsafe(24)
     if current is None:
@@ -223,7 +225,7 @@ async def feed(ctx: Ctx, args: Args) -> Reply:
 )
 async def feed_renew(ctx: Ctx, args: Args) -> Reply:
     token = secrets.token_urlsafe(24)
-    await repo_of(ctx).set_feed_token(token, ctx.clock.now())
+    await meet_repo(ctx).set_feed_token(token, ctx.clock.now())
     await ctx.repo.audit("meeting.feed_renewed", member=ctx.me)
     reply = feed_reply(ctx, token)
     reply.blocks.insert(0, Section(rich(_("The old address no longer works."))))
@@ -246,7 +248,7 @@ def feed_reply(ctx: Ctx, token: str) -> Reply:
 
 @meet.completer("meeting")
 async def complete_meeting(ctx: Ctx, partial: str) -> list[Option]:
-    meetings = await repo_of(ctx).meetings([MeetingStatus.OPEN.value, MeetingStatus.CLOSED.value], limit=100)
+    meetings = await meet_repo(ctx).meetings([MeetingStatus.OPEN.value, MeetingStatus.CLOSED.value], limit=100)
     options = [
         Option(f"#{m.id} {m.title}"[:100], str(m.id))
         for m in meetings

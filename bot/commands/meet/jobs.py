@@ -2,10 +2,12 @@
 answered a poll, the proposer's "time to close" at the deadline, and the reminders 24 hours and
 15 minutes before every occurrence of a chosen meeting (with its agenda, and for a recurring
 meeting the next occurrence's Discord event). Every message has an idempotency key, so a doubled
-or late tick sends nothing twice."""
+or late tick sends nothing twice. The session a job is given only finds the item's meeting and
+builds that meeting's coalition's repository and outbox."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +22,7 @@ from bot.core.workflow import JobEnv, TimedJob
 from bot.store.meeting_models import Meeting, MeetingAgendaItem, MeetingStatus
 from bot.store.meeting_repo import (
     MeetingRepo,
+    any_meeting,
     due_polls,
     due_reminders,
     next_poll_wake,
@@ -28,16 +31,37 @@ from bot.store.meeting_repo import (
 from bot.store.models import Coalition
 
 
+@dataclass(frozen=True)
+class DueMeeting:
+    """A meeting a job works on, with its coalition's repository and outbox."""
+
+    meeting: Meeting
+    coalition: Coalition
+    repo: MeetingRepo
+    outbox: Outbox
+
+
+async def due_meeting(
+    session: AsyncSession, meeting_id: int, status: MeetingStatus, now: datetime
+) -> DueMeeting | None:
+    """The meeting (if it is still in ``status``) with its coalition's repository and outbox."""
+    meeting = await any_meeting(session, meeting_id)
+    if meeting is None or meeting.status != status.value:
+        return None
+    repo = MeetingRepo(session, meeting.coalition_id)
+    coalition = await repo.coalition()
+    if coalition is None:
+        return None
+    return DueMeeting(meeting, coalition, repo, Outbox(session, meeting.coalition_id, now=now))
+
+
 async def run_poll(session: AsyncSession, meeting_id: int, now: datetime, env: JobEnv) -> int:
     """At the deadline, ask the proposer to close; before it, remind non-responders once."""
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None or meeting.status != MeetingStatus.OPEN.value:
+    found = await due_meeting(session, meeting_id, MeetingStatus.OPEN, now)
+    if found is None:
         return 0
-    coalition = await session.get(Coalition, meeting.coalition_id)
-    if coalition is None:
-        return 0
-    state = await poll.load(session, coalition, meeting)
-    outbox = Outbox(session, meeting.coalition_id, now=now)
+    meeting, coalition, outbox = found.meeting, found.coalition, found.outbox
+    state = await poll.load(found.repo, coalition, meeting)
     sent = 0
     if meeting.deadline is not None and now >= meeting.deadline and meeting.deadline_asked_at is None:
         meeting.deadline_asked_at = now
@@ -53,8 +77,7 @@ async def run_poll(session: AsyncSession, meeting_id: int, now: datetime, env: J
             with language(of_member(member, coalition)):
                 nudge = nudge_notice(coalition, meeting, member.tz or coalition.tz)
             sent += len(await outbox.direct(member.id or 0, nudge, key=f"meet:nudge:{meeting.id}:{member.id}"))
-    session.add(meeting)
-    await session.flush()
+    await found.repo.save(meeting)
     return sent
 
 
@@ -103,21 +126,20 @@ def deadline_notice(state: poll.PollState) -> Reply:
 
 async def run_reminders(session: AsyncSession, meeting_id: int, now: datetime, env: JobEnv) -> int:
     """Send the reminder that is due for the coming occurrence, then plan the next one."""
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None or meeting.status != MeetingStatus.CLOSED.value or meeting.starts_at is None:
+    found = await due_meeting(session, meeting_id, MeetingStatus.CLOSED, now)
+    if found is None:
         return 0
-    coalition = await session.get(Coalition, meeting.coalition_id)
-    if coalition is None:
+    meeting = found.meeting
+    if meeting.starts_at is None:
         return 0
     sent = 0
     occurrence = rules.next_occurrence(meeting.starts_at, meeting.repeat, meeting.tz, now)
     if occurrence is not None:
         offset = rules.due_reminder(occurrence, now)
         if offset is not None:
-            sent += await remind(session, coalition, meeting, occurrence, offset, now)
+            sent += await remind(found, occurrence, offset)
     meeting.next_reminder_at = plan_next(meeting, occurrence, now)
-    session.add(meeting)
-    await session.flush()
+    await found.repo.save(meeting)
     return sent
 
 
@@ -131,16 +153,9 @@ def plan_next(meeting: Meeting, occurrence: datetime | None, now: datetime) -> d
     return None if following is None else following - max(rules.REMINDERS)
 
 
-async def remind(
-    session: AsyncSession,
-    coalition: Coalition,
-    meeting: Meeting,
-    occurrence: datetime,
-    offset: timedelta,
-    now: datetime,
-) -> int:
-    agenda = list(await MeetingRepo(session, coalition.id or 0).agenda(meeting.id or 0))
-    outbox = Outbox(session, coalition.id or 0, now=now)
+async def remind(found: DueMeeting, occurrence: datetime, offset: timedelta) -> int:
+    meeting, coalition, outbox = found.meeting, found.coalition, found.outbox
+    agenda = list(await found.repo.agenda(meeting.id or 0))
     with language(of_coalition(coalition)):
         if meeting.repeat and occurrence != meeting.starts_at:
             await schedule_event(outbox, coalition, meeting, occurrence, agenda)

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.commands.meet import rules
 from bot.core.i18n import N_, _, datetime_, ngettext, number, time, tr
 from bot.core.ui import (
@@ -32,7 +30,6 @@ from bot.core.ui import (
 from bot.store.meeting_models import Answer, Meeting, MeetingSlot, MeetingStatus, MeetingVote
 from bot.store.meeting_repo import MeetingRepo
 from bot.store.models import Coalition, Member, Role
-from bot.store.repo import CoalitionRepo
 
 VOTE_ACTION = "meet.vote"
 VOTERS = (Role.STEERING.value, Role.FACILITATOR.value, Role.MEMBER.value)
@@ -109,9 +106,9 @@ class PollState:
         return next((s for s in self.slots if s.id == slot_id), None)
 
 
-async def load(session: AsyncSession, coalition: Coalition, meeting: Meeting) -> PollState:
-    repo = MeetingRepo(session, coalition.id or 0)
-    members = await CoalitionRepo(session, coalition.id or 0).members()
+async def load(repo: MeetingRepo, coalition: Coalition, meeting: Meeting) -> PollState:
+    """The poll as it stands, read through the meeting's coalition's repository."""
+    members = await repo.members()
     return PollState(
         coalition=coalition,
         meeting=meeting,

@@ -7,7 +7,8 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.commands.meet import poll, rules
-from bot.commands.meet.shared import meet, note_zone, repo_of
+from bot.commands.meet.repo import meet_repo
+from bot.commands.meet.shared import meet, note_zone
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument
 from bot.core.i18n import N_, _, datetime_, language, ngettext, number, of_coalition
@@ -126,7 +127,7 @@ def read_deadline(value: str | None, tz: str, now: datetime, first_slot: datetim
 async def create_poll(
     ctx: Ctx, title: str | None, slots: list[str] | str, duration: int | None, tz: str | None, deadline: str | None
 ) -> Reply:
-    note_zone(ctx)
+    await note_zone(ctx)
     slot_items = [slots] if isinstance(slots, str) else slots  # a form gives them as one text
     title = " ".join((title or "").split())
     if not title:
@@ -138,7 +139,7 @@ async def create_poll(
     if not 5 <= minutes <= MAX_DURATION:
         raise BadArgument(_("`duration` is in minutes, from 5 to 720 (got {minutes}).", minutes=minutes))
     closes = read_deadline(deadline, zone, now, starts[0])
-    repo = repo_of(ctx)
+    repo = meet_repo(ctx)
     if ctx.request_id and await repo.meeting_by_request(ctx.request_id) is not None:
         raise BadArgument(_("That poll was already posted."))
     meeting = Meeting(
@@ -158,7 +159,7 @@ async def create_poll(
         await repo.add(
             MeetingSlot(coalition_id=ctx.c.id or 0, meeting_id=meeting.id or 0, position=position, start=start)
         )
-    state = await poll.load(ctx.session, ctx.c, meeting)
+    state = await poll.load(repo, ctx.c, meeting)
     with language(of_coalition(ctx.c)):
         posted = await ctx.outbox.announce(
             poll.poll_reply(state), key=f"meet:poll:{meeting.id}", topic=poll.topic_of(meeting)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.commands.meet.calendar import CalendarEntry
+from bot.commands.meet.repo import meet_repo
 from bot.core.context import Ctx
 from bot.core.errors import NotFound, PermissionDenied
 from bot.core.i18n import N_, _
 from bot.core.params import Kind, Param
 from bot.core.registry import Command
 from bot.store.meeting_models import Meeting, MeetingAgendaItem
-from bot.store.meeting_repo import MeetingRepo
 from bot.store.models import Coalition, Role
 
 meet = Command("meet", N_("Find a time to meet across time zones and platforms"))
@@ -20,12 +20,8 @@ meet = Command("meet", N_("Find a time to meet across time zones and platforms")
 MEETING_ID = Param("id", Kind.ID, required=True, positional=True, autocomplete="meeting", description=N_("The meeting"))
 
 
-def repo_of(ctx: Ctx) -> MeetingRepo:
-    return MeetingRepo(ctx.session, ctx.c.id or 0)
-
-
 async def find_meeting(ctx: Ctx, meeting_id: int) -> Meeting:
-    meeting = await repo_of(ctx).meeting(meeting_id)
+    meeting = await meet_repo(ctx).meeting(meeting_id)
     if meeting is None:
         raise NotFound(
             _(
@@ -49,11 +45,11 @@ def check_manager(ctx: Ctx, meeting: Meeting) -> None:
     )
 
 
-def note_zone(ctx: Ctx) -> None:
+async def note_zone(ctx: Ctx) -> None:
     """A member whose platform told us their zone (Slack ``users.info``) keeps it for fairness checks."""
     if ctx.member is not None and not ctx.member.tz and ctx.actor.tz:
         ctx.member.tz = ctx.actor.tz
-        ctx.session.add(ctx.member)
+        await ctx.repo.save(ctx.member)
 
 
 def location_of(coalition: Coalition) -> str:

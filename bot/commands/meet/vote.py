@@ -4,7 +4,8 @@ form, from any platform; one stored answer per member and slot, changed in place
 from __future__ import annotations
 
 from bot.commands.meet import poll
-from bot.commands.meet.shared import MEETING_ID, find_meeting, meet, note_zone, repo_of
+from bot.commands.meet.repo import meet_repo
+from bot.commands.meet.shared import MEETING_ID, find_meeting, meet, note_zone
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
 from bot.core.i18n import N_, _, language, of_coalition, of_member
@@ -12,6 +13,7 @@ from bot.core.params import Args, Kind, Param
 from bot.core.registry import CONTRIBUTORS
 from bot.core.ui import Bold, Context, Form, FormField, Option, Reply, Section, markup
 from bot.store.meeting_models import Answer, Meeting, MeetingStatus
+from bot.store.meeting_repo import MeetingRepo
 from bot.store.models import Coalition
 
 ANSWERS = tuple(a.value for a in Answer)
@@ -27,7 +29,7 @@ SLOT_FIELDS = tuple(Param(f"slot{n}", Kind.CHOICE, choices=ANSWERS) for n in ran
 )
 async def vote(ctx: Ctx, args: Args) -> Reply:
     meeting = await open_meeting(ctx, args.id)
-    state = await poll.load(ctx.session, ctx.c, meeting)
+    state = await poll.load(meet_repo(ctx), ctx.c, meeting)
     return Reply.open_form(vote_form(ctx, state))
 
 
@@ -59,7 +61,7 @@ async def vote_submitted(ctx: Ctx, args: Args, state: str) -> Reply:
     if not state.isdigit():
         raise UserError(_("That form is no longer active. Run `/meet vote <id>` again."))
     meeting = await open_meeting(ctx, int(state))
-    poll_state = await poll.load(ctx.session, ctx.c, meeting)
+    poll_state = await poll.load(meet_repo(ctx), ctx.c, meeting)
     choices = {
         slot.id or 0: args.get(f"slot{slot.position}") for slot in poll_state.slots if args.get(f"slot{slot.position}")
     }
@@ -88,21 +90,21 @@ async def open_meeting(ctx: Ctx, meeting_id: int) -> Meeting:
 
 
 async def record(ctx: Ctx, meeting: Meeting, choices: dict[int, str]) -> Reply:
-    note_zone(ctx)
-    repo = repo_of(ctx)
-    state = await poll.load(ctx.session, ctx.c, meeting)
+    await note_zone(ctx)
+    repo = meet_repo(ctx)
+    state = await poll.load(repo, ctx.c, meeting)
     changed = False
     for slot_id, answer in choices.items():
         slot = state.slot(slot_id)
         if slot is None:
             raise UserError(_("That slot is not part of meeting #{id}. Run `/meet show {id}`.", id=meeting.id))
         changed = await repo.vote(slot, ctx.me.id or 0, answer, ctx.clock.now()) or changed
-    state = await poll.load(ctx.session, ctx.c, meeting)
+    state = await poll.load(repo, ctx.c, meeting)
     if changed:
         with language(of_coalition(ctx.c)):
             await ctx.outbox.refresh(poll.topic_of(meeting), poll.poll_reply(state))
         await ctx.repo.audit("meeting.voted", member=ctx.me, subject=meeting.title, meeting_id=meeting.id)
-        await tell_proposer_if_complete(ctx, state)
+        await tell_proposer_if_complete(ctx, repo, state)
     mine = state.answers_of(ctx.me.id)
     lines = [
         poll.slot_rich(slot, ctx.tz) + " — " + poll.answer_label(mine[slot.id or 0])
@@ -119,13 +121,13 @@ async def record(ctx: Ctx, meeting: Meeting, choices: dict[int, str]) -> Reply:
     return reply
 
 
-async def tell_proposer_if_complete(ctx: Ctx, state: poll.PollState) -> None:
+async def tell_proposer_if_complete(ctx: Ctx, repo: MeetingRepo, state: poll.PollState) -> None:
     """Once every member has answered for every slot, the proposer hears it privately (once)."""
     meeting = state.meeting
     if meeting.all_answered_at is not None or state.unanswered() or meeting.proposer_id is None:
         return
     meeting.all_answered_at = ctx.clock.now()
-    ctx.session.add(meeting)
+    await repo.save(meeting)
     proposer = await ctx.repo.member(meeting.proposer_id)
     if proposer is None:
         return
