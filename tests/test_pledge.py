@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from bot.commands.pledge import hooks, join_offer, profile_lines
@@ -20,6 +21,7 @@ from bot.store.db import Database
 from bot.store.models import Member, Organisation
 from bot.store.outbox_models import OutboxMessage
 from bot.store.pledge_models import PledgeItem, PledgeMatch
+from bot.store.pledge_repo import PledgeRepo
 from tests.support import Chat
 
 
@@ -236,7 +238,7 @@ async def test_bad_input_wrong_people_and_other_coalitions_change_nothing(chat: 
         '/pledge offer "x" kind=money': "must be one of",
         '/pledge offer "x" amount=0': "more than 0",
         "/pledge show 99": "no offer or need #99",
-        "/pledge show abc": "is not a pledge id",
+        "/pledge show abc": "abc is not an id",
         "/pledge match 1 2": "is a need, not an offer",
         "/pledge match 2 1 amount=5": "has only 2 people left",
         "/pledge fulfill 2": "nothing matched",
@@ -265,6 +267,25 @@ async def test_bad_input_wrong_people_and_other_coalitions_change_nothing(chat: 
     assert "No open needs" in (await chat.say("zoe", "/pledge needs", channel="other")).plain()
     assert len(await rows(db, PledgeMatch)) == 0
     assert len(await rows(db, PledgeItem)) == 3
+
+
+async def test_the_repository_reads_and_writes_only_its_own_coalitions_rows(chat: Chat, db: Database) -> None:
+    await two_channels(chat)
+    await chat.say("carol", '/pledge need "Printing" kind=funding amount=300 unit=EUR')
+    async with db.session() as session:
+        [need] = (await session.exec(select(PledgeItem))).all()
+        elsewhere = PledgeRepo(session, need.coalition_id + 1)
+        assert await elsewhere.item(need.id or 0) is None
+        assert await elsewhere.items() == []
+        need.description = "Changed"
+        with pytest.raises(ValueError, match="another coalition"):
+            await elsewhere.save(need)
+        with pytest.raises(ValueError, match="another coalition"):
+            await elsewhere.add(
+                PledgeMatch(coalition_id=need.coalition_id, offer_id=need.id or 0, need_id=need.id or 0)
+            )
+        await session.rollback()
+    assert [i.description for i in await rows(db, PledgeItem)] == ["Printing"]
 
 
 async def test_a_member_without_an_organisation_picks_or_creates_it_in_the_form(chat: Chat, db: Database) -> None:
