@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 
-from bot.commands.pledge import hooks, join_offer, profile_lines
+from bot.commands.pledge import hooks
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
 from bot.core.context import ActionEvent
@@ -20,6 +21,7 @@ from bot.store.db import Database
 from bot.store.models import Member, Organisation
 from bot.store.outbox_models import OutboxMessage
 from bot.store.pledge_models import PledgeItem, PledgeMatch
+from bot.store.pledge_repo import PledgeRepo
 from tests.support import Chat
 
 
@@ -236,7 +238,7 @@ async def test_bad_input_wrong_people_and_other_coalitions_change_nothing(chat: 
         '/pledge offer "x" kind=money': "must be one of",
         '/pledge offer "x" amount=0': "more than 0",
         "/pledge show 99": "no offer or need #99",
-        "/pledge show abc": "is not a pledge id",
+        "/pledge show abc": "abc is not an id",
         "/pledge match 1 2": "is a need, not an offer",
         "/pledge match 2 1 amount=5": "has only 2 people left",
         "/pledge fulfill 2": "nothing matched",
@@ -251,6 +253,14 @@ async def test_bad_input_wrong_people_and_other_coalitions_change_nothing(chat: 
     assert (await chat.say("dave", "/pledge withdraw 1")).is_error
     own = await chat.say("carol", '/pledge offer "Us" amount=1 unit=people')
     assert not own.is_error
+    suggested = await chat.core.complete("pledgeitem", chat.actor("bob"), chat.place(), "")
+    assert [(o.label, o.value) for o in suggested] == [
+        ("Offer #3: Us", "3"),
+        ("Offer #2: Two volunteers", "2"),
+        ("Need #1: Volunteers for Saturday", "1"),
+    ]
+    assert [o.value for o in await chat.core.complete("pledgeitem", chat.actor("bob"), chat.place(), "need")] == ["1"]
+    assert [o.value for o in await chat.core.complete("pledgeitem", chat.actor("bob"), chat.place(), "#2")] == ["2"]
     assert "same organisation" in (await chat.say("carol", "/pledge match 3 1")).plain()
     assert "your own organisation" in (await click(chat, "carol", Button("", "pledge.help", "1"))).plain()
 
@@ -263,8 +273,28 @@ async def test_bad_input_wrong_people_and_other_coalitions_change_nothing(chat: 
         assert "no offer or need" in reply.plain()
     assert "no need #1" in (await click(chat, "zoe", Button("", "pledge.help", "1"), channel="other")).plain()
     assert "No open needs" in (await chat.say("zoe", "/pledge needs", channel="other")).plain()
+    assert await chat.core.complete("pledgeitem", chat.actor("zoe"), chat.place("other"), "") == []
     assert len(await rows(db, PledgeMatch)) == 0
     assert len(await rows(db, PledgeItem)) == 3
+
+
+async def test_the_repository_reads_and_writes_only_its_own_coalitions_rows(chat: Chat, db: Database) -> None:
+    await two_channels(chat)
+    await chat.say("carol", '/pledge need "Printing" kind=funding amount=300 unit=EUR')
+    async with db.session() as session:
+        [need] = (await session.exec(select(PledgeItem))).all()
+        elsewhere = PledgeRepo(session, need.coalition_id + 1)
+        assert await elsewhere.item(need.id or 0) is None
+        assert await elsewhere.items() == []
+        need.description = "Changed"
+        with pytest.raises(ValueError, match="another coalition"):
+            await elsewhere.save(need)
+        with pytest.raises(ValueError, match="another coalition"):
+            await elsewhere.add(
+                PledgeMatch(coalition_id=need.coalition_id, offer_id=need.id or 0, need_id=need.id or 0)
+            )
+        await session.rollback()
+    assert [i.description for i in await rows(db, PledgeItem)] == ["Printing"]
 
 
 async def test_a_member_without_an_organisation_picks_or_creates_it_in_the_form(chat: Chat, db: Database) -> None:
@@ -344,26 +374,17 @@ async def test_map_status_export_forget_and_profiles(chat: Chat, db: Database) -
     assert items[0].amount == 300  # River Group's need and totals stay
 
     # Profiles: the join offer, the two-page form, the line for /coalition orgs.
-    async with db.unit_of_work() as session:
-        org = (await session.exec(select(Organisation).where(Organisation.name == "Acme Trust"))).one()
-        bob = (await session.exec(select(Member).where(Member.display_name == "Bob"))).one()
-        ctx = Ctx(
-            chat.actor("bob"),
-            chat.place(),
-            session,
-            Directory(session),
-            chat.core.clock,
-            chat.core.settings,
-            coalition,
-            bob,
-        )
-        offer_blocks = await join_offer(ctx, org)
-    opened = await click(chat, "bob", button(Reply.private(*offer_blocks), "Fill in our profile"))
+    joined = await chat.say("frank", '/coalition join org="Tenants United"')
+    assert "a new organisation" in joined.plain()
+    assert "Tell the coalition who Tenants United is" in joined.plain()
+    opened = await click(chat, "frank", button(joined, "Fill in our profile"))
     assert opened.form is not None
-    wrong = await chat.submit("bob", "pledge.profile", {"about": "Tenants", "kinds": "money"}, state=opened.form.state)
+    wrong = await chat.submit(
+        "frank", "pledge.profile", {"about": "Tenants", "kinds": "money"}, state=opened.form.state
+    )
     assert wrong.form_errors is not None
     saved = await chat.submit(
-        "bob",
+        "frank",
         "pledge.profile",
         {
             "about": "A housing charity for 3,000 tenants",
@@ -373,34 +394,29 @@ async def test_map_status_export_forget_and_profiles(chat: Chat, db: Database) -
         },
         state=opened.form.state,
     )
-    limits = await click(chat, "bob", button(saved, "Our limits"))
+    limits = await click(chat, "frank", button(saved, "Our limits"))
     assert limits.form is not None
     await chat.submit(
-        "bob",
+        "frank",
         "pledge.profile.limits",
         {"cannot": "No staff time", "sensitive": "Party politics"},
         state=limits.form.state,
     )
-    shown = (await chat.say("carol", '/coalition profile "Acme Trust"')).plain()
+    shown = (await chat.say("carol", '/coalition profile "Tenants United"')).plain()
     for expected in ("A housing charity", "Funding, Space", "A hall", "No staff time", "Party politics", "Yes"):
         assert expected in shown
     assert "denied" not in shown
-    assert (await click(chat, "carol", Button("", "pledge.profile", str(org.id)))).is_error  # not Carol's organisation
-    async with db.session() as session:
-        lines = await profile_lines(session, coalition.id or 0)
-        assert "brings: Funding, Space" in lines[org.id or 0]
-        async with db.unit_of_work() as again:
-            ctx = Ctx(
-                chat.actor("bob"),
-                chat.place(),
-                again,
-                Directory(again),
-                chat.core.clock,
-                chat.core.settings,
-                coalition,
-                bob,
-            )
-            assert await join_offer(ctx, org) == []
+    tenants = next(o for o in await rows(db, Organisation) if o.name == "Tenants United")
+    assert (await click(chat, "carol", Button("", "pledge.profile", str(tenants.id)))).is_error  # not Carol's
+
+    listed = (await chat.say("carol", "/coalition orgs")).plain()
+    assert "Tenants United — 1 member\n    A housing charity for 3,000 tenants · brings: Funding, Space" in listed
+    assert "representative can decide" in listed
+    assert "Acme Trust — 2 members\n    " not in listed  # no profile, no line
+    for line in ('/coalition join org="Tenants United"', '/coalition join org="River Group"'):
+        again = await chat.say("gina", line)  # an organisation already in: no offer
+        assert not again.is_error
+        assert "Fill in our profile" not in again.plain()
 
 
 async def test_the_weekly_digest_lists_needs_waiting_a_week_on_the_settings_day(

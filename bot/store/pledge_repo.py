@@ -1,7 +1,7 @@
 """Pledges, needs, matches, history and organisation profiles of one coalition.
 
 Every query filters on the coalition, like :class:`bot.store.repo.CoalitionRepo`: an id of another
-coalition finds nothing.
+coalition finds nothing, and a row of another coalition is never written.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.models import Coalition, Organisation
 from bot.store.pledge_models import (
     ItemState,
     NeedDigest,
@@ -34,11 +36,44 @@ class PledgeRepo:
         self.session = session
         self.coalition_id = coalition_id
 
+    def _own(self, row: SQLModel) -> None:
+        if getattr(row, "coalition_id", None) != self.coalition_id:
+            raise ValueError("row belongs to another coalition")
+
     async def add(self, row: T) -> T:
-        row.coalition_id = self.coalition_id  # type: ignore[attr-defined]
+        """Add a row of this coalition (made with its ``coalition_id``)."""
+        self._own(row)
         self.session.add(row)
         await self.session.flush()
         return row
+
+    async def add_once(self, row: T) -> bool:
+        """Add a row a unique constraint guards; False (and nothing added) when the same row was
+        made at the same moment in another request (a double click, a doubled tick)."""
+        self._own(row)
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    async def save(self, *rows: SQLModel) -> None:
+        """Keep changes to rows of this coalition (read through this repository)."""
+        for row in rows:
+            self._own(row)
+            self.session.add(row)
+        await self.session.flush()
+
+    # the coalition -----------------------------------------------------------------------------
+
+    async def coalition(self) -> Coalition | None:
+        return await self.session.get(Coalition, self.coalition_id)
+
+    async def organisation_names(self) -> dict[int, str]:
+        """The coalition's organisations' names, by id."""
+        query = select(Organisation).where(Organisation.coalition_id == self.coalition_id)
+        return {o.id: o.name for o in (await self.session.exec(query)).all() if o.id is not None}
 
     # offers and needs --------------------------------------------------------------------------
 
@@ -68,6 +103,20 @@ class PledgeRepo:
         if ids is not None:
             query = query.where(col(PledgeItem.id).in_(list(ids)))
         return (await self.session.exec(query.order_by(col(PledgeItem.id)))).all()
+
+    async def add_item(self, item: PledgeItem) -> PledgeItem:
+        """The new offer or need; or, when the same one (its fingerprint) was posted at the same
+        moment in another request, that one, and nothing added."""
+        self._own(item)
+        try:
+            async with self.session.begin_nested():
+                self.session.add(item)
+        except IntegrityError:
+            again = await self.active_by_fingerprint(item.fingerprint)
+            if again is None:
+                raise  # another conflict: the unit of work runs again
+            return again
+        return item
 
     async def active_by_fingerprint(self, fingerprint: str) -> PledgeItem | None:
         query = select(PledgeItem).where(

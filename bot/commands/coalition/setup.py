@@ -114,7 +114,12 @@ async def join(ctx: Ctx, args: Args) -> Reply:
         if created
         else N_("You are in {coalition} with {org}, as {role}.")
     )
-    return Reply.private(sentence(message, coalition=Bold(ctx.c.name), org=Bold(org.name), role=role_label(me.role)))
+    reply = Reply.private(sentence(message, coalition=Bold(ctx.c.name), org=Bold(org.name), role=role_label(me.role)))
+    if created:
+        from bot.commands.pledge import join_offer  # (when used: pledge imports this package)
+
+        reply.blocks += await join_offer(ctx, org)
+    return reply
 
 
 @coalition.sub(
@@ -142,8 +147,16 @@ async def orgs(ctx: Ctx, args: Args) -> Reply:
     if not organisations:
         return Reply.private(_('No organisations yet. Add yours with `/coalition join org="Name"`.'))
     members = await ctx.repo.members()
+    from bot.commands.pledge import profile_lines  # (when used: pledge imports this package)
+
     counts = {o.id: sum(1 for m in members if m.organisation_id == o.id) for o in organisations}
-    lines = [f"• {o.name} — " + ngettext("{n} member", "{n} members", counts[o.id]) for o in organisations]
+    profiles = await profile_lines(ctx)
+    lines = [
+        f"• {o.name} — "
+        + ngettext("{n} member", "{n} members", counts[o.id])
+        + (f"\n    {profiles[o.id]}" if o.id in profiles else "")
+        for o in organisations
+    ]
     header = _("Organisations in {coalition} ({n})", coalition=ctx.c.name, n=i18n.number(len(organisations)))
     return Reply.private(Header(header), *paged(lines))
 

@@ -44,11 +44,12 @@ KIND = Param(
 LIST_KIND = Param("kind", Kind.CHOICE, positional=True, choices=KINDS, description=N_("Only this kind"))
 AMOUNT = Param("amount", Kind.NUMBER, minimum=0, description=N_("How much (optional)"))
 UNIT = Param("unit", max_length=MAX_UNIT, description=N_("What is counted, like EUR or people"))
-ITEM = Param(
-    "id", Kind.ID, required=True, positional=True, autocomplete="pledge", description=N_("An offer or need id")
-)
-OFFER = Param("pledge", Kind.ID, required=True, positional=True, autocomplete="offer", description=N_("The offer id"))
-NEED = Param("need", Kind.ID, required=True, positional=True, autocomplete="need", description=N_("The need id"))
+# What an id refers to (``autocomplete``) is named after the table its ids live in. Offers and needs
+# share one table and one list of ids, so one kind suggests both, each saying which it is.
+ITEMS = "pledgeitem"
+ITEM = Param("id", Kind.ID, required=True, positional=True, autocomplete=ITEMS, description=N_("An offer or need id"))
+OFFER = Param("pledge", Kind.ID, required=True, positional=True, autocomplete=ITEMS, description=N_("The offer id"))
+NEED = Param("need", Kind.ID, required=True, positional=True, autocomplete=ITEMS, description=N_("The need id"))
 
 HELP_ACTION = "pledge.help"  # "I can help" under a posted need
 MATCH_ACTION = "pledge.match"  # "Match" under an offer's list of needs it could meet

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.pledge import service
 from bot.commands.pledge.command import HELP_ACTION
 from bot.commands.pledge.ledger import open_for_more
+from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import line
 from bot.core.context import Ctx
 from bot.core.i18n import _, language, ngettext, of_coalition
@@ -32,13 +32,13 @@ EXPORTS = ("pledgeitem", "pledgematch", "pledgeevent", "orgprofile", "needdigest
 
 async def status(ctx: Ctx) -> list[Block]:
     """``/coalition status``: the open needs, what each still misses."""
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     live = await repo.items(Side.NEED, live=True)
     counts = await service.tallies(repo, live)
     needs = [n for n in live if open_for_more(n, counts[n.id or 0])]
     if not needs:
         return []
-    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    orgs = await repo.organisation_names()
     blocks: list[Block] = [Section(rich(ngettext("{n} open need", "{n} open needs", len(needs))))]
     blocks += [line(n, counts[n.id or 0], orgs.get(n.organisation_id, "?")) for n in needs[:STATUS_SHOWN]]
     if len(needs) > STATUS_SHOWN:
@@ -51,7 +51,7 @@ def row_dict(row: object) -> dict[str, Any]:
 
 
 async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     return {
         "pledgeitem": [row_dict(r) for r in await repo.items()],
         "pledgematch": [row_dict(r) for r in await repo.matches()],
@@ -63,7 +63,7 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 
 async def forget(ctx: Ctx, member_id: int) -> None:
     """The person's link to what they posted goes; their organisation's offers, needs and totals stay."""
-    await service.repo_of(ctx).forget_member(member_id)
+    await pledge_repo(ctx).forget_member(member_id)
 
 
 # the weekly digest of stalled needs ---------------------------------------------------------------
@@ -87,32 +87,35 @@ async def stalled(repo: PledgeRepo, now: datetime) -> list[PledgeItem]:
 
 
 async def digest_due(session: AsyncSession, now: datetime) -> list[int]:
+    """The coalitions whose weekly digest is due (the timed job's items); the session only finds
+    them and builds each one's repository."""
     due = []
     for coalition_id in await coalitions_with_stalled_needs(session, now - STALLED_AFTER):
-        coalition = await session.get(Coalition, coalition_id)
-        week = digest_week(coalition, now) if coalition is not None else None
         repo = PledgeRepo(session, coalition_id)
+        coalition = await repo.coalition()
+        week = digest_week(coalition, now) if coalition is not None else None
         if week is not None and await repo.digest(week) is None and await stalled(repo, now):
             due.append(coalition_id)
     return due
 
 
 async def digest_run(session: AsyncSession, coalition_id: int, now: datetime, env: JobEnv) -> int:
-    coalition = await session.get(Coalition, coalition_id)
+    """Post one coalition's digest, once a week; returns the posts queued."""
+    return await post_digest(PledgeRepo(session, coalition_id), Outbox(session, coalition_id, now=now), now)
+
+
+async def post_digest(repo: PledgeRepo, outbox: Outbox, now: datetime) -> int:
+    coalition = await repo.coalition()
     week = digest_week(coalition, now) if coalition is not None else None
     if coalition is None or week is None:
         return 0
-    repo = PledgeRepo(session, coalition_id)
     needs = await stalled(repo, now)
     if not needs:
         return 0
-    try:
-        async with session.begin_nested():
-            session.add(NeedDigest(coalition_id=coalition_id, week=week, needs=len(needs), sent_at=now))
-    except IntegrityError:
+    if not await repo.add_once(NeedDigest(coalition_id=repo.coalition_id, week=week, needs=len(needs), sent_at=now)):
         return 0  # another tick queued it
     counts = await service.tallies(repo, needs)
-    orgs = await service.organisation_names(session, coalition_id)
+    orgs = await repo.organisation_names()
     with language(of_coalition(coalition)) as lang:
         blocks: list[Block] = [
             Header(_("Still missing: needs waiting a week or more")),
@@ -125,5 +128,5 @@ async def digest_run(session: AsyncSession, coalition_id: int, now: datetime, en
         blocks.append(Actions(tuple(Button(_("Help with #{id}", id=n.id), HELP_ACTION, str(n.id)) for n in needs[:5])))
         reply = Reply.channel(*blocks)
         reply.lang = lang
-    rows = await Outbox(session, coalition_id, now=now).announce(reply, key=f"pledge:stalled:{week}")
+    rows = await outbox.announce(reply, key=f"pledge:stalled:{week}")
     return len(rows)

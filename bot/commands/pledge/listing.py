@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.commands.pledge import service
-from bot.commands.pledge.command import ITEM, LIST_KIND, kind_label, pledge
+from bot.commands.pledge.command import ITEM, ITEMS, LIST_KIND, kind_label, pledge
 from bot.commands.pledge.matching import find_item
+from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import line, show_reply
 from bot.core.context import Ctx
 from bot.core.i18n import N_, _, ngettext
@@ -16,7 +17,7 @@ SHOWN = 30
 
 
 async def listing(ctx: Ctx, side: Side, kind: str | None) -> Reply:
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     items = await repo.items(side, live=True, kind=kind)
     if not items:
         if side == Side.OFFER:
@@ -25,7 +26,7 @@ async def listing(ctx: Ctx, side: Side, kind: str | None) -> Reply:
             empty = _('No open needs. Post one with `/pledge need "…"`.')
         return Reply.private(empty)
     counts = await service.tallies(repo, items)
-    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    orgs = await repo.organisation_names()
     if side == Side.OFFER:
         head = ngettext("{n} open offer", "{n} open offers", len(items))
     else:
@@ -62,11 +63,11 @@ async def needs(ctx: Ctx, args: Args) -> Reply:
 )
 async def show(ctx: Ctx, args: Args) -> Reply:
     item = await find_item(ctx, args.id)
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     matches = await repo.matches([item.id or 0])
     others = await repo.items(ids=service.counterparts(item, matches))
     t = (await service.tallies(repo, [item]))[item.id or 0]
-    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    orgs = await repo.organisation_names()
     people = {m.id or 0: m.display_name for m in await ctx.repo.members()}
     return show_reply(
         item,
@@ -81,29 +82,18 @@ async def show(ctx: Ctx, args: Args) -> Reply:
     )
 
 
-async def complete(ctx: Ctx, partial: str, side: Side | None) -> list[Option]:
-    items = await service.repo_of(ctx).items(side, live=True)
+@pledge.completer(ITEMS)
+async def complete_item(ctx: Ctx, partial: str) -> list[Option]:
+    """Live offers and needs, newest first, each saying which it is (they share one list of ids)."""
     out = []
-    for i in reversed(items):
-        label = f"#{i.id} {i.description}"
-        if partial in label.lower():
+    for i in reversed(await pledge_repo(ctx).items(live=True)):
+        if i.side == Side.OFFER.value:
+            label = _("Offer #{id}: {description}", id=i.id, description=i.description)
+        else:
+            label = _("Need #{id}: {description}", id=i.id, description=i.description)
+        if partial in label.lower() or partial.lstrip("#") == str(i.id):
             out.append(Option(label[:100], str(i.id)))
     return out[:25]
 
 
-@pledge.completer("pledge")
-async def complete_item(ctx: Ctx, partial: str) -> list[Option]:
-    return await complete(ctx, partial, None)
-
-
-@pledge.completer("offer")
-async def complete_offer(ctx: Ctx, partial: str) -> list[Option]:
-    return await complete(ctx, partial, Side.OFFER)
-
-
-@pledge.completer("need")
-async def complete_need(ctx: Ctx, partial: str) -> list[Option]:
-    return await complete(ctx, partial, Side.NEED)
-
-
-__all__ = ["Section", "complete_item", "complete_need", "complete_offer", "list_", "needs", "show"]
+__all__ = ["Section", "complete_item", "list_", "needs", "show"]

@@ -6,11 +6,10 @@ both sides, privately and in their own language.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.commands.pledge import service
 from bot.commands.pledge.command import AMOUNT, ITEM, MATCH_ACTION, NEED, OFFER, pledge, state_label
 from bot.commands.pledge.ledger import apply, deliveries, match_amount, open_for_more, quantity
+from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import amount_text
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound, PermissionDenied, UserError
@@ -22,7 +21,7 @@ from bot.store.pledge_models import ItemState, MatchState, PledgeItem, PledgeMat
 
 
 async def find_item(ctx: Ctx, item_id: int, side: Side | None = None) -> PledgeItem:
-    item = await service.repo_of(ctx).item(item_id)
+    item = await pledge_repo(ctx).item(item_id)
     if item is None:
         raise NotFound(
             _(
@@ -67,7 +66,7 @@ async def match_clicked(ctx: Ctx, value: str) -> Reply:
 async def make_match(
     ctx: Ctx, offer: PledgeItem, need: PledgeItem, requested: float | None, *, via_help: bool = False
 ) -> Reply:
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     if not service.acts_for(ctx, offer.organisation_id, need.organisation_id):
         raise PermissionDenied(
             _(
@@ -102,8 +101,7 @@ async def make_match(
             ctx.me.id,
             now,
         )
-        ctx.session.add(row)
-        await ctx.session.flush()
+        await repo.save(row)
     else:
         row = PledgeMatch(
             coalition_id=ctx.c.id or 0,
@@ -113,21 +111,16 @@ async def make_match(
             member_id=ctx.me.id,
             created_at=now,
         )
-        try:
-            async with ctx.session.begin_nested():
-                ctx.session.add(row)
-        except IntegrityError:
-            raise UserError(
-                _("Offer #{offer} is already matched to need #{need}.", offer=offer.id, need=need.id)
-            ) from None
+        if not await repo.add_once(row):
+            raise UserError(_("Offer #{offer} is already matched to need #{need}.", offer=offer.id, need=need.id))
     await service.recompute(repo, [offer, need], now)
     for item, other in ((offer, need), (need, offer)):
         event = await repo.record(item, "matched", at=now, member_id=ctx.me.id, amount=amount, match=row, other=other)
     await ctx.repo.audit(
         "pledge.matched", member=ctx.me, subject=f"#{offer.id}→#{need.id}", match_id=row.id, amount=amount
     )
-    await service.refresh_needs(ctx.session, ctx.c, ctx.outbox, [need])
-    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    await service.refresh_needs(ctx, [need])
+    orgs = await repo.organisation_names()
 
     def notice() -> Reply:
         return Reply.private(
@@ -162,9 +155,9 @@ async def make_match(
 async def matched_reply(
     ctx: Ctx, offer: PledgeItem, need: PledgeItem, row: PledgeMatch, *, again: bool = False
 ) -> Reply:
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     t = (await service.tallies(repo, [need]))[need.id or 0]
-    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    orgs = await repo.organisation_names()
     text = _(
         "Offer #{offer} ({offer_org}) is matched to need #{need} ({need_org}): {amount}.",
         offer=offer.id,
@@ -199,7 +192,7 @@ async def matched_reply(
 )
 async def fulfill(ctx: Ctx, args: Args) -> Reply:
     item = await find_item(ctx, args.id)
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     matches = await repo.matches([item.id or 0])
     involved = await repo.items(ids=[*service.counterparts(item, matches), item.id or 0])
     by_id = {i.id or 0: i for i in involved}
@@ -215,8 +208,7 @@ async def fulfill(ctx: Ctx, args: Args) -> Reply:
         apply(d)
         if d.match.state == MatchState.FULFILLED.value:
             d.match.fulfilled_at = now
-        ctx.session.add(d.match)
-    await ctx.session.flush()
+    await repo.save(*(d.match for d in handed))
     await service.recompute(repo, involved, now)
     events = []
     for d in handed:
@@ -234,7 +226,7 @@ async def fulfill(ctx: Ctx, args: Args) -> Reply:
         amount=args.amount,
         matches=[d.match.id for d in handed],
     )
-    await service.refresh_needs(ctx.session, ctx.c, ctx.outbox, [i for i in involved if i.side == Side.NEED.value])
+    await service.refresh_needs(ctx, [i for i in involved if i.side == Side.NEED.value])
     for d, event in zip(handed, events, strict=True):
         offer, need = by_id[d.match.offer_id], by_id[d.match.need_id]
         unit = need.unit or offer.unit
@@ -289,7 +281,7 @@ async def withdraw(ctx: Ctx, args: Args) -> Reply:
         )
     if item.state in (ItemState.FULFILLED.value, ItemState.WITHDRAWN.value):
         raise UserError(_("#{id} is {state} already.", id=item.id, state=state_label(item.state)))
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     now = ctx.clock.now()
     matches = [m for m in await repo.matches([item.id or 0]) if m.state == MatchState.MATCHED.value]
     others = await repo.items(ids=service.counterparts(item, matches))
@@ -298,15 +290,14 @@ async def withdraw(ctx: Ctx, args: Args) -> Reply:
             m.amount, m.state, m.fulfilled_at = m.delivered, MatchState.FULFILLED.value, now
         else:
             m.state, m.withdrawn_at = MatchState.WITHDRAWN.value, now
-        ctx.session.add(m)
     item.state = ItemState.WITHDRAWN.value
-    await ctx.session.flush()
+    await repo.save(*matches, item)
     await service.recompute(repo, [item, *others], now)
     event = await repo.record(item, "withdrawn", at=now, member_id=ctx.me.id)
     for other in others:
         await repo.record(other, "released", at=now, member_id=ctx.me.id, other=item)
     await ctx.repo.audit("pledge.withdrawn", member=ctx.me, subject=f"#{item.id}", released=[m.id for m in matches])
-    await service.refresh_needs(ctx.session, ctx.c, ctx.outbox, [item, *others])
+    await service.refresh_needs(ctx, [item, *others])
     if item.side == Side.OFFER.value:
         await service.refresh_listings(ctx, item)
 

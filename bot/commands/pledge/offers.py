@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.commands.pledge import service
 from bot.commands.pledge.command import (
     AMOUNT,
@@ -30,6 +28,7 @@ from bot.commands.pledge.command import (
 from bot.commands.pledge.ledger import open_for_more
 from bot.commands.pledge.matching import make_match
 from bot.commands.pledge.ranking import fold, unit_key
+from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import line, offer_reply
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, FormInvalid, NotFound, UserError
@@ -94,9 +93,9 @@ async def by_text(ctx: Ctx, side: Side, args: Args) -> Reply:
 
 async def announce(ctx: Ctx, item: PledgeItem, created: bool) -> Reply:
     """Post a new need in every channel, or list the needs a new offer could meet."""
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     t = (await service.tallies(repo, [item]))[item.id or 0]
-    orgs = await service.organisation_names(ctx.session, ctx.c.id or 0)
+    orgs = await repo.organisation_names()
     org = orgs.get(item.organisation_id, "?")
     if item.side == Side.OFFER.value:
         needs, items = await service.best(repo, item, t)
@@ -193,7 +192,7 @@ async def create(
         raise BadArgument(_("The unit is too long: at most {limit} characters.", limit=MAX_UNIT))
     if kind not in KINDS:
         raise BadArgument(_("Choose a kind: {kinds}.", kinds=", ".join(KINDS)))
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     key = fingerprint(side, organisation.id or 0, kind, description, amount, unit, for_need)
     existing = await repo.active_by_fingerprint(key)
     if existing is not None:
@@ -213,14 +212,9 @@ async def create(
         created_at=now,
         updated_at=now,
     )
-    try:
-        async with ctx.session.begin_nested():
-            ctx.session.add(item)
-    except IntegrityError:
-        again = await repo.active_by_fingerprint(key)
-        if again is None:
-            raise
-        return again, False
+    stored = await repo.add_item(item)
+    if stored is not item:
+        return stored, False
     await repo.record(item, "posted", at=now, member_id=ctx.me.id)
     await ctx.repo.audit(
         f"pledge.{side.value}",
@@ -362,7 +356,7 @@ async def form_organisation(ctx: Ctx, args: Args, errors: dict[str, str]) -> Org
             await ctx.repo.audit("org.added", member=ctx.me, subject=new_name, via="pledge")
     if organisation is not None:
         ctx.me.organisation_id = organisation.id
-        ctx.session.add(ctx.me)
+        await ctx.repo.save(ctx.me)
     return organisation
 
 
@@ -408,7 +402,7 @@ async def need_submitted(ctx: Ctx, args: Args, state: str) -> Reply:
 
 
 async def help_target(ctx: Ctx, need_id: int) -> PledgeItem:
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     need = await repo.item(need_id)
     if need is None or need.side != Side.NEED.value:
         raise NotFound(_("There is no need #{id} in this coalition. `/pledge needs` lists the open ones.", id=need_id))
@@ -431,7 +425,7 @@ async def help_clicked(ctx: Ctx, value: str) -> Reply:
     target = await help_target(ctx, int(value))
     if ctx.me.organisation_id == target.organisation_id:
         raise UserError(_("Need #{id} is your own organisation's: others will offer help.", id=target.id))
-    t = (await service.tallies(service.repo_of(ctx), [target]))[target.id or 0]
+    t = (await service.tallies(pledge_repo(ctx), [target]))[target.id or 0]
     return Reply.open_form(
         await item_form(ctx, Side.OFFER, kind=target.kind, amount=t.left, unit=target.unit, need=target)
     )

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.commands.coalition import coalition
 from bot.commands.pledge.command import KINDS, LIMITS_ACTION, PROFILE_ACTION, kind_label
 from bot.commands.pledge.ranking import fold
+from bot.commands.pledge.repo import pledge_repo
 from bot.core.context import Ctx
 from bot.core.errors import FormInvalid, NotFound, PermissionDenied, UserError
 from bot.core.i18n import N_, _, date
@@ -38,7 +37,6 @@ from bot.core.ui import (
 )
 from bot.store.models import Organisation, Role
 from bot.store.pledge_models import OrgProfile
-from bot.store.pledge_repo import PledgeRepo
 
 MAX_TEXT = 1000
 YES = ("yes", "true", "on", "1", "y", "x")
@@ -139,7 +137,7 @@ def limits_page(organisation: Organisation, profile: OrgProfile | None) -> Form:
     params=(Param("org", positional=True, max_length=100, autocomplete="org", description=N_("The organisation")),),
 )
 async def profile(ctx: Ctx, args: Args) -> Reply:
-    repo = PledgeRepo(ctx.session, ctx.c.id or 0)
+    repo = pledge_repo(ctx)
     if args.get("org"):
         organisation = await ctx.repo.organisation_named(args.org)
         if organisation is None:
@@ -183,7 +181,7 @@ async def saved_profile(ctx: Ctx, state: str) -> tuple[Organisation, OrgProfile]
     if not state.isdigit():
         raise UserError(_("That form is no longer active. Run `/coalition profile` again."))
     organisation = await editable(ctx, int(state))
-    repo = PledgeRepo(ctx.session, ctx.c.id or 0)
+    repo = pledge_repo(ctx)
     existing = await repo.profile(organisation.id or 0)
     if existing is None:
         existing = await repo.add(OrgProfile(coalition_id=ctx.c.id or 0, organisation_id=organisation.id or 0))
@@ -220,7 +218,7 @@ async def profile_submitted(ctx: Ctx, args: Args, state: str) -> Reply:
     organisation, p = await saved_profile(ctx, state)
     p.about, p.brings, p.kinds = clean(args.about), clean(args.brings), ",".join(kinds)
     p.can_decide = (args.can_decide or "").strip().lower() in YES
-    ctx.session.add(p)
+    await pledge_repo(ctx).save(p)
     await ctx.repo.audit("org.profile", member=ctx.me, subject=organisation.name, page="about")
     return Reply.private(
         Section(rich(_("The profile of {org} is saved.", org=organisation.name))),
@@ -237,7 +235,7 @@ async def profile_submitted(ctx: Ctx, args: Args, state: str) -> Reply:
 async def limits_submitted(ctx: Ctx, args: Args, state: str) -> Reply:
     organisation, p = await saved_profile(ctx, state)
     p.cannot, p.sensitive = clean(args.cannot), clean(args.sensitive)
-    ctx.session.add(p)
+    await pledge_repo(ctx).save(p)
     await ctx.repo.audit("org.profile", member=ctx.me, subject=organisation.name, page="limits")
     return Reply.private(
         _(
@@ -250,23 +248,19 @@ async def limits_submitted(ctx: Ctx, args: Args, state: str) -> Reply:
 @coalition.action(PROFILE_ACTION, roles=CONTRIBUTORS)
 async def profile_clicked(ctx: Ctx, value: str) -> Reply:
     organisation = await editable(ctx, int(value) if value.isdigit() else 0)
-    return Reply.open_form(
-        first_page(organisation, await PledgeRepo(ctx.session, ctx.c.id or 0).profile(organisation.id or 0))
-    )
+    return Reply.open_form(first_page(organisation, await pledge_repo(ctx).profile(organisation.id or 0)))
 
 
 @coalition.action(LIMITS_ACTION, roles=CONTRIBUTORS)
 async def limits_clicked(ctx: Ctx, value: str) -> Reply:
     organisation = await editable(ctx, int(value) if value.isdigit() else 0)
-    return Reply.open_form(
-        limits_page(organisation, await PledgeRepo(ctx.session, ctx.c.id or 0).profile(organisation.id or 0))
-    )
+    return Reply.open_form(limits_page(organisation, await pledge_repo(ctx).profile(organisation.id or 0)))
 
 
 async def join_offer(ctx: Ctx, organisation: Organisation) -> list[Block]:
     """What ``/coalition join`` appends when someone joins with an organisation that has no
     profile yet: an invitation and a button that opens the form (skippable)."""
-    if await PledgeRepo(ctx.session, ctx.c.id or 0).profile(organisation.id or 0) is not None:
+    if await pledge_repo(ctx).profile(organisation.id or 0) is not None:
         return []
     return [
         Section(
@@ -281,10 +275,10 @@ async def join_offer(ctx: Ctx, organisation: Organisation) -> list[Block]:
     ]
 
 
-async def profile_lines(session: AsyncSession, coalition_id: int) -> dict[int, str]:
+async def profile_lines(ctx: Ctx) -> dict[int, str]:
     """One line of each profile, for ``/coalition orgs``: organisation id → text."""
     out = {}
-    for p in await PledgeRepo(session, coalition_id).profiles():
+    for p in await pledge_repo(ctx).profiles():
         kinds = ", ".join(kind_label(k) for k in p.kinds.split(",") if k)
         about = p.about if len(p.about) <= 80 else p.about[:79] + "…"
         parts = [x for x in (about, _("brings: {kinds}", kinds=kinds) if kinds else "") if x]

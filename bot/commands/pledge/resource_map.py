@@ -12,11 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.commands.pledge import service
 from bot.commands.pledge.chart import grouped_bars
 from bot.commands.pledge.command import KINDS, kind_label, pledge
 from bot.commands.pledge.ledger import quantity
 from bot.commands.pledge.ranking import unit_key
+from bot.commands.pledge.repo import pledge_repo
 from bot.core.context import Ctx
 from bot.core.i18n import N_, _, number, tr
 from bot.core.ui import Attachment, Block, Context, Field, Fields, Header, Image, Reply, Section, rich
@@ -114,7 +114,7 @@ def totals_per_kind(table: Table) -> dict[str, dict[str, Amounts]]:
 
 @pledge.sub("map", summary=N_("Who offered, gave, asked and received what, with a chart"), usage="/pledge map")
 async def resource_map(ctx: Ctx, args: object) -> Reply:
-    repo = service.repo_of(ctx)
+    repo = pledge_repo(ctx)
     items = await repo.items()
     table = tabulate(items, await repo.matches())
     organisations = [o for o in await ctx.repo.organisations() if o.id in table]

@@ -6,25 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.commands.pledge.ledger import Tally, open_for_more, state_of, tally
 from bot.commands.pledge.ranking import Candidate, Ranked, rank
+from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import need_post
 from bot.core.context import Ctx
 from bot.core.i18n import language, of_coalition, of_member
-from bot.core.outbox import Outbox
 from bot.core.ui import Reply
 from bot.store.models import Coalition, Role
 from bot.store.pledge_models import ItemState, PledgeItem, PledgeMatch, Side
 from bot.store.pledge_repo import PledgeRepo
-from bot.store.repo import CoalitionRepo
 
 CLOSED = (ItemState.FULFILLED.value, ItemState.WITHDRAWN.value)
-
-
-def repo_of(ctx: Ctx) -> PledgeRepo:
-    return PledgeRepo(ctx.session, ctx.c.id or 0)
 
 
 def topic(need: PledgeItem) -> str:
@@ -64,19 +57,13 @@ async def recompute(repo: PledgeRepo, items: Iterable[PledgeItem], now: datetime
         if new in CLOSED and item.active:
             item.active = None
             item.closed_at = now
-        repo.session.add(item)
-    await repo.session.flush()
+    await repo.save(*unique)
 
 
-async def organisation_names(session: AsyncSession, coalition_id: int) -> dict[int, str]:
-    return {o.id or 0: o.name for o in await CoalitionRepo(session, coalition_id).organisations()}
-
-
-async def need_reply(session: AsyncSession, coalition: Coalition, need: PledgeItem) -> Reply:
+async def need_reply(repo: PledgeRepo, coalition: Coalition, need: PledgeItem) -> Reply:
     """The posted need, in the coalition's language."""
-    repo = PledgeRepo(session, coalition.id or 0)
     t = (await tallies(repo, [need]))[need.id or 0]
-    orgs = await organisation_names(session, coalition.id or 0)
+    orgs = await repo.organisation_names()
     with language(of_coalition(coalition)) as lang:
         offers, items = await best(repo, need, t) if need.state not in CLOSED else ([], {})
         reply = need_post(need, t, orgs.get(need.organisation_id, "?"), offers, orgs, items)
@@ -85,24 +72,22 @@ async def need_reply(session: AsyncSession, coalition: Coalition, need: PledgeIt
 
 
 async def post_need(ctx: Ctx, need: PledgeItem) -> int:
-    reply = await need_reply(ctx.session, ctx.c, need)
+    reply = await need_reply(pledge_repo(ctx), ctx.c, need)
     rows = await ctx.outbox.announce(reply, key=f"pledge:need:{need.id}", topic=topic(need))
     return len(rows)
 
 
-async def refresh_needs(
-    session: AsyncSession, coalition: Coalition, outbox: Outbox, needs: Iterable[PledgeItem]
-) -> None:
+async def refresh_needs(ctx: Ctx, needs: Iterable[PledgeItem]) -> None:
     """Every posted copy of each need shows what it has now."""
+    repo = pledge_repo(ctx)
     for need in {n.id: n for n in needs if n.side == Side.NEED.value}.values():
-        await outbox.refresh(topic(need), await need_reply(session, coalition, need))
+        await ctx.outbox.refresh(topic(need), await need_reply(repo, ctx.c, need))
 
 
 async def refresh_listings(ctx: Ctx, offer: PledgeItem) -> None:
     """A new or withdrawn offer changes which offers the open needs of its kind list."""
-    repo = repo_of(ctx)
-    needs = list(await repo.items(Side.NEED, live=True, kind=offer.kind))[-20:]
-    await refresh_needs(ctx.session, ctx.c, ctx.outbox, needs)
+    needs = list(await pledge_repo(ctx).items(Side.NEED, live=True, kind=offer.kind))[-20:]
+    await refresh_needs(ctx, needs)
 
 
 async def notify(ctx: Ctx, items: Iterable[PledgeItem], build: Callable[[], Reply], key: str) -> int:
