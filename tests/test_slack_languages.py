@@ -220,3 +220,24 @@ async def test_the_locale_is_remembered_on_the_member_and_the_home_tab_follows_i
     await chat.side.event({"type": "app_home_opened", "user": stranger, "tab": "home"})
     await chat.settle()
     assert untranslated(block_text(chat.fake.home[stranger]["blocks"])) == []
+
+
+async def test_a_spanish_slack_member_reads_spanish_until_choosing_english(chat: Chat) -> None:
+    """The issue's "done when": locale es-ES → Spanish from the real catalog; `/coalition language en`
+    switches back; someone else's language is untouched."""
+    from bot.core.i18n import language
+
+    lucia = speaker(chat.fake, "Lucia", "es-ES")
+    created = (await chat.say(lucia, '/coalition create "Aire Limpio"')).text()
+    with language("es"):
+        spanish_help = _("Type /<command> help for the details of one command.")
+    assert spanish_help != "Type /<command> help for the details of one command."
+    shown = (await chat.say(lucia, "/coalition help")).text()
+    assert "Coalición" in shown or "coalición" in shown, shown
+    assert "Aire Limpio" in created
+    switched = (await chat.say(lucia, "/coalition language en")).text()
+    assert "English" in switched
+    again = (await chat.say(lucia, "/goal show 99")).text()
+    with language("en"):
+        assert "99" in again
+    assert "meta" not in again.lower(), again
