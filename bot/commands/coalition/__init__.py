@@ -4,6 +4,7 @@ languages), and the dashboard, export and forget-me that every workflow contribu
 # The order of these modules is the order of the subcommands in help.
 # isort: off
 import bot.commands.coalition.setup
+import bot.commands.coalition.membership
 import bot.commands.coalition.groups
 import bot.commands.coalition.channels
 import bot.commands.coalition.status
@@ -31,5 +32,6 @@ workflow = Workflow(
         "linkcode",
         "auditentry",
         "outboxmessage",
+        "join_request",
     ),
 )
