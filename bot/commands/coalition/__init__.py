@@ -15,6 +15,7 @@ import bot.commands.coalition.privacy  # noqa: F401
 from bot.commands.coalition.command import coalition
 from bot.commands.coalition.delivery import delivery_section
 from bot.commands.coalition.export import coalition_export
+from bot.commands.coalition.repo import forget
 from bot.core.workflow import Workflow
 
 workflow = Workflow(
@@ -34,4 +35,5 @@ workflow = Workflow(
         "outboxmessage",
         "join_request",
     ),
+    forget=forget,
 )

@@ -5,8 +5,7 @@ memberships and member row go. Their contributions stay in the totals, unattribu
 from __future__ import annotations
 
 from bot.commands.coalition.command import coalition
-from bot.commands.coalition.repo import forget_traces
-from bot.commands.common import removed, sentence
+from bot.commands.common import sentence
 from bot.core import workflow
 from bot.core.context import Ctx
 from bot.core.errors import UserError
@@ -43,7 +42,6 @@ async def forget_confirmed(ctx: Ctx, value: str) -> Reply:
     for flow in workflow.active():
         if flow.forget is not None:
             await flow.forget(ctx, me.id or 0)
-    await forget_traces(ctx, me, removed(ctx))
     await ctx.repo.forget_member(me)
     ctx.member = None
     return Reply(

@@ -8,6 +8,7 @@ import re
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from bot.commands.common import removed
 from bot.core.context import Ctx
 from bot.store.membership_models import JoinRequest
 from bot.store.membership_repo import MembershipRepo
@@ -18,6 +19,13 @@ from bot.store.outbox_models import OutboxKind, OutboxMessage
 def membership_repo(ctx: Ctx) -> MembershipRepo:
     """The join requests of the coalition the handler runs in; an id of another coalition finds nothing."""
     return MembershipRepo(ctx.session, ctx.c.id or 0)
+
+
+async def forget(ctx: Ctx, member_id: int) -> None:
+    """The coalition's forget-me hook (it runs first, while the member's accounts still exist)."""
+    member = await ctx.repo.member(member_id)
+    if member is not None:
+        await forget_traces(ctx, member, removed(ctx))
 
 
 async def forget_traces(ctx: Ctx, member: Member, placeholder: str) -> None:
