@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound
-from bot.core.i18n import N_, _, number, tr
+from bot.core.i18n import N_, _, language, number, of_coalition, tr
 from bot.core.params import UserRef
 from bot.core.ui import Fields, Inline, Plain, Rich, Section, markup, rich
 from bot.store.models import Member, Organisation, WorkingGroup
@@ -23,6 +23,14 @@ ROLE_LABELS = {
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+REMOVED = N_("[removed]")  # what stays of free text written by someone who asked to be forgotten
+
+
+def removed(ctx: Ctx) -> str:
+    """The placeholder for erased free text, stored once, in the coalition's language."""
+    with language(of_coalition(ctx.c)):
+        return _(REMOVED)
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.core import i18n, text
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import NOT_BOUND, ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
-from bot.core.errors import FormInvalid, NotInCoalition, PermissionDenied, UnknownCommand, UserError
+from bot.core.errors import FormInvalid, NotAMember, NotInCoalition, PermissionDenied, UnknownCommand, UserError
 from bot.core.i18n import _
 from bot.core.params import Args, convert_options, convert_value, parse_text
 from bot.core.registry import Command, Registry, Subcommand
@@ -34,6 +34,8 @@ from bot.store.repo import CoalitionRepo, Directory
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3
+
+JOIN_OPEN, JOIN_APPROVAL = "open", "approval"  # a coalition's ``settings["join_policy"]``
 
 
 HOME_COALITIONS = 10  # at most this many coalitions on a person's Home view
@@ -127,7 +129,9 @@ class Core:
             return self._apology("command", inv.command, inv.actor, self.registry.is_confidential(command=inv.command))
 
     async def _run(self, sub: Subcommand, args: Args, inv: Invocation) -> Reply:
-        async with self._context(inv.actor, inv.place, inv.request_id, sub.needs_coalition) as ctx:
+        async with self._context(
+            inv.actor, inv.place, inv.request_id, sub.needs_coalition, strangers=sub.strangers
+        ) as ctx:
             if ctx is None:
                 return Reply.private(_(text.ALREADY_HANDLED))
             self._check_role(ctx, sub.roles, sub.full_name)
@@ -218,7 +222,7 @@ class Core:
         try:
             with i18n.language(await self.language_of(actor, place, confidential=confidential)):
                 async with self._context(actor, place, None, True, auto_join=False) as ctx:
-                    if ctx is None or ctx.coalition is None:
+                    if ctx is None or ctx.coalition is None or (ctx.member is None and admits_on_approval(ctx)):
                         return []
                     options = await completer(ctx, partial.strip().lower())
                     return options[:25]
@@ -257,8 +261,18 @@ class Core:
 
     @asynccontextmanager
     async def _context(
-        self, actor: Actor, place: Place, request_id: str | None, needs_coalition: bool, *, auto_join: bool = True
+        self,
+        actor: Actor,
+        place: Place,
+        request_id: str | None,
+        needs_coalition: bool,
+        *,
+        auto_join: bool = True,
+        strangers: bool = False,
     ) -> AsyncIterator[Ctx | None]:
+        """One unit of work for this person here. A person the coalition does not know yet becomes a
+        member on first use when its join policy is ``open`` (the default); with ``approval`` they
+        reach nothing but what is open to strangers (``/coalition join``) until steering approves."""
         async with self.db.unit_of_work() as session:
             directory = Directory(session)
             if request_id and not await directory.claim_request(f"{actor.platform}:{request_id}"):
@@ -270,7 +284,10 @@ class Core:
                 ctx.coalition = await directory.coalition(binding.coalition_id)
                 repo = ctx.repo
                 ctx.member = await repo.member_by_identity(actor.platform, actor.workspace, actor.user_id)
-                if ctx.member is None and auto_join and needs_coalition:
+                if ctx.member is None and auto_join and needs_coalition and admits_on_approval(ctx):
+                    if not strangers:
+                        raise NotAMember(text.how_to_join(ctx.c.name))
+                elif ctx.member is None and auto_join and needs_coalition:
                     ctx.member = await repo.add_member(
                         display_name=actor.display_name,
                         role=Role.MEMBER.value,
@@ -312,6 +329,11 @@ class Core:
             ref,
         )
         return Reply.error(text.apology(ref))
+
+
+def admits_on_approval(ctx: Ctx) -> bool:
+    """Whether the coalition of this context admits new members only on steering's approval."""
+    return ctx.coalition is not None and ctx.coalition.settings.get("join_policy") == JOIN_APPROVAL
 
 
 def _error_and_stack() -> str:

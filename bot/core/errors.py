@@ -10,6 +10,7 @@ __all__ = [
     "CoalitionBotError",
     "ConfigError",
     "FormInvalid",
+    "NotAMember",
     "NotFound",
     "NotInCoalition",
     "PermissionDenied",
@@ -48,6 +49,10 @@ class PermissionDenied(UserError):
 
 class NotInCoalition(UserError):
     """The channel is bound to no coalition, or the actor has not joined it."""
+
+
+class NotAMember(NotInCoalition):
+    """The coalition admits members on approval and the actor is not (yet) one of them."""
 
 
 class FormInvalid(CoalitionBotError):

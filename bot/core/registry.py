@@ -40,6 +40,8 @@ class Subcommand:
     roles: frozenset[Role] = EVERYONE
     needs_coalition: bool = True
     opens_form: bool = False
+    # Open to a stranger in a coalition that admits members on approval (``/coalition join``).
+    strangers: bool = False
 
     @property
     def full_name(self) -> str:
@@ -86,12 +88,13 @@ class Command:
         roles: frozenset[Role] = EVERYONE,
         needs_coalition: bool = True,
         opens_form: bool = False,
+        strangers: bool = False,
     ) -> Callable[[Handler], Handler]:
         key = tuple(path.split())
 
         def register(handler: Handler) -> Handler:
             self.subcommands[key] = Subcommand(
-                self.name, key, handler, summary, usage, params, roles, needs_coalition, opens_form
+                self.name, key, handler, summary, usage, params, roles, needs_coalition, opens_form, strangers
             )
             return handler
 

@@ -40,6 +40,15 @@ def permission_denied(what: str, role: Role, allowed: frozenset[Role]) -> str:
     return sentence + " " + _("A steering committee member can change roles with `/coalition role @person <role>`.")
 
 
+def how_to_join(coalition: str) -> str:
+    """What a person who is not a member sees of a coalition that admits members on approval."""
+    return _(
+        "{coalition} admits new members on approval by its steering committee. "
+        'Ask to join with `/coalition join`, or `/coalition join org="Your organisation"`.',
+        coalition=coalition,
+    )
+
+
 def apology(ref: str) -> str:
     return _(
         "Sorry, something went wrong on our side and nothing was changed. "

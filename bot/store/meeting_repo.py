@@ -155,15 +155,16 @@ class MeetingRepo:
 
     # forget-me ---------------------------------------------------------------------------------
 
-    async def forget_member(self, member_id: int) -> None:
-        """Erase a member's name from agenda items and their votes (poll totals lose their answers)."""
+    async def forget_member(self, member_id: int, placeholder: str = "") -> None:
+        """Erase a member's name from agenda items, whose text becomes ``placeholder``, and their votes
+        (poll totals lose their answers)."""
         await self.session.exec(
             update(MeetingAgendaItem)  # type: ignore[call-overload]
             .where(
                 col(MeetingAgendaItem.coalition_id) == self.coalition_id,
                 col(MeetingAgendaItem.member_id) == member_id,
             )
-            .values(author_name="", member_id=None)
+            .values(author_name="", member_id=None, text=placeholder)
         )
         await self.session.exec(
             delete(MeetingVote).where(  # type: ignore[call-overload]

@@ -131,8 +131,9 @@ class UnityRepo:
         )
         return (await self.session.exec(query.order_by(col(UnitySignature.id)))).all()
 
-    async def forget_member(self, member_id: int) -> None:
-        """Erase a member's name from their signatures and comments; the organisation's signature stays."""
+    async def forget_member(self, member_id: int, placeholder: str = "") -> None:
+        """Erase a member's name from their signatures, comments and drafts; their comments' text
+        becomes ``placeholder``; the organisation's signature and the statement's text stay."""
         await self.session.exec(
             update(UnitySignature)  # type: ignore[call-overload]
             .where(col(UnitySignature.coalition_id) == self.coalition_id, col(UnitySignature.member_id) == member_id)
@@ -141,6 +142,11 @@ class UnityRepo:
         await self.session.exec(
             update(UnityComment)  # type: ignore[call-overload]
             .where(col(UnityComment.coalition_id) == self.coalition_id, col(UnityComment.member_id) == member_id)
+            .values(author_name="", text=placeholder)
+        )
+        await self.session.exec(
+            update(UnityVersion)  # type: ignore[call-overload]
+            .where(col(UnityVersion.coalition_id) == self.coalition_id, col(UnityVersion.author_id) == member_id)
             .values(author_name="")
         )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.commands.checkin.repo import ScheduleRepo
-from bot.commands.common import csv_cell, row_dict
+from bot.commands.checkin.repo import ScheduleRepo, forget_checkins
+from bot.commands.common import csv_cell, removed, row_dict
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext
 from bot.core.ui import Attachment
@@ -45,3 +45,8 @@ async def checkins_export(ctx: Ctx) -> Export:
         files=[Attachment(f"{ctx.c.slug}-checkins.csv", buffer.getvalue().encode(), "text/csv", _("Check-ins (CSV)"))],
         summary=[ngettext("{n} check-in", "{n} check-ins", len(checkins))],
     )
+
+
+async def forget(ctx: Ctx, member_id: int) -> None:
+    """Forget-me: the member's check-ins stay in the totals, without their name or their words."""
+    await forget_checkins(ctx, member_id, removed(ctx))

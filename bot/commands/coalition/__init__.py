@@ -4,6 +4,7 @@ languages), and the dashboard, export and forget-me that every workflow contribu
 # The order of these modules is the order of the subcommands in help.
 # isort: off
 import bot.commands.coalition.setup
+import bot.commands.coalition.membership
 import bot.commands.coalition.groups
 import bot.commands.coalition.channels
 import bot.commands.coalition.status
@@ -14,6 +15,7 @@ import bot.commands.coalition.privacy  # noqa: F401
 from bot.commands.coalition.command import coalition
 from bot.commands.coalition.delivery import delivery_section
 from bot.commands.coalition.export import coalition_export
+from bot.commands.coalition.repo import forget
 from bot.core.workflow import Workflow
 
 workflow = Workflow(
@@ -31,5 +33,7 @@ workflow = Workflow(
         "linkcode",
         "auditentry",
         "outboxmessage",
+        "join_request",
     ),
+    forget=forget,
 )

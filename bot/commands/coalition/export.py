@@ -14,6 +14,7 @@ from bot.core.params import Args
 from bot.core.registry import STEERING
 from bot.core.ui import Attachment, Reply, Section, rich
 from bot.core.workflow import Export, as_export
+from bot.store.membership_models import JoinRequest
 from bot.store.models import AuditEntry, ChannelBinding, GroupMembership, Identity, LinkCode, WorkingGroup
 from bot.store.outbox_models import OutboxMessage
 
@@ -70,6 +71,7 @@ async def coalition_export(ctx: Ctx) -> Export:
             "group_memberships": [row_dict(g) for g in await repo.all(GroupMembership)],
             "link_codes": [row_dict(code) | {"code_hash": None} for code in await repo.all(LinkCode)],
             "audit": [row_dict(a) for a in await repo.all(AuditEntry)],
+            "join_requests": [row_dict(r) for r in await repo.all(JoinRequest)],
             "deliveries": [
                 {name: getattr(m, name) for name in OUTBOX_FIELDS} | {"created_at": m.created_at, "sent_at": m.sent_at}
                 for m in await repo.all(OutboxMessage)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.coalition.command import NAME, TZ, coalition
+from bot.commands.coalition.membership import ask_to_join
 from bot.commands.common import clean_name, find_member, paged, role_label, sentence, slugify
 from bot.core import i18n
 from bot.core.context import Ctx
@@ -79,8 +80,11 @@ async def create(ctx: Ctx, args: Args) -> Reply:
     summary=N_("Join this coalition, optionally as part of an organisation (created if new)"),
     usage=N_('/coalition join [org="<organisation>"]'),
     params=(Param("org", positional=True, max_length=100, autocomplete="org", description=N_("Your organisation")),),
+    strangers=True,
 )
 async def join(ctx: Ctx, args: Args) -> Reply:
+    if ctx.member is None:  # a coalition that admits members on approval: ask its steering committee
+        return await ask_to_join(ctx, args.org)
     me, repo = ctx.me, ctx.repo
     if args.org is None:
         org = await repo.organisation(me.organisation_id) if me.organisation_id else None

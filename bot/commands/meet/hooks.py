@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands.common import row_dict
+from bot.commands.common import removed, row_dict
 from bot.commands.meet import poll, rules
 from bot.commands.meet.repo import meet_repo
 from bot.core.context import Ctx
@@ -75,4 +75,4 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 
 
 async def forget(ctx: Ctx, member_id: int) -> None:
-    await meet_repo(ctx).forget_member(member_id)
+    await meet_repo(ctx).forget_member(member_id, removed(ctx))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands.common import row_dict
+from bot.commands.common import removed, row_dict
 from bot.commands.unity.repo import unity_repo
 from bot.core.context import Ctx
 
@@ -32,4 +32,4 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 
 async def forget(ctx: Ctx, member_id: int) -> None:
     """The member's name leaves their signatures and comments; their organisation's signature stays."""
-    await unity_repo(ctx).forget_member(member_id)
+    await unity_repo(ctx).forget_member(member_id, removed(ctx))
