@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import time
 from datetime import UTC, datetime, timedelta
 
 import matplotlib
@@ -42,17 +41,14 @@ def test_the_same_data_gives_the_same_bytes() -> None:
     assert progress_overview([CALLS], now=now) == progress_overview([CALLS], now=now)
 
 
-def test_rendering_is_fast_and_leaks_no_figures() -> None:
+def test_rendering_leaks_no_figures() -> None:
+    """Speed is measured by the benchmarks, not asserted here (a busy machine would fail it)."""
     progress_chart(CALLS)  # warm up fonts and caches
     gc.collect()
     before = sum(isinstance(o, Figure) for o in gc.get_objects())
-    timings = []
     for _ in range(5):
-        started = time.perf_counter()
         progress_chart(CALLS, tz="Europe/Berlin", now=START + timedelta(days=30))
         progress_overview([CALLS, CALLS], tz="Europe/Berlin")
-        timings.append((time.perf_counter() - started) / 2)
     gc.collect()
     after = sum(isinstance(o, Figure) for o in gc.get_objects())
     assert after <= before
-    assert sorted(timings)[2] < 0.2, timings  # median per chart under 200 ms (about 90 ms here)
