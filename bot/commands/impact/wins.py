@@ -37,7 +37,7 @@ async def win(ctx: Ctx, args: Args) -> Reply:
     WIN_FORM,
     params=(
         Param("text", required=True, max_length=MAX_WIN),
-        Param("goal", Kind.ID),
+        Param("goal", Kind.ID, autocomplete="goal"),
         Param("climate", Kind.CHOICE, choices=YES_NO),
     ),
 )
