@@ -207,6 +207,7 @@ async def test_the_pulse_withholds_results_at_4_answers_and_shows_them_at_5(
     assert "(results" not in shown
     results = (await chat.say("frank", "/impact pulse results")).plain()
     assert "Do we trust each other?" in results
+    assert "Meetings help" in results  # the comments survive the rewrite at close
     tallies = {(t.pulse_id, t.score): t.count for t in await rows(db, PulseTally)}
     assert tallies[(2, 4)] == 2
     assert tallies[(1, 4)] == 2

@@ -4,7 +4,9 @@ A pulse keeps its answers apart from the people who gave them: ``PulseTally`` ho
 score (no row per answer, so no order or time of answering is kept), ``PulseComment`` the optional
 comments under random ids (their order says nothing about who wrote them), and ``PulseResponder``
 only *that* a member answered (so they answer once and are reminded once), with no score, comment
-or time.
+or time. Closing a pulse rewrites its comments and counters (``ImpactRepo.seal``), so
+PostgreSQL's row versions no longer line up with the responders; while a pulse is open, someone with
+direct access to the database's system columns or write-ahead log could still line them up.
 """
 
 from __future__ import annotations

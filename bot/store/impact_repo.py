@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -108,6 +108,26 @@ class ImpactRepo:
         if comment:
             self.session.add(PulseComment(coalition_id=self.coalition_id, pulse_id=pulse.id or 0, text=comment))
         await self.session.flush()
+
+    async def seal(self, pulse: Pulse) -> None:
+        """At close, rewrite the pulse's comments (in alphabetical order, under new random ids) and
+        its counters in this one transaction, so neither their place in the table nor PostgreSQL's
+        row versions (``xmin``, ``ctid``) still line up with the rows saying who answered."""
+        comments = await self.comments(pulse.id or 0)
+        await self.session.exec(
+            delete(PulseComment).where(  # type: ignore[call-overload]
+                col(PulseComment.coalition_id) == self.coalition_id, col(PulseComment.pulse_id) == pulse.id
+            )
+        )
+        await self.session.flush()
+        for text in comments:
+            self.session.add(PulseComment(coalition_id=self.coalition_id, pulse_id=pulse.id or 0, text=text))
+            await self.session.flush()
+        await self.session.exec(
+            update(PulseTally)  # type: ignore[call-overload]
+            .where(col(PulseTally.coalition_id) == self.coalition_id, col(PulseTally.pulse_id) == pulse.id)
+            .values(count=PulseTally.count)
+        )
 
     async def tallies(self) -> dict[int, dict[int, int]]:
         """Every pulse's counts per score: {pulse id: {score: count}}."""

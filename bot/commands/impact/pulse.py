@@ -195,6 +195,7 @@ async def close(ctx: Ctx) -> Reply:
         raise UserError(_("No pulse is open. Start one with `/impact pulse start`."))
     current.closed_at = ctx.clock.now()
     await repo.save(current)
+    await repo.seal(current)
     await ctx.repo.audit("impact.pulse_closed", member=ctx.me, pulse_id=current.id)
     with language(of_coalition(ctx.c)):
         post = Reply.channel(*await result_blocks(ctx, current))
