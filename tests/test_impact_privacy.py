@@ -96,6 +96,13 @@ async def test_no_respondent_identity_is_tied_to_a_pulse_answer(
         columns = set(model.__table__.columns.keys())  # type: ignore[attr-defined]
         assert not columns & set(PERSON_COLUMNS), model
         assert not {"created_at", "at", "answered_at"} & columns  # no moment of answering either
+    if not db.is_sqlite:  # PostgreSQL's row versions: the sealed answers share none with the responders
+        async with db.engine.connect() as connection:
+            xmins = {
+                table: {r[0] for r in await connection.exec_driver_sql(f"SELECT xmin::text FROM {table}")}
+                for table in ("pulsecomment", "pulsetally", "pulseresponder")
+            }
+        assert not (xmins["pulsecomment"] | xmins["pulsetally"]) & xmins["pulseresponder"]
     for record in caplog.records:
         message = record.getMessage()
         assert MARKER not in message
