@@ -92,6 +92,8 @@ async def coalition_with_everything(chat: Chat, channel: str, steering: str, mem
     await ok(member, f'/pledge offer "{name} van for 8 people" kind=space amount=8 unit=seats')
     await ok(steering, f'/pledge need "{name} seats for the march" kind=space amount=20 unit=seats')
     await ok(steering, '/meet propose "Planning" "2026-12-01 10:00" "2026-12-02 10:00"')
+    await ok(member, f'/impact win "{name} win" goal={await goal_id(chat, channel, steering)} climate=yes')
+    await ok(steering, f'/impact pulse start question="{name} pulse?"')
     flag = await chat.submit(
         member,
         "flag.raise",

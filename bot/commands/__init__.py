@@ -9,6 +9,7 @@ from bot.commands.checkin import workflow as checkin
 from bot.commands.coalition import workflow as coalition
 from bot.commands.flag import workflow as flag
 from bot.commands.goal import workflow as goal
+from bot.commands.impact import workflow as impact
 from bot.commands.meet import workflow as meet
 from bot.commands.pledge import workflow as pledge
 from bot.commands.unity import workflow as unity
@@ -23,6 +24,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     flag,
     meet,
     unity,
+    impact,
 )
 
 

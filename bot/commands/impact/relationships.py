@@ -1,0 +1,117 @@
+"""``/impact relationships``: how much each pair of organisations worked together, how that changed
+over the last 90 days, who works with nobody yet, and the network as a picture."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from bot.commands.common import sentence
+from bot.commands.impact.charts import Network, network_chart
+from bot.commands.impact.command import WINDOW_DAYS, impact, work_label
+from bot.commands.impact.measures import PairWork, alone, pairs
+from bot.commands.impact.repo import impact_repo
+from bot.core.context import Ctx
+from bot.core.i18n import N_, _, and_list, ngettext, number
+from bot.core.params import Args
+from bot.core.ui import Attachment, Block, Bold, Context, Header, Image, Reply, Section, markup, rich
+from bot.store.models import Organisation
+
+SHOWN = 25
+
+
+@dataclass
+class Relationships:
+    orgs: list[Organisation]
+    pairs: list[PairWork]
+    alone: list[str]
+
+    def name(self, org_id: int) -> str:
+        return next((o.name for o in self.orgs if o.id == org_id), "?")
+
+    def network(self, title: str) -> Network:
+        index = {o.id: i for i, o in enumerate(self.orgs)}
+        edges = [(index[p.a], index[p.b], p.total) for p in self.pairs if p.a in index and p.b in index]
+        return Network([o.name for o in self.orgs], edges, title)
+
+
+async def relationships_of(ctx: Ctx) -> Relationships:
+    orgs = list(await ctx.repo.organisations())
+    found = pairs(await impact_repo(ctx).joint_work(), ctx.clock.now(), WINDOW_DAYS)
+    names = {o.id: o.name for o in orgs if o.id is not None}
+    return Relationships(orgs, found, [names[o] for o in alone(names, found)])
+
+
+def pair_line(r: Relationships, p: PairWork) -> Section:
+    what = and_list([f"{number(n)} {work_label(kind)}" for kind, n in sorted(p.kinds.items())])
+    line = sentence(
+        N_("{a} and {b}: {total} ({what})"),
+        a=Bold(r.name(p.a)),
+        b=Bold(r.name(p.b)),
+        total=ngettext("{n} piece of work together", "{n} pieces of work together", p.total, n=number(p.total)),
+        what=what,
+    )
+    change = _(
+        "Last {days} days: {recent} (the {days} days before: {before})",
+        days=number(WINDOW_DAYS),
+        recent=number(p.recent),
+        before=number(p.before),
+    )
+    return Section(line + " · " + change)
+
+
+def alone_note(r: Relationships) -> Block:
+    return Context(
+        sentence(
+            N_("Working with nobody yet: {names}. Weavers, introduce them to an organisation near their work."),
+            names=and_list(r.alone),
+        )
+    )
+
+
+async def network_image(r: Relationships) -> Image:
+    title = _("Who worked with whom")
+    png = await asyncio.to_thread(network_chart, r.network(title))
+    alt = ngettext(
+        "Network of {orgs} organisations with {n} working relationship; thicker lines mean more work together.",
+        "Network of {orgs} organisations with {n} working relationships; thicker lines mean more work together.",
+        len(r.pairs),
+        orgs=number(len(r.orgs)),
+        n=number(len(r.pairs)),
+    )
+    return Image(Attachment("relationships.png", png, "image/png", title), alt)
+
+
+@impact.sub(
+    "relationships",
+    summary=N_("How the organisations work together: pairs, the last 90 days, and a network map"),
+    usage=N_("/impact relationships"),
+)
+async def relationships(ctx: Ctx, args: Args) -> Reply:
+    r = await relationships_of(ctx)
+    if len(r.orgs) < 2:
+        return Reply.private(
+            markup(
+                _("Relationships need two organisations or more. Members join one with `/coalition join org=<name>`.")
+            )
+        )
+    blocks: list[Block] = [
+        Header(_("How the organisations of {coalition} work together", coalition=ctx.c.name)),
+        Context(
+            markup(
+                _(
+                    "Counted: pledges matched between them, meetings both attended, working groups and goals "
+                    "they share, statements both signed."
+                )
+            )
+        ),
+    ]
+    if not r.pairs:
+        blocks.append(Section(rich(_("No two organisations have worked together yet."))))
+    blocks += [pair_line(r, p) for p in r.pairs[:SHOWN]]
+    if len(r.pairs) > SHOWN:
+        blocks.append(Context(markup(_("…and {n} more pairs.", n=number(len(r.pairs) - SHOWN)))))
+    if r.alone:
+        blocks.append(alone_note(r))
+    blocks.append(await network_image(r))
+    return Reply.private(*blocks)
