@@ -266,7 +266,7 @@ def unity_routes(db: Database, clock: Clock | None = None) -> list[BaseRoute]:
 
 def sign_url(slug: str) -> str:
     """Where an organisation outside the chat asks to sign (relative to the statement page)."""
-    return ""
+    return f"{slug}/sign"
 
 
 def negotiated(lang: str) -> dict[str, str]:
