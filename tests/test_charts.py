@@ -210,3 +210,24 @@ def test_rendering_is_fast_and_leaks_no_figures() -> None:
     after = sum(isinstance(o, Figure) for o in gc.get_objects())
     assert after <= before
     assert sorted(timings)[1] < 0.4, timings
+
+
+def test_every_word_on_a_chart_goes_through_the_catalogs() -> None:
+    """Under the pseudo-locale no plain English is left on the axes, titles, legends or alt text
+    (dates come out Greek: Babel formats the pseudo-locale like ``el``)."""
+    english = re.compile(r"\b(Progress|Target|Pace|pace|target|Goals|done|track|risk|overdue|due|should|now)\b")
+    with i18n.language(i18n.PSEUDO):
+        burnup, _pace = burnup_figure(EDGES["two check-ins"], tz=TZ, now=NOW)
+        bars, _paces = status_figure(list(EDGES.values()), tz=TZ, now=NOW)
+        for figure in (burnup, bars):
+            figure.canvas.draw()
+            axes = figure.axes[0]
+            words = [axes.get_title(loc="left"), *(t.get_text() for t in axes.texts)]
+            words += [t.get_text() for t in axes.get_xticklabels()]
+            legend = axes.get_legend()
+            assert legend is not None
+            words += [t.get_text() for t in legend.get_texts()]
+            assert not [w for w in words if english.search(w.replace("Calls to the council", ""))], words
+            figure.clear()
+        for chart in (burnup_chart(EDGES["overdue"], now=NOW), status_chart(list(EDGES.values()), now=NOW)):
+            assert not english.search(chart.alt.replace("Calls to the council", "")), chart.alt

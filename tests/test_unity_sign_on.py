@@ -121,6 +121,8 @@ async def test_a_declined_request_stays_off_the_page(chat: Chat, db: Database) -
     await published(chat)
     async with client(chat) as web:
         assert (await ask(web, ASK)).status_code == 303
+    assert "1 organisation asked on the public page to sign" in (await chat.say("alice", "/coalition status")).plain()
+    assert "asked on the public page" not in (await chat.say("bob", "/coalition status")).plain()  # steering only
     listed = await chat.say("alice", "/unity requests")
     assert "Verein für saubere Luft" in listed.plain()
     declined = await chat.click("alice", listed, "Decline")
