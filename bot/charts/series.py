@@ -27,7 +27,8 @@ class Series:
 
     def key(self) -> tuple[object, ...]:
         """Everything the picture depends on, hashable: the cache key."""
-        return (self.label, tuple(self.points), self.target, self.unit, self.start, self.due, self.total)
+        points = tuple((at, float(amount)) for at, amount in self.points)
+        return (self.label, points, self.target, self.unit, self.start, self.due, self.total)
 
 
 def cumulative(points: Sequence[tuple[datetime, float]]) -> list[tuple[datetime, float]]:

@@ -9,7 +9,6 @@ fonts large enough to read there.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import threading
 from collections import OrderedDict
@@ -70,13 +69,13 @@ def png(made: Figure) -> bytes:
     return buffer.getvalue()
 
 
-_cache: OrderedDict[str, Chart] = OrderedDict()
+_cache: OrderedDict[tuple[object, ...], Chart] = OrderedDict()
 _lock = threading.Lock()
 
 
 def cached(key: tuple[object, ...], build: Callable[[], Chart]) -> Chart:
-    """The chart for ``key`` (everything it shows, language included), built once."""
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    """The chart for ``key`` (everything it shows, language included, as a hashable tuple), built once."""
+    digest = key
     with _lock:
         hit = _cache.get(digest)
         if hit is not None:
