@@ -231,3 +231,15 @@ def test_every_word_on_a_chart_goes_through_the_catalogs() -> None:
             figure.clear()
         for chart in (burnup_chart(EDGES["overdue"], now=NOW), status_chart(list(EDGES.values()), now=NOW)):
             assert not english.search(chart.alt.replace("Calls to the council", "")), chart.alt
+
+
+@pytest.mark.parametrize("groups", [0, 1, 4, 20, 30])
+def test_grouped_bars_at_any_number_of_organisations(groups: int) -> None:
+    from bot.charts.grouped import grouped_bars
+
+    names = [f"Organisation {k}" for k in range(groups)]
+    values = [[k, k + 1, 0, 2] for k in range(groups)]
+    png = grouped_bars(names, values, ["offered", "given", "asked", "received"], title="Who", ylabel="Items")
+    width, height = png_size(png)
+    assert height == 450
+    assert width >= 800
