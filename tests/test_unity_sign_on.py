@@ -178,7 +178,10 @@ async def test_missing_fields_are_named_and_nothing_is_stored(chat: Chat, db: Da
 async def test_one_address_is_limited(chat: Chat, db: Database) -> None:
     await published(chat)
     async with client(chat) as web:
+        typos = [(await ask(web, {"organisation": "Org"})).status_code for _ in range(6)]
         codes = [(await ask(web, ASK | {"organisation": f"Org {n}"})).status_code for n in range(6)]
+        assert (await web.head(FORM)).status_code == 200
+    assert typos == [400] * 6  # mistakes do not use up the limit
     assert codes == [303] * 5 + [429]
     assert len(await requests_in(db)) == 5
     limit = RateLimit(most=2, window=60)

@@ -224,7 +224,7 @@ def sign_on_routes(db: Database, clock: Clock | None = None, *, tokens: Tokens |
         if coalition is None or version is None:
             return missing(lang)
         nonce, csrf = fresh(slug, request)
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             sent = request.query_params.get("sent") == "1"
             html = render_form(coalition, version, lang, csrf=csrf, sent=sent, closed=is_closed(version, now))
             return respond(html, lang, slug, request, nonce)
@@ -242,17 +242,17 @@ def sign_on_routes(db: Database, clock: Clock | None = None, *, tokens: Tokens |
                 errors = {"csrf": i18n._("This form had expired. Please check what you typed and send it again.")}
             html = render_form(coalition, version, lang, csrf=csrf, values=values, errors=errors)
             return respond(html, lang, slug, request, nonce, 403)
-        address = request.client.host if request.client else "unknown"
-        if not limit.allow(address, now.timestamp()):
-            with i18n.language(lang):
-                errors = {"csrf": i18n._("Too many requests from this address. Please try again in an hour.")}
-            html = render_form(coalition, version, lang, csrf=csrf, values=values, errors=errors)
-            return respond(html, lang, slug, request, nonce, 429)
         with i18n.language(lang):
             errors = check(values)
         if errors:
             html = render_form(coalition, version, lang, csrf=csrf, values=values, errors=errors)
             return respond(html, lang, slug, request, nonce, 400)
+        address = request.client.host if request.client else "unknown"
+        if not limit.allow(address, now.timestamp()):  # counts requests that would be stored, not typos
+            with i18n.language(lang):
+                errors = {"csrf": i18n._("Too many requests from this address. Please try again in an hour.")}
+            html = render_form(coalition, version, lang, csrf=csrf, values=values, errors=errors)
+            return respond(html, lang, slug, request, nonce, 429)
         async with db.unit_of_work() as session:
             repo = UnityRepo(session, coalition.id or 0)
             entry = await repo.add_request(
