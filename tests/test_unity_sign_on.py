@@ -213,3 +213,19 @@ async def test_the_form_speaks_the_readers_language(chat: Chat) -> None:
         assert pseudo("Ask to sign") in page.text
         answer = await ask(web, {"organisation": "Org"}, **{"Accept-Language": "qps"})
         assert english_left(answer.text, "Clean Air", "Org") == []
+
+
+async def test_steering_cannot_approve_another_coalitions_request(chat: Chat, db: Database) -> None:
+    from bot.core.context import ActionEvent
+
+    await published(chat)
+    async with client(chat) as web:
+        assert (await ask(web, ASK)).status_code == 303
+    [theirs] = await requests_in(db)
+    await chat.say("zoe", '/coalition create "Other" tz=Europe/Berlin', channel="elsewhere")
+    for action in ("unity.request.approve", "unity.request.decline"):
+        event = ActionEvent(action, str(theirs.id), chat.actor("zoe"), chat.place("elsewhere"))
+        refused = await chat.core.run_action(event)
+        assert refused.is_error
+        assert "Verein" not in refused.plain()
+    assert [r.state for r in await requests_in(db)] == ["pending"]
