@@ -356,15 +356,17 @@ async def test_member_cannot_do_steering_things(chat: Chat) -> None:
         assert "Only steering" in reply.plain(), line
 
 
-async def test_status_shows_a_progress_chart_once_there_are_checkins(chat: Chat) -> None:
+async def test_status_shows_each_goal_state_in_words_and_a_chart_of_all_goals(chat: Chat) -> None:
     from bot.core.ui import Image
 
     await setup_coalition(chat)
-    assert not [b for b in (await chat.say("alice", "/coalition status")).blocks if isinstance(b, Image)]
     await chat.say("alice", "/checkin 40")
-    [chart] = [b for b in (await chat.say("alice", "/coalition status")).blocks if isinstance(b, Image)]
+    reply = await chat.say("alice", "/coalition status")
+    [chart] = [b for b in reply.blocks if isinstance(b, Image)]
     assert chart.attachment.content.startswith(b"\x89PNG")
     assert "Calls" in chart.alt
+    assert "no due date" in chart.alt
+    assert "no due date" in reply.plain()
 
 
 async def test_an_unknown_word_in_a_subcommand_group_lists_the_group(chat: Chat) -> None:
@@ -374,3 +376,22 @@ async def test_an_unknown_word_in_a_subcommand_group_lists_the_group(chat: Chat)
     assert "/checkin schedule hourly is not a command" in reply.plain()
     assert "/checkin schedule weekly" in reply.plain()
     assert "/checkin schedule daily" in reply.plain()
+
+
+async def test_status_says_on_track_then_at_risk_then_overdue(chat: Chat, clock: ManualClock) -> None:
+    await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')
+    due = (clock.now() + timedelta(days=10)).date().isoformat()
+    await chat.say("alice", f'/goal add "Calls" target=100 unit=calls due={due}')
+    assert "on track" in (await chat.say("alice", "/coalition status")).plain()  # its first day
+    clock.advance(timedelta(days=5))
+    await chat.say("alice", "/checkin 10")
+    status = (await chat.say("alice", "/coalition status")).plain()
+    assert "at risk" in status
+    assert "a day from now reaches the target" in status
+    await chat.say("alice", "/checkin 50")
+    assert "on track" in (await chat.say("alice", "/coalition status")).plain()
+    clock.advance(timedelta(days=7))
+    assert "overdue" in (await chat.say("alice", "/coalition status")).plain()
+    await chat.say("alice", "/checkin 40")
+    shown = await chat.say("alice", "/goal show 1")
+    assert "done" in shown.plain()

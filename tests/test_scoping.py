@@ -88,6 +88,7 @@ async def coalition_with_everything(chat: Chat, channel: str, steering: str, mem
     await ok(steering, f'/unity draft "{name} statement: clean air for all."')
     await ok(member, f'/unity comment "{name} comment"')
     await ok(steering, "/unity publish")
+    await sign_on_request(chat, name)
     await ok(steering, "/coalition link")
     await ok(member, f'/pledge offer "{name} van for 8 people" kind=space amount=8 unit=seats')
     await ok(steering, f'/pledge need "{name} seats for the march" kind=space amount=20 unit=seats')
@@ -101,6 +102,27 @@ async def coalition_with_everything(chat: Chat, channel: str, steering: str, mem
         channel=channel,
     )
     assert not flag.is_error, flag.plain()
+
+
+async def sign_on_request(chat: Chat, name: str) -> None:
+    """A request from the public sign-on page, as ``bot/web/sign_on.py`` stores it."""
+    from bot.store.models import Coalition
+    from bot.store.unity_models import UnitySignRequest
+    from bot.store.unity_repo import UnityRepo
+
+    async with chat.core.db.unit_of_work() as session:
+        coalition = (await session.exec(select(Coalition).where(Coalition.name == name))).one()
+        repo = UnityRepo(session, coalition.id or 0)
+        version = await repo.published()
+        assert version is not None
+        request = UnitySignRequest(
+            coalition_id=coalition.id or 0,
+            version_id=version.id or 0,
+            organisation=f"{name} Outside Org",
+            signer_name=f"{name} Signer",
+            signer_title=f"{name} Chair",
+        )
+        await repo.add_request(request)
 
 
 async def goal_id(chat: Chat, channel: str, who: str) -> str:

@@ -615,4 +615,4 @@ async def test_the_workflow_declares_everything_the_bot_reaches_into(
     assert "http://bot.test/unity/clean-air" in decode_reply(finals[0].payload).plain()
 
     routes = workflow.routes(db) if workflow.routes else []
-    assert [getattr(r, "path", None) for r in routes] == ["/unity/{name}"]
+    assert [getattr(r, "path", None) for r in routes] == ["/unity/{name}", "/unity/{slug}/sign"]

@@ -209,3 +209,32 @@ def test_reader_language_from_accept_language() -> None:
     assert reader_language("en;q=0, es", None) == "es"
     assert reader_language("es;q=oops, fr", None) == "fr"
     assert reader_language(None, None) == "en"
+
+
+LONG_NAME = "Landesarbeitsgemeinschaftsverbandsvorsitzendenkonferenzgeschäftsstelle e. V."
+ARABIC = "جمعية الهواء النقي"
+
+
+async def test_the_page_reads_on_a_phone_and_previews_when_shared(chat: Chat) -> None:
+    await coalition_with_two_channels(chat)
+    await chat.say("alice", '/unity draft "Wir fordern saubere Luft für alle."')
+    await chat.say("alice", "/unity publish")
+    await chat.submit(
+        "bob",
+        "unity.sign",
+        {"org": await org_id(chat, "Acme Trust"), "name": ARABIC, "title": LONG_NAME, "authorised": "yes"},
+    )
+    async with client(chat) as web:
+        html = (await web.get("/unity/clean-air")).text
+    assert '<meta property="og:title" content="Clean Air: unity statement">' in html
+    assert '<meta property="og:description" content="1 organisation has signed. Wir fordern saubere Luft' in html
+    assert '<meta property="og:url" content="http://bot.test/unity/clean-air">' in html
+    assert '<meta name="description"' in html
+    assert html.index("1 organisation has signed.") < html.index("<blockquote>")  # the count near the top
+    assert "/unity sign" in html  # how an organisation signs
+    assert '<p dir="auto">Wir fordern' in html
+    assert f'<span dir="auto">{ARABIC}</span>, <span dir="auto">{LONG_NAME}</span>' in html
+    assert '<bdi dir="auto">Clean Air</bdi>' in html
+    assert "overflow-wrap: anywhere" in html
+    assert "@media (max-width: 36rem)" in html  # the table turns into stacked rows
+    assert "time { white-space: nowrap; }" in html

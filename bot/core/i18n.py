@@ -185,6 +185,12 @@ def date(value: _date, *, format: str = "medium") -> str:
     return _dates.format_date(value, format=format, locale=_locale())
 
 
+def date_skeleton(value: _date, skeleton: str) -> str:
+    """A date from a CLDR skeleton, ordered and spelled for the language: ``MMMd`` gives ``Nov 3``
+    (en), ``3 nov`` (es); ``yMMM`` gives ``Nov 2026`` / ``nov 2026``. Chart ticks use it."""
+    return _dates.format_skeleton(skeleton, value, locale=_locale())
+
+
 def datetime_(value: _datetime, tz: str | None = None, *, format: str = "medium") -> str:
     """A moment in ``tz`` (the reader's zone), e.g. ``Dec 1, 2026, 9:00 AM`` / ``1 dic 2026, 9:00``."""
     zone = ZoneInfo(tz) if tz else None

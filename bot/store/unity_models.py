@@ -53,3 +53,21 @@ class UnitySignature(SQLModel, table=True):
     signed_at: datetime = Field(default_factory=utcnow)
     withdrawn_at: datetime | None = None
     withdrawn_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+
+
+class UnitySignRequest(SQLModel, table=True):
+    """An organisation outside the chat asking, on the public sign-on page, to sign a version.
+    Nothing of it is public: steering approves it (which makes a signature) or declines it. The
+    address it came from is not kept (the rate limit lives in memory)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
+    version_id: int = Field(foreign_key="unityversion.id", index=True, ondelete="CASCADE")
+    organisation: str = Field(max_length=100)
+    signer_name: str = Field(max_length=100)
+    signer_title: str = Field(max_length=100)
+    state: str = Field(default="pending", max_length=16, description="pending, approved or declined")
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+    decided_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    signature_id: int | None = Field(default=None, foreign_key="unitysignature.id", ondelete="SET NULL")

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.models import Coalition, Member, Organisation
-from bot.store.unity_models import UnityComment, UnitySignature, UnityVersion
+from bot.store.unity_models import UnityComment, UnitySignature, UnitySignRequest, UnityVersion
 
 
 class UnityRepo:
@@ -78,7 +78,7 @@ class UnityRepo:
         self.session.add(row)
         await self.session.flush()
 
-    async def save(self, row: UnityVersion | UnityComment | UnitySignature) -> None:
+    async def save(self, row: UnityVersion | UnityComment | UnitySignature | UnitySignRequest) -> None:
         """Keep changes to a row of this coalition (read through this repository)."""
         if row.coalition_id != self.coalition_id:
             raise ValueError("row belongs to another coalition")
@@ -130,6 +130,27 @@ class UnityRepo:
             UnitySignature.coalition_id == self.coalition_id, UnitySignature.version_id == version_id
         )
         return (await self.session.exec(query.order_by(col(UnitySignature.id)))).all()
+
+    # sign-on requests from the public page ------------------------------------------------------
+
+    async def add_request(self, request: UnitySignRequest) -> UnitySignRequest:
+        if request.coalition_id != self.coalition_id:
+            raise ValueError("a sign-on request of another coalition")
+        self.session.add(request)
+        await self.session.flush()
+        return request
+
+    async def request(self, request_id: int) -> UnitySignRequest | None:
+        query = select(UnitySignRequest).where(
+            UnitySignRequest.coalition_id == self.coalition_id, UnitySignRequest.id == request_id
+        )
+        return (await self.session.exec(query)).first()
+
+    async def requests(self, *, state: str | None = "pending") -> Sequence[UnitySignRequest]:
+        query = select(UnitySignRequest).where(UnitySignRequest.coalition_id == self.coalition_id)
+        if state is not None:
+            query = query.where(UnitySignRequest.state == state)
+        return (await self.session.exec(query.order_by(col(UnitySignRequest.id)))).all()
 
     async def forget_member(self, member_id: int, placeholder: str = "") -> None:
         """Erase a member's name from their signatures, comments and drafts; their comments' text

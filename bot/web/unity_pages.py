@@ -154,7 +154,8 @@ def reader_language(accept_language: str | None, coalition_language: str | None)
     return i18n.normalize(coalition_language) or i18n.DEFAULT
 
 
-def render_html(statement: PublicStatement, lang: str) -> str:
+def render_html(statement: PublicStatement, lang: str, *, url: str = "", sign_url: str = "") -> str:
+    """The page; ``url`` (absolute) for the link preview, ``sign_url`` when the sign-on form is served."""
     tz = ZoneInfo(statement.tz)
     with i18n.language(lang) as chosen:
         deadline = ""
@@ -169,6 +170,11 @@ def render_html(statement: PublicStatement, lang: str) -> str:
         return TEMPLATES.get_template("unity.html").render(
             lang=chosen,
             coalition=statement.coalition,
+            coalition_html=Markup('<bdi dir="auto">{}</bdi>').format(statement.coalition),
+            description=preview(statement),
+            url=url,
+            sign_url=sign_url,
+            total=len(statement.signatures),
             slug=statement.slug,
             version=statement.version,
             paragraphs=[p.split("\n") for p in statement.text.split("\n\n")],
@@ -187,6 +193,19 @@ def render_html(statement: PublicStatement, lang: str) -> str:
                 for s in statement.signatures
             ],
         )
+
+
+def preview(statement: PublicStatement, most: int = 200) -> str:
+    """The description a shared link shows: how many signed, then the statement's first words."""
+    count = i18n.ngettext(
+        "{n} organisation has signed.",
+        "{n} organisations have signed.",
+        len(statement.signatures),
+        n=i18n.number(len(statement.signatures)),
+    )
+    text = " ".join(statement.text.split())
+    room = most - len(count) - 1
+    return f"{count} {text if len(text) <= room else text[: room - 1].rstrip() + '…'}"
 
 
 def render_csv(statement: PublicStatement) -> str:
@@ -238,9 +257,16 @@ def unity_routes(db: Database, clock: Clock | None = None) -> list[BaseRoute]:
         if suffix == "csv":
             disposition = {"Content-Disposition": f'inline; filename="{statement.slug}-unity-v{statement.version}.csv"'}
             return Response(render_csv(statement), media_type="text/csv; charset=utf-8", headers=HEADERS | disposition)
-        return HTMLResponse(render_html(statement, lang), headers=negotiated(lang))
+        page_url = str(request.url.replace(query=""))
+        page = render_html(statement, lang, url=page_url, sign_url=sign_url(statement.slug))
+        return HTMLResponse(page, headers=negotiated(lang))
 
     return [Route("/unity/{name}", page, methods=["GET", "HEAD"])]
+
+
+def sign_url(slug: str) -> str:
+    """Where an organisation outside the chat asks to sign (relative to the statement page)."""
+    return f"{slug}/sign"
 
 
 def negotiated(lang: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.charts import Series, progress_overview
+from bot.charts import Series, render, status_chart
 from bot.commands.checkin.repo import skipped_before
 from bot.commands.checkin.report import summary_blocks
 from bot.commands.common import sentence
@@ -35,7 +35,7 @@ from bot.store.repo import CoalitionRepo
 from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
 
 LISTED_GOALS = 10
-CHARTED_GOALS = 5
+CHARTED_GOALS = 10
 
 
 def prompt_reply(schedule: CheckinSchedule, window: CheckinWindow, goals: Sequence[Goal], *, late: bool) -> Reply:
@@ -89,17 +89,17 @@ async def digest_reply(session: AsyncSession, coalition: Coalition, window: Chec
 
 
 async def goals_chart(repo: CoalitionRepo, coalition: Coalition, now: datetime) -> Image | None:
-    """Every open goal (up to five) as a percentage of its target over time."""
+    """Every open goal (up to ten) as percent of its target, with where it should be by now."""
     goals = await repo.goals()
     if not goals:
         return None
-    entries = await repo.checkins()
+    totals = await repo.progress([g.id for g in goals if g.id is not None])
     series = [
-        Series(g.title, [(c.created_at, c.amount) for c in entries if c.goal_id == g.id], g.target, g.unit)
+        Series(g.title, (), g.target, g.unit, start=g.created_at, due=g.due, total=totals.get(g.id or 0, 0.0))
         for g in goals[:CHARTED_GOALS]
     ]
-    png = progress_overview(series, tz=coalition.tz, now=now)
+    chart = await render(status_chart, series, tz=coalition.tz, now=now)
     return Image(
-        Attachment(f"progress-{coalition.slug}-{now:%Y%m%d-%H%M}.png", png, "image/png", _("Progress")),
-        _("Progress of each goal towards its target"),
+        Attachment(f"progress-{coalition.slug}-{now:%Y%m%d-%H%M}.png", chart.png, "image/png", _("Progress")),
+        chart.alt,
     )

@@ -64,6 +64,7 @@ async def add(ctx: Ctx, args: Args) -> Reply:
         unit=(args.unit or "").strip(),
         due=args.due,
         created_by=ctx.me.id,
+        created_at=ctx.clock.now(),
         owner_org_id=owner.id if isinstance(owner, Organisation) else None,
         owner_group_id=None if owner is None or isinstance(owner, Organisation) else owner.id,
     )
@@ -132,8 +133,7 @@ async def show(ctx: Ctx, args: Args) -> Reply:
         blocks.append(Section(line))
     if not checkins:
         blocks.append(Section(markup(_("No check-ins yet: `/checkin <amount> goal={id}`.", id=g.id))))
-    else:
-        blocks.append(goal_chart(g, checkins, ctx.c.tz, ctx.clock.now()))
+    blocks.append(await goal_chart(g, checkins, ctx.c.tz, ctx.clock.now()))
     return Reply.private(*blocks)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.charts import Series, progress_chart
+from bot.charts import Series, burnup_chart, render
 from bot.core.context import Ctx
 from bot.core.errors import NotFound
 from bot.core.i18n import N_, _, number, tr
@@ -49,17 +49,11 @@ async def find_goal(ctx: Ctx, goal_id: int) -> Goal:
     return goal
 
 
-def goal_chart(g: Goal, checkins: Sequence[Checkin], tz: str, now: datetime) -> Image:
-    """The goal's cumulative progress over time against its target, as a PNG."""
-    png = progress_chart(
-        Series(g.title, [(c.created_at, c.amount) for c in checkins], g.target, g.unit), tz=tz, now=now
-    )
-    return Image(
-        Attachment(f"goal-{g.id}-progress.png", png, "image/png", g.title),
-        _(
-            "Progress of {goal}: {done} of {target}",
-            goal=g.title,
-            done=number(sum(c.amount for c in checkins)),
-            target=number(g.target),
-        ),
-    )
+def goal_series(g: Goal, points: Sequence[tuple[datetime, float]], total: float | None = None) -> Series:
+    return Series(g.title, points, g.target, g.unit, start=g.created_at, due=g.due, total=total)
+
+
+async def goal_chart(g: Goal, checkins: Sequence[Checkin], tz: str, now: datetime) -> Image:
+    """The goal's burn-up from its creation to its due date, drawn off the event loop."""
+    chart = await render(burnup_chart, goal_series(g, [(c.created_at, c.amount) for c in checkins]), tz=tz, now=now)
+    return Image(Attachment(f"goal-{g.id}-progress.png", chart.png, "image/png", g.title), chart.alt)

@@ -4,8 +4,8 @@ profiles (``/coalition profile``) live here too.
 
 Modules: ``command`` (the command object, parameters, words), ``ranking`` and ``ledger`` (pure
 functions), ``views`` (how things read), ``service`` (shared database work), ``offers``,
-``matching``, ``listing``, ``resource_map`` and ``chart``, ``profiles``, ``hooks`` (status,
-export, forget-me, the weekly digest).
+``matching``, ``listing``, ``resource_map`` (its chart in ``bot.charts.grouped``), ``profiles``,
+``hooks`` (status, export, forget-me, the weekly digest).
 """
 
 from __future__ import annotations

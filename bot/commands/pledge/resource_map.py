@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.commands.pledge.chart import grouped_bars
+from bot.charts.grouped import grouped_bars
 from bot.commands.pledge.command import KINDS, kind_label, pledge
 from bot.commands.pledge.ledger import quantity
 from bot.commands.pledge.ranking import unit_key

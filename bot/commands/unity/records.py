@@ -8,7 +8,7 @@ from bot.commands.common import removed, row_dict
 from bot.commands.unity.repo import unity_repo
 from bot.core.context import Ctx
 
-TABLES = ("unityversion", "unitycomment", "unitysignature")
+TABLES = ("unityversion", "unitycomment", "unitysignature", "unitysignrequest")
 
 
 async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
@@ -27,7 +27,8 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
                 "signatures": [row_dict(s) for s in await repo.history(version.id or 0)],
             }
         )
-    return {"unity_statement": versions}
+    requests = [row_dict(r) for r in await repo.requests(state=None)]
+    return {"unity_statement": versions, "unity_sign_requests": requests}
 
 
 async def forget(ctx: Ctx, member_id: int) -> None:

@@ -7,6 +7,7 @@ from bot.commands.unity.words import fill, later
 from bot.core.context import Ctx
 from bot.core.i18n import ngettext, number
 from bot.core.ui import Block, Context, Section, Timestamp, markup
+from bot.store.models import Role
 
 
 async def unity_status(ctx: Ctx) -> list[Block]:
@@ -38,6 +39,14 @@ async def unity_status(ctx: Ctx) -> list[Block]:
             )
         deadline = Timestamp(published.deadline, ctx.tz) if published.deadline is not None else ""
         blocks.append(Section(fill(line, deadline=deadline)))
+    waiting = len(await repo.requests()) if ctx.me.role == Role.STEERING.value else 0
+    if waiting:
+        asked = ngettext(
+            "{n} organisation asked on the public page to sign: `/unity requests`",
+            "{n} organisations asked on the public page to sign: `/unity requests`",
+            waiting,
+        )
+        blocks.append(Section(markup(asked)))
     if latest.published_at is None:
         count = len(await repo.comments(latest.id or 0))
         draft = ngettext(
