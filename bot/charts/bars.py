@@ -105,7 +105,7 @@ def status_alt(series: Sequence[Series], paces: Sequence[Pace]) -> str:
             "{goal}: {percent} of {target}, {state}.",
             goal=s.label,
             percent=i18n.percent(p.fraction),
-            target=f"{i18n.number(s.target)} {s.unit}".strip(),
+            target=" ".join(filter(None, (i18n.number(s.target), s.unit))),
             state=p.words(),
         )
         for s, p in zip(series, paces, strict=True)
