@@ -93,11 +93,9 @@ async def goals_chart(repo: CoalitionRepo, coalition: Coalition, now: datetime) 
     goals = await repo.goals()
     if not goals:
         return None
-    entries = await repo.checkins()
-    series = [
-        Series(g.title, [(c.created_at, c.amount) for c in entries if c.goal_id == g.id], g.target, g.unit)
-        for g in goals[:CHARTED_GOALS]
-    ]
+    charted = goals[:CHARTED_GOALS]
+    points = await repo.series([g.id for g in charted if g.id is not None], now=now)
+    series = [Series(g.title, points.get(g.id or 0, []), g.target, g.unit) for g in charted]
     png = progress_overview(series, tz=coalition.tz, now=now)
     return Image(
         Attachment(f"progress-{coalition.slug}-{now:%Y%m%d-%H%M}.png", png, "image/png", _("Progress")),

@@ -12,7 +12,7 @@ from bot.core.errors import NotFound
 from bot.core.i18n import N_, _, number, tr
 from bot.core.i18n import date as local_date
 from bot.core.ui import Attachment, Image, Progress
-from bot.store.models import Checkin, Goal
+from bot.store.models import Goal
 
 GOAL_STATES = {"open": N_("open"), "closed": N_("closed")}
 
@@ -49,17 +49,16 @@ async def find_goal(ctx: Ctx, goal_id: int) -> Goal:
     return goal
 
 
-def goal_chart(g: Goal, checkins: Sequence[Checkin], tz: str, now: datetime) -> Image:
-    """The goal's cumulative progress over time against its target, as a PNG."""
-    png = progress_chart(
-        Series(g.title, [(c.created_at, c.amount) for c in checkins], g.target, g.unit), tz=tz, now=now
-    )
+def goal_chart(g: Goal, points: Sequence[tuple[datetime, float]], total: float, tz: str, now: datetime) -> Image:
+    """The goal's cumulative progress over time against its target, as a PNG, from its check-ins
+    summed over spans of time (``CoalitionRepo.series``) and its total."""
+    png = progress_chart(Series(g.title, points, g.target, g.unit), tz=tz, now=now)
     return Image(
         Attachment(f"goal-{g.id}-progress.png", png, "image/png", g.title),
         _(
             "Progress of {goal}: {done} of {target}",
             goal=g.title,
-            done=number(sum(c.amount for c in checkins)),
+            done=number(total),
             target=number(g.target),
         ),
     )

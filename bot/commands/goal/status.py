@@ -23,13 +23,10 @@ async def goals_section(ctx: Ctx) -> list[Block]:
     blocks.extend(progress_of(goal, totals.get(goal.id or 0, 0.0)) for goal in goals[:SHOWN])
     if len(goals) > SHOWN:
         blocks.append(Context(markup(_("…and {n} more: `/goal list`.", n=number(len(goals) - SHOWN)))))
-    entries = await ctx.repo.checkins()
-    if entries:
-        shown = goals[:CHARTED]
-        series = [
-            Series(g.title, [(c.created_at, c.amount) for c in entries if c.goal_id == g.id], g.target, g.unit)
-            for g in shown
-        ]
+    shown = goals[:CHARTED]
+    points = await ctx.repo.series([g.id for g in shown if g.id is not None], now=ctx.clock.now())
+    if any(totals.get(g.id or 0) is not None for g in goals):
+        series = [Series(g.title, points.get(g.id or 0, []), g.target, g.unit) for g in shown]
         png = progress_overview(series, tz=ctx.c.tz, now=ctx.clock.now())
         blocks.append(
             Image(
