@@ -25,7 +25,7 @@ from bot.core.errors import FormInvalid, NotInCoalition, PermissionDenied, Unkno
 from bot.core.i18n import _
 from bot.core.params import Args, convert_options, convert_value, parse_text
 from bot.core.registry import Command, Registry, Subcommand
-from bot.core.services import HomeBuilder, Services
+from bot.core.services import HomeBuilder, KnownPerson, Services
 from bot.core.ui import Option, Reply
 from bot.store.db import Database, is_conflict
 from bot.store.models import Role
@@ -259,33 +259,41 @@ class Core:
     async def _context(
         self, actor: Actor, place: Place, request_id: str | None, needs_coalition: bool, *, auto_join: bool = True
     ) -> AsyncIterator[Ctx | None]:
-        async with self.db.unit_of_work() as session:
-            directory = Directory(session)
-            if request_id and not await directory.claim_request(f"{actor.platform}:{request_id}"):
-                yield None
-                return
-            ctx = Ctx(actor, place, session, directory, self.clock, self.settings, request_id=request_id)
-            binding = await directory.binding(place.platform, place.workspace, place.channel)
-            if binding is not None:
-                ctx.coalition = await directory.coalition(binding.coalition_id)
-                repo = ctx.repo
-                ctx.member = await repo.member_by_identity(actor.platform, actor.workspace, actor.user_id)
-                if ctx.member is None and auto_join and needs_coalition:
-                    ctx.member = await repo.add_member(
-                        display_name=actor.display_name,
-                        role=Role.MEMBER.value,
-                        platform=actor.platform,
-                        workspace=actor.workspace,
-                        user_id=actor.user_id,
-                        tz=actor.tz,
-                    )
-                    await repo.audit("member.joined", member=ctx.member, subject=actor.display_name, via="first use")
-            elif needs_coalition:
-                raise NotInCoalition(_(NOT_BOUND))
-            yield ctx
-            if ctx.member is not None and actor.locale and ctx.member.locale != actor.locale:
-                # Remembered (also for a member the handler just added): Slack tells it only on users.info.
-                ctx.member.locale = actor.locale
+        people: list[KnownPerson] = []
+        try:
+            async with self.db.unit_of_work() as session:
+                people = await self.services.people.write_pending(session)  # what a platform said, here
+                directory = Directory(session)
+                if request_id and not await directory.claim_request(f"{actor.platform}:{request_id}"):
+                    yield None
+                    return
+                ctx = Ctx(actor, place, session, directory, self.clock, self.settings, request_id=request_id)
+                binding = await directory.binding(place.platform, place.workspace, place.channel)
+                if binding is not None:
+                    ctx.coalition = await directory.coalition(binding.coalition_id)
+                    repo = ctx.repo
+                    ctx.member = await repo.member_by_identity(actor.platform, actor.workspace, actor.user_id)
+                    if ctx.member is None and auto_join and needs_coalition:
+                        ctx.member = await repo.add_member(
+                            display_name=actor.display_name,
+                            role=Role.MEMBER.value,
+                            platform=actor.platform,
+                            workspace=actor.workspace,
+                            user_id=actor.user_id,
+                            tz=actor.tz,
+                        )
+                        await repo.audit(
+                            "member.joined", member=ctx.member, subject=actor.display_name, via="first use"
+                        )
+                elif needs_coalition:
+                    raise NotInCoalition(_(NOT_BOUND))
+                yield ctx
+                if ctx.member is not None and actor.locale and ctx.member.locale != actor.locale:
+                    # Remembered (also for a member the handler just added): Slack tells it only on users.info.
+                    ctx.member.locale = actor.locale
+        except BaseException:
+            self.services.people.restore(people)
+            raise
         for hook in self.after_commit:  # e.g. wake the outbox dispatcher: something may be queued
             hook()
 

@@ -429,12 +429,13 @@ class CoalitionRepo:
         if not goal_ids:
             return out
         scope = (Checkin.coalition_id == self.coalition_id, col(Checkin.goal_id).in_(list(goal_ids)))
-        at = self._epoch(col(Checkin.created_at))
-        first, last = (await self.session.exec(select(func.min(at), func.max(at)).where(*scope))).one()
+        moments = select(func.min(Checkin.created_at), func.max(Checkin.created_at)).where(*scope)
+        first, last = (await self.session.exec(moments)).one()
         if first is None or last is None:
             return out
-        start = float(first)
-        width = max(max(float(last), now.timestamp()) - start, 1.0) / points
+        start = first.timestamp() - 1.0  # a second early, so rounding never puts one before the start
+        width = (max(last, now).timestamp() - start) / points
+        at = self._epoch(col(Checkin.created_at))
         bucket = sa_cast((at - start) / width, Integer)
         query = select(Checkin.goal_id, func.max(at), func.sum(Checkin.amount)).where(*scope)
         query = query.group_by(col(Checkin.goal_id), bucket).order_by(col(Checkin.goal_id), func.max(at))
