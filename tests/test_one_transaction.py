@@ -73,3 +73,18 @@ async def test_kept_documents_are_remembered(chat: Chat, db: Database) -> None:
     await kept.put({"fixed": {"v": 2}})  # a fixed name that changes is written again
     async with db.session() as session:
         assert await get_state(session, "fixed") == {"v": 2}
+
+
+async def test_a_checkin_is_one_transaction(chat: Chat, db: Database) -> None:
+    await chat.say("alice", '/coalition create "Clean Air"')
+    await chat.say("alice", '/goal add "Calls" target=100')
+    await chat.say("bob", "/coalition join")
+    await chat.core.services.people.put(KnownPerson("U3", "T1", "Cleo", None, WHEN))
+    with transactions(db) as begun:
+        reply = await chat.say("bob", '/checkin 2 goal=1 "calls"')
+    assert not reply.is_error
+    assert len(begun) == 1  # the language, the person, the check-in: one unit of work
+    assert [r.user_id for r in await people_rows(db)] == ["U3"]
+    with transactions(db) as begun:
+        assert (await chat.say("bob", "/checkin 2 goal=99")).is_error  # a refusal: still one
+    assert len(begun) == 1
