@@ -89,7 +89,7 @@ async def list_(ctx: Ctx, args: Args) -> Reply:
     goals = sorted(await ctx.repo.goals(include_closed=True), key=lambda g: g.status != GoalStatus.OPEN.value)
     if not goals:
         return Reply.private(_('No goals yet. Steering adds one with `/goal add "Title" target=100 unit=calls`.'))
-    totals = await ctx.repo.progress([g.id for g in goals if g.id is not None])
+    totals = await ctx.repo.progress([g.id for g in goals[:SHOWN] if g.id is not None])
     blocks: list[Block] = [Header(_("Goals of {coalition}", coalition=ctx.c.name))]
     for g in goals[:SHOWN]:
         blocks.append(progress_of(g, totals.get(g.id or 0, 0.0)))

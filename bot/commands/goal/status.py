@@ -18,14 +18,14 @@ async def goals_section(ctx: Ctx) -> list[Block]:
     goals = await ctx.repo.goals()
     if not goals:
         return [Section(markup(_('No open goals. Add one with `/goal add "Title" target=100 unit=calls`.')))]
-    totals = await ctx.repo.progress([g.id for g in goals if g.id is not None])
+    totals = await ctx.repo.progress([g.id for g in goals[:SHOWN] if g.id is not None])  # only what is shown
     blocks: list[Block] = [Section(rich(ngettext("Goals ({n} open)", "Goals ({n} open)", len(goals))))]
     blocks.extend(progress_of(goal, totals.get(goal.id or 0, 0.0)) for goal in goals[:SHOWN])
     if len(goals) > SHOWN:
         blocks.append(Context(markup(_("…and {n} more: `/goal list`.", n=number(len(goals) - SHOWN)))))
     shown = goals[:CHARTED]
     points = await ctx.repo.series([g.id for g in shown if g.id is not None], now=ctx.clock.now())
-    if any(totals.get(g.id or 0) is not None for g in goals):
+    if any(points.values()):
         series = [Series(g.title, points.get(g.id or 0, []), g.target, g.unit) for g in shown]
         png = progress_overview(series, tz=ctx.c.tz, now=ctx.clock.now())
         blocks.append(
