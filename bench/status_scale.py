@@ -96,15 +96,14 @@ async def seed(db: Database, chat: Chat, checkins: int) -> int:
 @contextmanager
 def charts_stubbed() -> Iterator[None]:
     """Every chart call answers an empty PNG at once (matplotlib's own time left out)."""
-    from bot.commands.checkin import messages
-    from bot.commands.goal import progress, status
+    from bot import charts
 
-    saved = status.progress_overview, progress.progress_chart, messages.progress_overview
-    status.progress_overview = progress.progress_chart = messages.progress_overview = lambda *a, **k: b""  # type: ignore[assignment]
+    saved = charts.progress_overview, charts.progress_chart
+    charts.progress_overview = charts.progress_chart = lambda *a, **k: b""  # type: ignore[assignment]
     try:
         yield
     finally:
-        status.progress_overview, progress.progress_chart, messages.progress_overview = saved
+        charts.progress_overview, charts.progress_chart = saved
 
 
 async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> tuple[float, float]:

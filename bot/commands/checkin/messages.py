@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.charts import Series, progress_overview
 from bot.commands.checkin.repo import skipped_before
 from bot.commands.checkin.report import summary_blocks
 from bot.commands.common import sentence
@@ -90,6 +89,8 @@ async def digest_reply(session: AsyncSession, coalition: Coalition, window: Chec
 
 async def goals_chart(repo: CoalitionRepo, coalition: Coalition, now: datetime) -> Image | None:
     """Every open goal (up to five) as a percentage of its target over time."""
+    from bot.charts import Series, progress_overview  # matplotlib with the first chart (issue 16)
+
     goals = await repo.goals()
     if not goals:
         return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.charts import Series, progress_chart
 from bot.core.context import Ctx
 from bot.core.errors import NotFound
 from bot.core.i18n import N_, _, number, tr
@@ -52,6 +51,8 @@ async def find_goal(ctx: Ctx, goal_id: int) -> Goal:
 def goal_chart(g: Goal, points: Sequence[tuple[datetime, float]], total: float, tz: str, now: datetime) -> Image:
     """The goal's cumulative progress over time against its target, as a PNG, from its check-ins
     summed over spans of time (``CoalitionRepo.series``) and its total."""
+    from bot.charts import Series, progress_chart  # matplotlib with the first chart (issue 16)
+
     png = progress_chart(Series(g.title, points, g.target, g.unit), tz=tz, now=now)
     return Image(
         Attachment(f"goal-{g.id}-progress.png", png, "image/png", g.title),

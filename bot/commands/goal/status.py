@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.charts import Series, progress_overview
 from bot.commands.common import row_dict
 from bot.commands.goal.progress import progress_of
 from bot.core.context import Ctx
@@ -26,6 +25,8 @@ async def goals_section(ctx: Ctx) -> list[Block]:
     shown = goals[:CHARTED]
     points = await ctx.repo.series([g.id for g in shown if g.id is not None], now=ctx.clock.now())
     if any(points.values()):
+        from bot.charts import Series, progress_overview  # matplotlib with the first chart (issue 16)
+
         series = [Series(g.title, points.get(g.id or 0, []), g.target, g.unit) for g in shown]
         png = progress_overview(series, tz=ctx.c.tz, now=ctx.clock.now())
         blocks.append(
