@@ -10,14 +10,37 @@ labelled by Babel in the reader's language (:mod:`bot.charts.dates`).
 
 from __future__ import annotations
 
-from bot.charts.bars import status_chart, status_figure
-from bot.charts.burnup import burnup_chart, burnup_figure
-from bot.charts.pace import STATES, GoalState, Pace, pace_of
-from bot.charts.series import Series, cumulative
-from bot.charts.style import Chart, render
+from importlib import import_module
+from typing import Any
 
-progress_chart = burnup_chart  # the names the workflows used before the family
-progress_overview = status_chart
+# Where each name lives. Nothing is imported until it is first used, so a process that has not drawn
+# a chart yet has not loaded matplotlib (idle memory, issue 16): ``from bot.charts import Series``
+# loads only what ``Series`` needs.
+_HOMES = {
+    "status_chart": "bars",
+    "status_figure": "bars",
+    "burnup_chart": "burnup",
+    "burnup_figure": "burnup",
+    "progress_chart": "burnup",
+    "progress_overview": "bars",
+    "STATES": "pace",
+    "GoalState": "pace",
+    "Pace": "pace",
+    "pace_of": "pace",
+    "Series": "series",
+    "cumulative": "series",
+    "Chart": "style",
+    "render": "style",
+}
+_ALIASES = {"progress_chart": "burnup_chart", "progress_overview": "status_chart"}  # names used before the family
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'bot.charts' has no attribute {name!r}")
+    return getattr(import_module(f"bot.charts.{home}"), _ALIASES.get(name, name))
+
 
 __all__ = [
     "STATES",

@@ -25,7 +25,7 @@ from bot.core.errors import FormInvalid, NotAMember, NotInCoalition, PermissionD
 from bot.core.i18n import _
 from bot.core.params import Args, convert_options, convert_value, parse_text
 from bot.core.registry import Command, Registry, Subcommand
-from bot.core.services import HomeBuilder, Services
+from bot.core.services import HomeBuilder, KnownPerson, Services
 from bot.core.ui import Option, Reply
 from bot.store.db import Database, is_conflict
 from bot.store.models import Role
@@ -62,11 +62,14 @@ class Core:
     # commands ----------------------------------------------------------------------------------
 
     async def run_command(self, inv: Invocation) -> Reply:
+        """Run a command in one unit of work, which also finds the person's language (SPEC §7); only
+        the rare answers given without one (help, a typo, a channel not linked, an apology) look
+        the language up on their own."""
         confidential = self.registry.is_confidential(command=inv.command)
-        with i18n.language(await self.language_of(inv.actor, inv.place, confidential=confidential)):
-            reply = await self._command(inv)
-            reply.lang = reply.lang or i18n.current()
-            return reply
+        reply = await self._command(inv, confidential)
+        if not reply.lang:
+            reply.lang = await self.language_of(inv.actor, inv.place, confidential=confidential)
+        return reply
 
     async def language_of(self, actor: Actor, place: Place, *, confidential: bool = False) -> str:
         """SPEC §7 for this person here: their choice, else their platform's, else the coalition's.
@@ -104,38 +107,82 @@ class Core:
         reply.lang = lang
         return reply
 
-    async def _command(self, inv: Invocation) -> Reply:
+    async def _command(self, inv: Invocation, confidential: bool) -> Reply:
+        def written(write: Callable[[], Reply]) -> Awaitable[Reply]:
+            return self.written_for(inv.actor, inv.place, write, confidential=confidential)
+
         command = self.registry.get(inv.command)
         if command is None:
-            return Reply.error(_("Unknown command `/{command}`. Try `/coalition help`.", command=inv.command[:40]))
+            name = inv.command[:40]
+            return await written(
+                lambda: Reply.error(_("Unknown command `/{command}`. Try `/coalition help`.", command=name))
+            )
         try:
-            if inv.path is not None:
-                if inv.path == ("help",):
-                    return self.help(command)
-                sub = command.subcommands.get(inv.path)
-                if sub is None:
-                    typed = " ".join((f"/{command.name}", *inv.path))
-                    raise UnknownCommand(_("Unknown subcommand `{command}`.", command=typed))
-                args = convert_options(sub, inv.options or {})
-            else:
-                resolved = parse_text(command, inv.text)
-                if resolved is None:
-                    return self.help(command)
-                sub, args = resolved
-            return await self._again_on_conflict(lambda: self._run(sub, args, inv))
+            resolved = self._resolve(command, inv)
+        except UserError:
+            return await written(lambda: self._parse_error(command, inv))  # its words, in their language
+        if resolved is None:
+            return await written(lambda: self.help(command))
+        sub, args = resolved
+        spoken: list[str] = []  # the language the unit of work found, once it found it
+        try:
+            return await self._again_on_conflict(lambda: self._run(sub, args, inv, spoken))
+        except UserError as error:
+            if not spoken and isinstance(error, NotInCoalition) and not isinstance(error, NotAMember):  # unlinked
+                return await written(lambda: Reply.error(_(NOT_BOUND)))
+            if not spoken:  # a stranger under the approval policy: written in their language already
+                return Reply.error(error.message)
+            reply = Reply.error(error.message)
+            reply.lang = spoken[-1]
+            return reply
+        except Exception:
+            ref = self._logged("command", inv.command, inv.actor, confidential)
+            return await written(lambda: Reply.error(text.apology(ref)))
+
+    def _resolve(self, command: Command, inv: Invocation) -> tuple[Subcommand, Args] | None:
+        """The subcommand and its arguments; None for help. Raises the ``UserError`` of a mistake."""
+        if inv.path is not None:
+            if inv.path == ("help",):
+                return None
+            sub = command.subcommands.get(inv.path)
+            if sub is None:
+                typed = " ".join((f"/{command.name}", *inv.path))
+                raise UnknownCommand(_("Unknown subcommand `{command}`.", command=typed))
+            return sub, convert_options(sub, inv.options or {})
+        return parse_text(command, inv.text)
+
+    def _parse_error(self, command: Command, inv: Invocation) -> Reply:
+        try:
+            self._resolve(command, inv)
         except UserError as error:
             return Reply.error(error.message)
-        except Exception:
-            return self._apology("command", inv.command, inv.actor, self.registry.is_confidential(command=inv.command))
+        raise AssertionError("a mistake made twice")  # parsing is pure
 
-    async def _run(self, sub: Subcommand, args: Args, inv: Invocation) -> Reply:
+    async def _run(self, sub: Subcommand, args: Args, inv: Invocation, spoken: list[str] | None = None) -> Reply:
         async with self._context(
             inv.actor, inv.place, inv.request_id, sub.needs_coalition, strangers=sub.strangers
         ) as ctx:
             if ctx is None:
-                return Reply.private(_(text.ALREADY_HANDLED))
-            self._check_role(ctx, sub.roles, sub.full_name)
-            return await sub.handler(ctx, args)
+                return Reply.private(_(text.ALREADY_HANDLED))  # its language: looked up by run_command
+            lang = self._spoken(ctx)
+            if spoken is not None:
+                spoken.append(lang)
+            with i18n.language(lang):
+                self._check_role(ctx, sub.roles, sub.full_name)
+                reply = await sub.handler(ctx, args)
+                reply.lang = reply.lang or lang
+                return reply
+
+    @staticmethod
+    def _spoken(ctx: Ctx) -> str:
+        """SPEC §7 for the person of this unit of work (what :meth:`language_of` finds, without a
+        transaction of its own)."""
+        member, coalition = ctx.member, ctx.coalition
+        return i18n.choose(
+            member.language if member else None,
+            ctx.actor.locale or (member.locale if member else None),
+            coalition.language if coalition else None,
+        )
 
     def help(self, command: Command) -> Reply:
         return text.command_help(command)
@@ -273,36 +320,45 @@ class Core:
         """One unit of work for this person here. A person the coalition does not know yet becomes a
         member on first use when its join policy is ``open`` (the default); with ``approval`` they
         reach nothing but what is open to strangers (``/coalition join``) until steering approves."""
-        async with self.db.unit_of_work() as session:
-            directory = Directory(session)
-            if request_id and not await directory.claim_request(f"{actor.platform}:{request_id}"):
-                yield None
-                return
-            ctx = Ctx(actor, place, session, directory, self.clock, self.settings, request_id=request_id)
-            binding = await directory.binding(place.platform, place.workspace, place.channel)
-            if binding is not None:
-                ctx.coalition = await directory.coalition(binding.coalition_id)
-                repo = ctx.repo
-                ctx.member = await repo.member_by_identity(actor.platform, actor.workspace, actor.user_id)
-                if ctx.member is None and auto_join and needs_coalition and admits_on_approval(ctx):
-                    if not strangers:
-                        raise NotAMember(text.how_to_join(ctx.c.name))
-                elif ctx.member is None and auto_join and needs_coalition:
-                    ctx.member = await repo.add_member(
-                        display_name=actor.display_name,
-                        role=Role.MEMBER.value,
-                        platform=actor.platform,
-                        workspace=actor.workspace,
-                        user_id=actor.user_id,
-                        tz=actor.tz,
-                    )
-                    await repo.audit("member.joined", member=ctx.member, subject=actor.display_name, via="first use")
-            elif needs_coalition:
-                raise NotInCoalition(_(NOT_BOUND))
-            yield ctx
-            if ctx.member is not None and actor.locale and ctx.member.locale != actor.locale:
-                # Remembered (also for a member the handler just added): Slack tells it only on users.info.
-                ctx.member.locale = actor.locale
+        people: list[KnownPerson] = []
+        try:
+            async with self.db.unit_of_work() as session:
+                people = await self.services.people.write_pending(session)  # what a platform said, here
+                directory = Directory(session)
+                if request_id and not await directory.claim_request(f"{actor.platform}:{request_id}"):
+                    yield None
+                    return
+                ctx = Ctx(actor, place, session, directory, self.clock, self.settings, request_id=request_id)
+                binding = await directory.binding(place.platform, place.workspace, place.channel)
+                if binding is not None:
+                    ctx.coalition = await directory.coalition(binding.coalition_id)
+                    repo = ctx.repo
+                    ctx.member = await repo.member_by_identity(actor.platform, actor.workspace, actor.user_id)
+                    if ctx.member is None and auto_join and needs_coalition and admits_on_approval(ctx):
+                        if not strangers:
+                            with i18n.language(self._spoken(ctx)):
+                                raise NotAMember(text.how_to_join(ctx.c.name))
+                    elif ctx.member is None and auto_join and needs_coalition:
+                        ctx.member = await repo.add_member(
+                            display_name=actor.display_name,
+                            role=Role.MEMBER.value,
+                            platform=actor.platform,
+                            workspace=actor.workspace,
+                            user_id=actor.user_id,
+                            tz=actor.tz,
+                        )
+                        await repo.audit(
+                            "member.joined", member=ctx.member, subject=actor.display_name, via="first use"
+                        )
+                elif needs_coalition:
+                    raise NotInCoalition(_(NOT_BOUND))
+                yield ctx
+                if ctx.member is not None and actor.locale and ctx.member.locale != actor.locale:
+                    # Remembered (also for a member the handler just added): Slack tells it only on users.info.
+                    ctx.member.locale = actor.locale
+        except BaseException:
+            self.services.people.restore(people)
+            raise
         for hook in self.after_commit:  # e.g. wake the outbox dispatcher: something may be queued
             hook()
 
@@ -315,10 +371,15 @@ class Core:
             raise PermissionDenied(text.permission_denied(what, role, roles))
 
     def _apology(self, kind: str, name: str, actor: Actor, confidential: bool = False) -> Reply:
+        return Reply.error(text.apology(self._logged(kind, name, actor, confidential)))
+
+    @staticmethod
+    def _logged(kind: str, name: str, actor: Actor, confidential: bool = False) -> str:
+        """Log the exception being handled under a new reference, and return the reference."""
         ref = secrets.token_hex(3)
         if confidential:
             log.error("unhandled error in %s %s (ref %s): %s", kind, name, ref, _error_and_stack())
-            return Reply.error(text.apology(ref))
+            return ref
         log.exception(
             "unhandled error in %s %s for %s:%s:%s (ref %s)",
             kind,
@@ -328,7 +389,7 @@ class Core:
             actor.user_id,
             ref,
         )
-        return Reply.error(text.apology(ref))
+        return ref
 
 
 def admits_on_approval(ctx: Ctx) -> bool:

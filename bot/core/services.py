@@ -9,12 +9,13 @@ adapter reaches it as ``core.services``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.codec import decode_form
 from bot.core.context import Actor, Place
@@ -27,27 +28,49 @@ from bot.store.slack_models import SlackPerson
 class Kept:
     """Small JSON documents under string keys (``slack:form:…``, ``discord:cid:…``): what a button,
     select or modal stands for when the platform's ids cannot carry it. Saving the same key twice
-    is harmless: keys are content hashes or fixed names."""
+    is harmless: keys are content hashes or fixed names.
 
-    def __init__(self, db: Database) -> None:
+    What was read or written is remembered in memory (the last ``remembered`` keys), so a click
+    reads no database for a document this process has seen, and rendering the same buttons again
+    writes nothing. A key under a content hash never changes meaning; the fixed names (the last
+    command sync) are read once at start."""
+
+    def __init__(self, db: Database, *, remembered: int = 4096) -> None:
         self.db = db
+        self.remembered = remembered
+        self._memory: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     async def get(self, key: str) -> dict[str, Any] | None:
+        if key in self._memory:
+            self._memory.move_to_end(key)
+            return dict(self._memory[key])
         async with self.db.session() as session:
-            return await get_state(session, key)
+            value = await get_state(session, key)
+        if value is not None:
+            self._remember(key, value)
+        return value
 
     async def put(self, documents: Mapping[str, dict[str, Any]]) -> None:
-        """Keep every document, in one transaction."""
+        """Keep every document, in one transaction; none when this process kept them all already."""
+        documents = {key: value for key, value in documents.items() if self._memory.get(key) != value}
         if not documents:
             return
         async with self.db.unit_of_work() as session:
             for key, value in documents.items():
                 await put_state(session, key, value)
+        for key, value in documents.items():
+            self._remember(key, value)
 
     async def form(self, key: str) -> Form | None:
         """A form kept with :func:`bot.core.codec.encode_form`, or None if it is gone."""
         stored = await self.get(key)
         return None if stored is None else decode_form(stored)
+
+    def _remember(self, key: str, value: dict[str, Any]) -> None:
+        self._memory[key] = dict(value)
+        self._memory.move_to_end(key)
+        while len(self._memory) > self.remembered:
+            self._memory.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,9 @@ class KnownPerson:
     fetched_at: datetime
 
 
+MAX_PENDING = 200
+
+
 class People:
     """People as a platform described them, kept so a busy channel does not ask for every command.
 
@@ -70,8 +96,11 @@ class People:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._pending: dict[str, KnownPerson] = {}
 
     async def get(self, user_id: str) -> KnownPerson | None:
+        if user_id in self._pending:
+            return self._pending[user_id]
         async with self.db.session() as session:
             row = await session.get(SlackPerson, user_id)
         if row is None:
@@ -79,18 +108,33 @@ class People:
         return KnownPerson(row.user_id, row.home_team_id, row.display_name, row.tz, row.fetched_at)
 
     async def put(self, person: KnownPerson) -> None:
-        try:
+        """Remember what the platform said: written by the next unit of work the core opens (the
+        command this lookup is for, as a rule), so a lookup costs no transaction of its own."""
+        self._pending[person.user_id] = person
+        if len(self._pending) > MAX_PENDING:  # no unit of work for a while: write them now
             async with self.db.unit_of_work() as session:
-                row = await session.get(SlackPerson, person.user_id)
-                if row is None:
-                    row = SlackPerson(user_id=person.user_id)
-                row.home_team_id = person.home_workspace
-                row.display_name = person.display_name
-                row.tz = person.tz
-                row.fetched_at = person.fetched_at
-                session.add(row)
-        except IntegrityError:
-            pass  # saved at the same moment by a concurrent request: the same facts
+                await self.write_pending(session)
+
+    async def write_pending(self, session: AsyncSession) -> list[KnownPerson]:
+        """Write what :meth:`put` remembered, in the caller's unit of work; if that rolls back, the
+        caller hands them back with :meth:`restore`."""
+        written = []
+        while self._pending:
+            _, person = self._pending.popitem()
+            written.append(person)
+            row = await session.get(SlackPerson, person.user_id)
+            if row is None:
+                row = SlackPerson(user_id=person.user_id)
+            row.home_team_id = person.home_workspace
+            row.display_name = person.display_name
+            row.tz = person.tz
+            row.fetched_at = person.fetched_at
+            session.add(row)
+        return written
+
+    def restore(self, people: Sequence[KnownPerson]) -> None:
+        for person in people:
+            self._pending.setdefault(person.user_id, person)
 
 
 @dataclass(frozen=True)

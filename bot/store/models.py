@@ -127,6 +127,10 @@ class Checkin(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("coalition_id", "request_key", name="uq_checkin_request"),
         Index("ix_checkin_goal_time", "goal_id", "created_at"),
+        # totals and chart series per goal read from the index alone; a period (report, digest, reminders) by time
+        Index("ix_checkin_coalition_goal_time_amount", "coalition_id", "goal_id", "created_at", "amount"),
+        Index("ix_checkin_coalition_time", "coalition_id", "created_at"),
+        Index("ix_checkin_member_time", "member_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

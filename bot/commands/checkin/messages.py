@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.charts import Series, render, status_chart
+from bot.charts import Series
 from bot.commands.checkin.repo import skipped_before
 from bot.commands.checkin.report import summary_blocks
 from bot.commands.common import sentence
@@ -98,6 +98,8 @@ async def goals_chart(repo: CoalitionRepo, coalition: Coalition, now: datetime) 
         Series(g.title, (), g.target, g.unit, start=g.created_at, due=g.due, total=totals.get(g.id or 0, 0.0))
         for g in goals[:CHARTED_GOALS]
     ]
+    from bot.charts import render, status_chart  # matplotlib with the first chart, not at start
+
     chart = await render(status_chart, series, tz=coalition.tz, now=now)
     return Image(
         Attachment(f"progress-{coalition.slug}-{now:%Y%m%d-%H%M}.png", chart.png, "image/png", _("Progress")),

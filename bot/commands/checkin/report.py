@@ -12,7 +12,6 @@ from bot.core.context import Ctx
 from bot.core.i18n import N_, _, ngettext
 from bot.core.params import Args, Kind, Param
 from bot.core.ui import Block, Bold, Context, Field, Fields, Header, Reply, Section, Timestamp, quantity, rich
-from bot.store.models import Role
 from bot.store.repo import CoalitionRepo
 
 SHOWN_GOALS = 20
@@ -45,38 +44,36 @@ async def report(ctx: Ctx, args: Args) -> Reply:
 
 async def summary_blocks(repo: CoalitionRepo, start: datetime, end: datetime, tz: str) -> list[Block]:
     """Totals per goal vs target, who reported, blockers, who has not reported, for [start, end)."""
-    entries = [c for c in await repo.checkins(since=start) if c.created_at < end]
     goals = await repo.goals()
-    members = await repo.members()
     former = _("a former member")
-    names = {m.id: m.display_name for m in members}
-    totals = await repo.progress([g.id for g in goals if g.id is not None])
+    shown = [g.id for g in goals[:SHOWN_GOALS] if g.id is not None]
+    totals = await repo.progress(shown)
+    in_period = await repo.progress(shown, since=start, until=end)
     blocks: list[Block] = [
         Context(sentence(N_("From {start} to {end}."), start=Timestamp(start, tz), end=Timestamp(end, tz)))
     ]
     for goal in goals[:SHOWN_GOALS]:
-        in_period = sum(c.amount for c in entries if c.goal_id == goal.id)
+        added = in_period.get(goal.id or 0, 0.0)
         blocks.append(progress_of(goal, totals.get(goal.id or 0, 0.0)))
-        blocks.append(Context(rich(_("+{amount} in this period", amount=quantity(in_period, goal.unit)))))
-    reporters = sorted({names.get(c.member_id, former) for c in entries})
-    reported = {c.member_id for c in entries}
-    silent = sorted(m.display_name for m in members if m.id not in reported and m.role != Role.OBSERVER.value)
-    silent_text = ", ".join(silent[:SHOWN_SILENT]) + (" …" if len(silent) > SHOWN_SILENT else "")
+        blocks.append(Context(rich(_("+{amount} in this period", amount=quantity(added, goal.unit)))))
+    reporters = sorted({name or former for name in await repo.reporters(start, end)})
+    silent_count, silent = await repo.silent_members(start, end, SHOWN_SILENT)
+    silent_text = ", ".join(silent) + (" …" if silent_count > SHOWN_SILENT else "")
     fields = [
         Field(
             ngettext("Reported ({n})", "Reported ({n})", len(reporters)),
             rich(", ".join(reporters) or _("nobody yet")),
         ),
         Field(
-            ngettext("Not reported ({n})", "Not reported ({n})", len(silent)),
+            ngettext("Not reported ({n})", "Not reported ({n})", silent_count),
             rich(silent_text or _("everyone reported")),
         ),
     ]
     blocks.append(Fields(tuple(fields)))
-    blockers = [(names.get(c.member_id, former), c.blockers) for c in entries if c.blockers]
+    blockers = await repo.blockers(start, end, SHOWN_BLOCKERS)
     if blockers:
         text = rich(Bold(_("Blockers:")))
-        for who, what in blockers[:SHOWN_BLOCKERS]:
-            text = text + rich(f"\n• {who}: {what}")
+        for who, what in blockers:
+            text = text + rich(f"\n• {who or former}: {what}")
         blocks.append(Section(text))
     return blocks

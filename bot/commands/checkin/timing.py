@@ -119,10 +119,9 @@ async def remind(session: AsyncSession, outbox: Outbox, coalition: Coalition, wi
     """One private reminder, in their own language, to each member (with a platform account) who has
     not checked in this window."""
     repo = CoalitionRepo(session, coalition.id or 0)
-    reported = {c.member_id for c in await repo.checkins(since=window.opened_at) if c.created_at < window.closes_at}
     sent = 0
-    for member in await repo.members():
-        if member.id is None or member.id in reported or member.role == Role.OBSERVER.value:
+    for member in await repo.members_without_checkin(window.opened_at, window.closes_at):
+        if member.id is None or member.role == Role.OBSERVER.value:
             continue
         with i18n.language(i18n.of_member(member, coalition)):
             reply = reminder_reply(coalition, window, member.tz or coalition.tz)

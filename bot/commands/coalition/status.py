@@ -9,6 +9,7 @@ from bot.core.context import Ctx
 from bot.core.i18n import N_, _, ngettext
 from bot.core.params import Args
 from bot.core.ui import Block, Context, Divider, Header, Reply, rich
+from bot.store.models import ChannelBinding, Member, Organisation
 
 
 @coalition.sub(
@@ -16,9 +17,9 @@ from bot.core.ui import Block, Context, Divider, Header, Reply, rich
 )
 async def status(ctx: Ctx, args: Args) -> Reply:
     c, repo = ctx.c, ctx.repo
-    members = len(await repo.members())
-    orgs = len(await repo.organisations())
-    channels = len(await repo.bindings())
+    members = await repo.count(Member)
+    orgs = await repo.count(Organisation)
+    channels = await repo.count(ChannelBinding)
     counts = ", ".join(
         (
             ngettext("{n} organisation", "{n} organisations", orgs),

@@ -50,9 +50,11 @@ async def visible_flags(ctx: Ctx, flags: Sequence[ConflictFlag]) -> list[Conflic
     """The flags the actor may handle, from ``flags``."""
     if not is_handler(ctx.member):
         return []
+    if not flags:
+        return []
     parties = await flag_repo(ctx).parties([f.id for f in flags if f.id is not None])
-    members = await ctx.repo.members()
-    return [f for f in flags if may_handle(ctx.me, f, parties.get(f.id or 0, []), members)]
+    me = [ctx.me]  # whether the actor is recused needs no one else (not every member: SPEC §6)
+    return [f for f in flags if may_handle(ctx.me, f, parties.get(f.id or 0, []), me)]
 
 
 async def handled_flag(ctx: Ctx, flag_id: int) -> ConflictFlag:

@@ -30,6 +30,8 @@ goal = Command("goal", N_("Shared goals with measurable targets"))
 
 GOAL_ID = Param("id", Kind.ID, required=True, positional=True, autocomplete="goal", description=N_("The goal"))
 SHOWN = 20
+TOP_CONTRIBUTORS = 10
+RECENT = 5
 
 
 @goal.sub(
@@ -88,7 +90,7 @@ async def list_(ctx: Ctx, args: Args) -> Reply:
     goals = sorted(await ctx.repo.goals(include_closed=True), key=lambda g: g.status != GoalStatus.OPEN.value)
     if not goals:
         return Reply.private(_('No goals yet. Steering adds one with `/goal add "Title" target=100 unit=calls`.'))
-    totals = await ctx.repo.progress([g.id for g in goals if g.id is not None])
+    totals = await ctx.repo.progress([g.id for g in goals[:SHOWN] if g.id is not None])
     blocks: list[Block] = [Header(_("Goals of {coalition}", coalition=ctx.c.name))]
     for g in goals[:SHOWN]:
         blocks.append(progress_of(g, totals.get(g.id or 0, 0.0)))
@@ -106,20 +108,16 @@ async def list_(ctx: Ctx, args: Args) -> Reply:
 )
 async def show(ctx: Ctx, args: Args) -> Reply:
     g = await find_goal(ctx, args.id)
-    checkins = await ctx.repo.checkins(g.id)
-    total = sum(c.amount for c in checkins)
-    people = {m.id: m.display_name for m in await ctx.repo.members()}
+    goal_id = g.id or 0
+    total = (await ctx.repo.progress([goal_id])).get(goal_id, 0.0)
+    top = await ctx.repo.contributors(goal_id, TOP_CONTRIBUTORS)
+    recent = await ctx.repo.recent_checkins(goal_id, RECENT)
     former = _("former member")
-    by_member: dict[str, float] = {}
-    for c in checkins:
-        name = people.get(c.member_id, former) if c.member_id else former
-        by_member[name] = by_member.get(name, 0.0) + c.amount
     blocks: list[Block] = [Header(f"#{g.id} {g.title}"), progress_of(g, total), Context(rich(goal_line(g)))]
-    if by_member:
-        top = sorted(by_member.items(), key=lambda kv: -kv[1])[:10]
-        blocks.append(Fields(tuple(Field(name, rich(quantity(amount, g.unit))) for name, amount in top)))
-    for c in checkins[-5:][::-1]:
-        who = people.get(c.member_id, former) if c.member_id else former
+    if top:
+        blocks.append(Fields(tuple(Field(name or former, rich(quantity(amount, g.unit))) for name, amount in top)))
+    for c, name in recent:
+        who = name or former
         line = sentence(
             N_("{amount} by {who}, {when}"),
             amount=Bold(number(c.amount)),
@@ -131,9 +129,11 @@ async def show(ctx: Ctx, args: Args) -> Reply:
         if c.blockers:
             line = line + " " + _("(blockers: {blockers})", blockers=c.blockers)
         blocks.append(Section(line))
-    if not checkins:
+    if not recent:
         blocks.append(Section(markup(_("No check-ins yet: `/checkin <amount> goal={id}`.", id=g.id))))
-    blocks.append(await goal_chart(g, checkins, ctx.c.tz, ctx.clock.now()))
+    now = ctx.clock.now()
+    points = (await ctx.repo.series([goal_id], now=now))[goal_id]
+    blocks.append(await goal_chart(g, points, ctx.c.tz, now))
     return Reply.private(*blocks)
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from bot.charts import Series, burnup_chart, render
 from bot.core.context import Ctx
 from bot.core.errors import NotFound
 from bot.core.i18n import N_, _, number, tr
 from bot.core.i18n import date as local_date
 from bot.core.ui import Attachment, Image, Progress
-from bot.store.models import Checkin, Goal
+from bot.store.models import Goal
+
+if TYPE_CHECKING:
+    from bot.charts import Series
 
 GOAL_STATES = {"open": N_("open"), "closed": N_("closed")}
 
@@ -50,10 +53,15 @@ async def find_goal(ctx: Ctx, goal_id: int) -> Goal:
 
 
 def goal_series(g: Goal, points: Sequence[tuple[datetime, float]], total: float | None = None) -> Series:
+    from bot.charts import Series
+
     return Series(g.title, points, g.target, g.unit, start=g.created_at, due=g.due, total=total)
 
 
-async def goal_chart(g: Goal, checkins: Sequence[Checkin], tz: str, now: datetime) -> Image:
-    """The goal's burn-up from its creation to its due date, drawn off the event loop."""
-    chart = await render(burnup_chart, goal_series(g, [(c.created_at, c.amount) for c in checkins]), tz=tz, now=now)
+async def goal_chart(g: Goal, points: Sequence[tuple[datetime, float]], tz: str, now: datetime) -> Image:
+    """The goal's burn-up from its creation to its due date, drawn off the event loop, from its
+    check-ins summed in SQL over spans of time (``CoalitionRepo.series``)."""
+    from bot.charts import burnup_chart, render  # matplotlib with the first chart, not at start
+
+    chart = await render(burnup_chart, goal_series(g, points), tz=tz, now=now)
     return Image(Attachment(f"goal-{g.id}-progress.png", chart.png, "image/png", g.title), chart.alt)

@@ -3,7 +3,7 @@ it is on track, in words and in colour, and one chart of all of them."""
 
 from __future__ import annotations
 
-from bot.charts import GoalState, Pace, pace_of, render, status_chart
+from bot.charts import GoalState, Pace, pace_of
 from bot.commands.common import row_dict
 from bot.commands.goal.progress import goal_series, progress_of
 from bot.core.context import Ctx
@@ -61,6 +61,8 @@ async def goals_section(ctx: Ctx) -> list[Block]:
         blocks.append(Context(rich(pace_line(pace))))
     if len(goals) > SHOWN:
         blocks.append(Context(markup(_("…and {n} more: `/goal list`.", n=number(len(goals) - SHOWN)))))
+    from bot.charts import render, status_chart  # matplotlib with the first chart, not at start
+
     chart = await render(status_chart, series[:CHARTED], tz=ctx.c.tz, now=now)
     blocks.append(Image(Attachment(f"status-{ctx.c.slug}.png", chart.png, "image/png", _("Progress")), chart.alt))
     return blocks

@@ -7,15 +7,11 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import networkx as nx
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:  # matplotlib and networkx load with the first picture, not at start (idle memory)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 METADATA = {"Software": None}
 BLUE, ORANGE, GREEN, GREY = "#2b5fab", "#d9822b", "#2e8540", "#9aa5b1"
@@ -51,6 +47,8 @@ def _png(figure: Figure) -> bytes:
 
 
 def draw_network(axes: Axes, network: Network) -> None:
+    import networkx as nx
+
     graph = nx.Graph()
     graph.add_nodes_from(range(len(network.names)))
     for a, b, weight in network.edges:
@@ -73,12 +71,16 @@ def draw_network(axes: Axes, network: Network) -> None:
 
 
 def network_chart(network: Network) -> bytes:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6.4, 4.8), dpi=100)
     draw_network(figure.subplots(), network)
     return _png(figure)
 
 
 def _bars(axes: Axes, bars: Bars) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     colors = (BLUE, GREEN, ORANGE)
     width = 0.8 / max(1, len(bars.legend))
     for i, label in enumerate(bars.legend):
@@ -107,6 +109,8 @@ def _trend(axes: Axes, trend: Trend) -> None:
 def report_chart(wins: Bars, network: Network, leaders: Bars, pulse: Trend) -> bytes:
     """One image with the four measures: wins per month, the network, leaders per organisation,
     the pulse across pulses."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(11, 8), dpi=100)
     (top_left, top_right), (bottom_left, bottom_right) = figure.subplots(2, 2)
     _bars(top_left, wins)

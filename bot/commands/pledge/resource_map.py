@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.charts.grouped import grouped_bars
 from bot.commands.pledge.command import KINDS, kind_label, pledge
 from bot.commands.pledge.ledger import quantity
 from bot.commands.pledge.ranking import unit_key
@@ -143,6 +142,8 @@ async def resource_map(ctx: Ctx, args: object) -> Reply:
     names = [o.name for o in organisations]
     series = [counts(table, o.id or 0) for o in organisations]
     labels = [tr(MEASURE_LABELS[m]) for m in MEASURES]
+    from bot.charts.grouped import grouped_bars  # matplotlib with the first chart, not at start
+
     png = await asyncio.to_thread(
         grouped_bars, names, series, labels, title=_("Who brings what"), ylabel=_("Offers, needs and hand-overs")
     )
