@@ -24,7 +24,7 @@ MONTHS = 12
 
 @impact.sub(
     "report",
-    summary=N_("The four measures of success together: wins, climate, relationships, leaders, pulse"),
+    summary=N_("The measures of success together: wins and climate, relationships, leaders, the pulse"),
     usage=N_("/impact report"),
 )
 async def report(ctx: Ctx, args: Args) -> Reply:
