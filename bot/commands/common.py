@@ -147,3 +147,12 @@ def paged(lines: list[str], per_block: int = 25) -> list[Section | Fields]:
     for i in range(0, len(lines), per_block):
         blocks.append(Section(rich("\n".join(lines[i : i + per_block]))))
     return blocks or [Section(rich(_("Nothing yet.")))]
+
+
+async def mine(
+    ctx: Ctx, model: type[Any], member_id: int, *columns: str, hide: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The rows of one table of this coalition that name a member in any of ``columns``, as plain
+    data without ``coalition_id`` and the ``hide`` columns (for ``/coalition export mine``)."""
+    rows = await ctx.repo.rows_of(model, member_id, *columns)
+    return [{k: v for k, v in row_dict(row).items() if k != "coalition_id" and k not in hide} for row in rows]

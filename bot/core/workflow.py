@@ -63,9 +63,22 @@ class Export:
     summary: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DataUse:
+    """One thing a workflow stores about people, as ``/coalition privacy`` and ``GET /privacy`` say
+    it: what is stored, why, who can see it and how long it is kept (``N_()`` texts, translated where
+    shown)."""
+
+    what: str
+    why: str
+    who_sees: str
+    kept: str
+
+
 StatusSection = Callable[["Ctx"], Awaitable[list["Block"]]]
 ExportPart = Callable[["Ctx"], Awaitable["Mapping[str, Any] | Export"]]
 ForgetHook = Callable[["Ctx", int], Awaitable[None]]
+ExportMine = Callable[["Ctx", int], Awaitable["Mapping[str, Any]"]]
 RoutesFactory = Callable[["Database", "Clock"], list["BaseRoute"]]
 
 
@@ -83,6 +96,10 @@ class Workflow:
     - ``forget``: erase one member's identifying data (``/coalition forget-me``), keep totals. It runs
       before the member's own row and accounts are deleted.
     - ``routes``: public web routes (``serve``), built from the database and the clock.
+    - ``export_mine``: everything the workflow holds about one member (``/coalition export mine``),
+      as named sections of rows; never another person's data, never an anonymous answer.
+    - ``privacy``: what the workflow stores about people, why, who sees it and how long it is kept
+      (``/coalition privacy``, ``GET /privacy``); a test fails if a workflow with ``exports`` has none.
     - Further subcommands a workflow adds to another workflow's command are registered on that
       command object directly; nothing to declare here.
     """
@@ -95,6 +112,8 @@ class Workflow:
     exports: tuple[str, ...] = ()
     forget: ForgetHook | None = None
     routes: RoutesFactory | None = None
+    export_mine: ExportMine | None = None
+    privacy: tuple[DataUse, ...] = ()
 
 
 def as_export(part: Mapping[str, Any] | Export) -> Export:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Float, Integer, delete, func
+from sqlalchemy import Float, Integer, delete, func, or_
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
@@ -146,6 +146,31 @@ class CoalitionRepo:
         column = getattr(model, "coalition_id")  # noqa: B009  (not every model has it)
         query = select(model).where(column == self.coalition_id).order_by(col(getattr(model, "id")))  # noqa: B009
         return (await self.session.exec(query)).all()
+
+    async def rows_of(self, model: type[T], member_id: int, *columns: str) -> Sequence[T]:
+        """The rows of a coalition table where any of ``columns`` names this member, oldest first
+        (``/coalition export mine``)."""
+        matches = [getattr(model, name) == member_id for name in columns]
+        column = getattr(model, "coalition_id")  # noqa: B009  (not every model has it)
+        query = select(model).where(column == self.coalition_id, or_(*matches))
+        return (await self.session.exec(query.order_by(*model.__table__.primary_key.columns))).all()  # type: ignore[attr-defined]
+
+    async def audit_entries(self, *, offset: int, limit: int, skip_prefix: str) -> tuple[int, Sequence[AuditEntry]]:
+        """One page of the audit log, newest first, without the actions starting with ``skip_prefix``,
+        and how many entries there are in all."""
+        where = (
+            col(AuditEntry.coalition_id) == self.coalition_id,
+            col(AuditEntry.action).not_like(f"{skip_prefix}%"),
+        )
+        total = (await self.session.exec(select(func.count()).select_from(AuditEntry).where(*where))).one()
+        query = (
+            select(AuditEntry)
+            .where(*where)
+            .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return int(total), (await self.session.exec(query)).all()
 
     async def audit(self, action: str, *, member: Member | None, subject: str = "", **detail: Any) -> None:
         self.session.add(

@@ -9,12 +9,16 @@ import bot.commands.coalition.groups
 import bot.commands.coalition.channels
 import bot.commands.coalition.status
 import bot.commands.coalition.export
-import bot.commands.coalition.privacy  # noqa: F401
+import bot.commands.coalition.privacy
+import bot.commands.coalition.privacy_page
+import bot.commands.coalition.audit  # noqa: F401
 
 # isort: on
 from bot.commands.coalition.command import coalition
 from bot.commands.coalition.delivery import delivery_section
 from bot.commands.coalition.export import coalition_export
+from bot.commands.coalition.mine import PRIVACY, export_mine
+from bot.commands.coalition.privacy_page import privacy_routes
 from bot.commands.coalition.repo import forget
 from bot.core.workflow import Workflow
 
@@ -36,4 +40,7 @@ workflow = Workflow(
         "join_request",
     ),
     forget=forget,
+    routes=privacy_routes,
+    export_mine=export_mine,
+    privacy=PRIVACY,
 )

@@ -3,28 +3,45 @@ add (CSV), each workflow contributing its declared ``export``."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from bot.commands.coalition.command import coalition
-from bot.commands.common import row_dict
-from bot.core import workflow
+from bot.commands.common import csv_cell, row_dict
+from bot.core import text, workflow
 from bot.core.context import Ctx
+from bot.core.errors import PermissionDenied
 from bot.core.i18n import N_, _, ngettext
-from bot.core.params import Args
+from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
 from bot.core.ui import Attachment, Reply, Section, rich
 from bot.core.workflow import Export, as_export
 from bot.store.membership_models import JoinRequest
-from bot.store.models import AuditEntry, ChannelBinding, GroupMembership, Identity, LinkCode, WorkingGroup
+from bot.store.models import AuditEntry, ChannelBinding, GroupMembership, Identity, LinkCode, Role, WorkingGroup
 from bot.store.outbox_models import OutboxMessage
 
 OUTBOX_FIELDS = ("id", "key", "kind", "platform", "workspace", "target", "status", "attempts", "last_error")
 
 
+MINE = Param(
+    "what", Kind.CHOICE, positional=True, choices=("mine",), description=N_("mine: everything stored about you")
+)
+
+
 @coalition.sub(
-    "export", summary=N_("Steering: everything as JSON and CSV"), usage=N_("/coalition export"), roles=STEERING
+    "export",
+    summary=N_("Steering: everything as JSON and CSV; anyone: `export mine`, your own data"),
+    usage=N_("/coalition export [mine]"),
+    params=(MINE,),
 )
 async def export(ctx: Ctx, args: Args) -> Reply:
+    if args.get("what") == "mine":
+        return await export_mine_reply(ctx)
+    if Role(ctx.me.role) not in STEERING:
+        raise PermissionDenied(text.permission_denied("/coalition export", Role(ctx.me.role), STEERING))
     c = ctx.c
     data: dict[str, object] = {}
     files: list[Attachment] = []
@@ -79,3 +96,47 @@ async def coalition_export(ctx: Ctx) -> Export:
         },
         summary=[ngettext("{n} member", "{n} members", len(people))],
     )
+
+
+def as_csv(rows: list[Mapping[str, Any]]) -> bytes:
+    """Rows of plain data as CSV: every column any row has, user text guarded against formulas."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        cells = [row.get(name) for name in columns]
+        writer.writerow(["" if v is None else csv_cell(v) if isinstance(v, str) else v for v in cells])
+    return buffer.getvalue().encode()
+
+
+def tabular(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(row, Mapping) for row in value)
+
+
+async def export_mine_reply(ctx: Ctx) -> Reply:
+    """``/coalition export mine`` (an option of ``/coalition export``, so Discord sees one subcommand)."""
+    me = ctx.me
+    data: dict[str, Any] = {}
+    for flow in workflow.active():
+        if flow.export_mine is not None:
+            data.update(await flow.export_mine(ctx, me.id or 0))
+    slug = ctx.c.slug
+    everything = Attachment(
+        f"{slug}-mine.json", json.dumps(data, indent=2, default=str).encode(), "application/json", _("Your data (JSON)")
+    )
+    files = [
+        Attachment(f"{slug}-mine-{name}.csv", as_csv(rows), "text/csv", _("{table} (CSV)", table=name))
+        for name, rows in data.items()
+        if tabular(rows)
+    ]
+    rows = sum(len(v) for v in data.values() if isinstance(v, list))
+    text = ngettext(
+        "Everything {coalition} stores about you: {n} record.",
+        "Everything {coalition} stores about you: {n} records.",
+        rows,
+        coalition=ctx.c.name,
+    )
+    return Reply(blocks=[Section(rich(text))], attachments=[everything, *files])

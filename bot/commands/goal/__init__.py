@@ -1,6 +1,7 @@
 """Shared goals with measurable targets: ``/goal``, the goals in ``/coalition status``, their export."""
 
 from bot.commands.goal.goals import goal
+from bot.commands.goal.mine import PRIVACY, export_mine
 from bot.commands.goal.status import goals_export, goals_section
 from bot.core.workflow import Workflow
 
@@ -10,4 +11,6 @@ workflow = Workflow(
     status=(goals_section,),
     export=goals_export,
     exports=("goal",),
+    export_mine=export_mine,
+    privacy=PRIVACY,
 )

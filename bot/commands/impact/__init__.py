@@ -14,6 +14,7 @@ from __future__ import annotations
 from bot.commands.impact import leaders, pulse, relationships, report, wins  # noqa: F401  (register subcommands)
 from bot.commands.impact.command import impact
 from bot.commands.impact.hooks import TABLES, export, forget, remind_due, remind_run, status
+from bot.commands.impact.mine import PRIVACY, export_mine
 from bot.core.workflow import TimedJob, Workflow
 
 ORDER = ("win", "wins", "relationships", "leaders", "pulse", "report")
@@ -29,6 +30,8 @@ workflow = Workflow(
     export=export,
     exports=TABLES,
     forget=forget,
+    export_mine=export_mine,
+    privacy=PRIVACY,
 )
 
 __all__ = ["impact", "workflow"]

@@ -12,6 +12,7 @@ from bot.commands.meet import closing, info, propose, vote  # noqa: F401  (they 
 from bot.commands.meet.feed import calendar_routes
 from bot.commands.meet.hooks import EXPORTED, export, forget, status_section
 from bot.commands.meet.jobs import POLL_JOB, REMINDER_JOB
+from bot.commands.meet.mine import PRIVACY, export_mine
 from bot.commands.meet.shared import meet
 from bot.core.workflow import Workflow
 
@@ -27,6 +28,8 @@ workflow = Workflow(
     exports=EXPORTED,
     forget=forget,
     routes=calendar_routes,
+    export_mine=export_mine,
+    privacy=PRIVACY,
 )
 
 __all__ = ["meet", "workflow"]
