@@ -157,3 +157,9 @@ async def test_audit_is_steering_only_newest_first_and_paged(chat: Chat) -> None
     second = (await chat.say("alice", "/coalition audit 2")).plain()
     assert "/coalition audit 3" not in second
     assert "flag." not in second
+
+
+async def test_coalition_privacy_answers_in_a_channel_not_linked_yet(chat: Chat) -> None:
+    reply = await chat.say("bea", "/coalition privacy")
+    assert not reply.is_error, reply.plain()
+    assert "Who sees it" in reply.plain()
