@@ -66,6 +66,7 @@ class Export:
 StatusSection = Callable[["Ctx"], Awaitable[list["Block"]]]
 ExportPart = Callable[["Ctx"], Awaitable["Mapping[str, Any] | Export"]]
 ForgetHook = Callable[["Ctx", int], Awaitable[None]]
+MergeHook = Callable[["Ctx", int, int], Awaitable[None]]
 RoutesFactory = Callable[["Database", "Clock"], list["BaseRoute"]]
 
 
@@ -82,6 +83,11 @@ class Workflow:
       holding coalition data (a ``coalition_id`` column) is covered by no workflow.
     - ``forget``: erase one member's identifying data (``/coalition forget-me``), keep totals. It runs
       before the member's own row and accounts are deleted.
+    - ``merge``: ``merge(ctx, from_id, into_id)`` moves everything of one member to another
+      (``/coalition connect``: one person's two accounts become one member), keeping one row where a
+      uniqueness rule applies. ``merges`` names the tables it re-points; a test fails if a table with
+      a column referencing ``member.id`` is in no workflow's ``merges``. Hooks run before the merged
+      member's row is deleted.
     - ``routes``: public web routes (``serve``), built from the database and the clock.
     - Further subcommands a workflow adds to another workflow's command are registered on that
       command object directly; nothing to declare here.
@@ -94,6 +100,8 @@ class Workflow:
     export: ExportPart | None = None
     exports: tuple[str, ...] = ()
     forget: ForgetHook | None = None
+    merge: MergeHook | None = None
+    merges: tuple[str, ...] = ()
     routes: RoutesFactory | None = None
 
 

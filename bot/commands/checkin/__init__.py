@@ -7,7 +7,7 @@ import bot.commands.checkin.schedules
 import bot.commands.checkin.report  # noqa: F401
 
 # isort: on
-from bot.commands.checkin.export import checkins_export, forget
+from bot.commands.checkin.export import MERGES, checkins_export, forget, merge
 from bot.commands.checkin.log import checkin
 from bot.commands.checkin.timing import PROMPTS, WINDOWS
 from bot.core.workflow import Workflow
@@ -19,4 +19,6 @@ workflow = Workflow(
     export=checkins_export,
     exports=("checkin", "checkinschedule", "checkinwindow"),
     forget=forget,
+    merge=merge,
+    merges=MERGES,
 )

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from bot.commands.flag import handling, intake, reporter  # noqa: F401  (they register the subcommands)
 from bot.commands.flag.command import flag
-from bot.commands.flag.hooks import due_escalations, escalate, export, forget, next_escalation, status_section
+from bot.commands.flag.hooks import (
+    MERGES,
+    due_escalations,
+    escalate,
+    export,
+    forget,
+    merge,
+    next_escalation,
+    status_section,
+)
 from bot.core.workflow import TimedJob, Workflow
 
 # Help and the Discord command list read in this order: the reporter's words first.
@@ -27,6 +36,8 @@ workflow = Workflow(
     export=export,
     exports=("conflict_flag", "flag_party", "flag_event", "flag_quota"),
     forget=forget,
+    merge=merge,
+    merges=MERGES,
 )
 
 __all__ = ["ESCALATION", "flag", "workflow"]

@@ -1,7 +1,7 @@
 """Shared goals with measurable targets: ``/goal``, the goals in ``/coalition status``, their export."""
 
 from bot.commands.goal.goals import goal
-from bot.commands.goal.status import goals_export, goals_section
+from bot.commands.goal.status import MERGES, goals_export, goals_section, merge
 from bot.core.workflow import Workflow
 
 workflow = Workflow(
@@ -10,4 +10,6 @@ workflow = Workflow(
     status=(goals_section,),
     export=goals_export,
     exports=("goal",),
+    merge=merge,
+    merges=MERGES,
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.commands.impact import leaders, pulse, relationships, report, wins  # noqa: F401  (register subcommands)
 from bot.commands.impact.command import impact
-from bot.commands.impact.hooks import TABLES, export, forget, remind_due, remind_run, status
+from bot.commands.impact.hooks import MERGES, TABLES, export, forget, merge, remind_due, remind_run, status
 from bot.core.workflow import TimedJob, Workflow
 
 ORDER = ("win", "wins", "relationships", "leaders", "pulse", "report")
@@ -29,6 +29,8 @@ workflow = Workflow(
     export=export,
     exports=TABLES,
     forget=forget,
+    merge=merge,
+    merges=MERGES,
 )
 
 __all__ = ["impact", "workflow"]

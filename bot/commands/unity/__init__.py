@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from bot.commands.unity import deadlines, drafts, publish, requests, signing  # noqa: F401  (subcommand order)
 from bot.commands.unity.command import unity
 from bot.commands.unity.deadlines import run_deadlines
-from bot.commands.unity.records import TABLES, export, forget
+from bot.commands.unity.records import MERGES, TABLES, export, forget, merge
 from bot.commands.unity.status import unity_status
 from bot.core.workflow import TimedJob, Workflow
 
@@ -52,4 +52,6 @@ workflow = Workflow(
     exports=TABLES,
     forget=forget,
     routes=routes,
+    merge=merge,
+    merges=MERGES,
 )
