@@ -7,12 +7,14 @@ import bot.commands.coalition.setup
 import bot.commands.coalition.membership
 import bot.commands.coalition.groups
 import bot.commands.coalition.channels
+import bot.commands.coalition.connect
 import bot.commands.coalition.status
 import bot.commands.coalition.export
 import bot.commands.coalition.privacy  # noqa: F401
 
 # isort: on
 from bot.commands.coalition.command import coalition
+from bot.commands.coalition.connect import MERGES, merge
 from bot.commands.coalition.delivery import delivery_section
 from bot.commands.coalition.export import coalition_export
 from bot.commands.coalition.repo import forget
@@ -34,6 +36,9 @@ workflow = Workflow(
         "auditentry",
         "outboxmessage",
         "join_request",
+        "connect_code",
     ),
     forget=forget,
+    merge=merge,
+    merges=MERGES,
 )
