@@ -174,3 +174,18 @@ async def test_connect_speaks_through_the_catalogs(db: Database, core: Core) -> 
     assert replies[4].is_error
     for reply in replies:
         assert english_left(reply) == [], (english_left(reply), reply.plain())
+
+
+async def test_under_approval_a_code_lets_the_other_account_in_as_the_same_member(db: Database, core: Core) -> None:
+    slack, discord = await two_platforms(core)
+    assert not (await slack.say("alice", "/coalition settings join=approval")).is_error
+    stranger = await discord.say("dana", "/coalition connect")
+    assert stranger.is_error  # no member yet on any account here: nothing to connect from
+    assert (await discord.say("dana", "/goal list")).is_error
+    assert await count(db, Member, Member.display_name == "Dana") == 0
+
+    code = code_in((await slack.say("alice", "/coalition connect")).plain())
+    assert not (await discord.say("eve", f"/coalition connect {code}")).is_error  # whoever holds the code
+    assert await count(db, Member, Member.display_name == "Eve") == 0
+    assert await count(db, Identity, Identity.user_id == "eve") == 1
+    assert not (await discord.say("eve", "/goal list")).is_error  # acting as Alice now
