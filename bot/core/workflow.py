@@ -79,6 +79,7 @@ StatusSection = Callable[["Ctx"], Awaitable[list["Block"]]]
 ExportPart = Callable[["Ctx"], Awaitable["Mapping[str, Any] | Export"]]
 ForgetHook = Callable[["Ctx", int], Awaitable[None]]
 ExportMine = Callable[["Ctx", int], Awaitable["Mapping[str, Any]"]]
+MergeHook = Callable[["Ctx", int, int], Awaitable[None]]
 RoutesFactory = Callable[["Database", "Clock"], list["BaseRoute"]]
 
 
@@ -95,6 +96,11 @@ class Workflow:
       holding coalition data (a ``coalition_id`` column) is covered by no workflow.
     - ``forget``: erase one member's identifying data (``/coalition forget-me``), keep totals. It runs
       before the member's own row and accounts are deleted.
+    - ``merge``: ``merge(ctx, from_id, into_id)`` moves everything of one member to another
+      (``/coalition connect``: one person's two accounts become one member), keeping one row where a
+      uniqueness rule applies. ``merges`` names the tables it re-points; a test fails if a table with
+      a column referencing ``member.id`` is in no workflow's ``merges``. Hooks run before the merged
+      member's row is deleted.
     - ``routes``: public web routes (``serve``), built from the database and the clock.
     - ``export_mine``: everything the workflow holds about one member (``/coalition export mine``),
       as named sections of rows; never another person's data, never an anonymous answer.
@@ -111,6 +117,8 @@ class Workflow:
     export: ExportPart | None = None
     exports: tuple[str, ...] = ()
     forget: ForgetHook | None = None
+    merge: MergeHook | None = None
+    merges: tuple[str, ...] = ()
     routes: RoutesFactory | None = None
     export_mine: ExportMine | None = None
     privacy: tuple[DataUse, ...] = ()

@@ -30,3 +30,17 @@ class JoinRequest(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=16)
     organisation: str = Field(default="", max_length=200, description="the organisation they named, if any")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConnectCode(SQLModel, table=True):
+    """A one-time code from ``/coalition connect``: typed by another account of the same person, it
+    merges that account's member into this one. Only its hash is stored; valid 15 minutes."""
+
+    __tablename__ = "connect_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -4,12 +4,14 @@ like :class:`bot.store.repo.CoalitionRepo`: an id of another coalition finds not
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.membership_models import JoinRequest
+from bot.store.membership_models import ConnectCode, JoinRequest
+from bot.store.repo import hash_code
 
 
 class MembershipRepo:
@@ -50,3 +52,36 @@ class MembershipRepo:
             raise ValueError("row belongs to another coalition")
         await self.session.delete(row)
         await self.session.flush()
+
+    # connect codes (one person, several accounts) ------------------------------------------------
+
+    async def add_connect_code(self, code: str, *, member_id: int, expires_at: datetime) -> None:
+        """A new code for this member; their earlier unused codes stop working."""
+        for old in await self.connect_codes(member_id):
+            await self.session.delete(old)
+        self.session.add(
+            ConnectCode(
+                coalition_id=self.coalition_id, member_id=member_id, code_hash=hash_code(code), expires_at=expires_at
+            )
+        )
+        await self.session.flush()
+
+    async def connect_codes(self, member_id: int) -> Sequence[ConnectCode]:
+        query = select(ConnectCode).where(
+            ConnectCode.coalition_id == self.coalition_id, ConnectCode.member_id == member_id
+        )
+        return (await self.session.exec(query)).all()
+
+    async def use_connect_code(self, code: str, now: datetime) -> int | None:
+        """Spend a connect code of this coalition: the member who asked for it, or None if the code is
+        unknown, used, expired or another coalition's."""
+        query = select(ConnectCode).where(
+            ConnectCode.coalition_id == self.coalition_id, ConnectCode.code_hash == hash_code(code)
+        )
+        found = (await self.session.exec(query)).first()
+        if found is None or found.used_at is not None or found.expires_at <= now:
+            return None
+        found.used_at = now
+        self.session.add(found)
+        await self.session.flush()
+        return found.member_id

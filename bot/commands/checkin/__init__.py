@@ -7,7 +7,7 @@ import bot.commands.checkin.schedules
 import bot.commands.checkin.report  # noqa: F401
 
 # isort: on
-from bot.commands.checkin.export import checkins_export, forget
+from bot.commands.checkin.export import MERGES, checkins_export, forget, merge
 from bot.commands.checkin.log import checkin
 from bot.commands.checkin.mine import PRIVACY, export_mine
 from bot.commands.checkin.timing import PROMPTS, WINDOWS
@@ -22,4 +22,6 @@ workflow = Workflow(
     forget=forget,
     export_mine=export_mine,
     privacy=PRIVACY,
+    merge=merge,
+    merges=MERGES,
 )

@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
+from sqlmodel import col
+
 from bot.commands.checkin.repo import ScheduleRepo, forget_checkins
 from bot.commands.common import csv_cell, removed, row_dict
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext
 from bot.core.ui import Attachment
 from bot.core.workflow import Export
+from bot.store.models import Checkin
+from bot.store.scheduling_models import CheckinSchedule
 
 CSV_COLUMNS = ["checkin_id", "goal_id", "goal", "member", "amount", "note", "blockers", "at"]
 
@@ -50,3 +54,11 @@ async def checkins_export(ctx: Ctx) -> Export:
 async def forget(ctx: Ctx, member_id: int) -> None:
     """Forget-me: the member's check-ins stay in the totals, without their name or their words."""
     await forget_checkins(ctx, member_id, removed(ctx))
+
+
+MERGES = ("checkin", "checkinschedule")
+
+
+async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
+    """``/coalition connect``: what member ``from_id`` did becomes ``into_id``'s."""
+    await ctx.repo.repoint(from_id, into_id, col(Checkin.member_id), col(CheckinSchedule.created_by))

@@ -7,6 +7,7 @@ import bot.commands.coalition.setup
 import bot.commands.coalition.membership
 import bot.commands.coalition.groups
 import bot.commands.coalition.channels
+import bot.commands.coalition.connect
 import bot.commands.coalition.status
 import bot.commands.coalition.export
 import bot.commands.coalition.privacy
@@ -15,6 +16,7 @@ import bot.commands.coalition.audit  # noqa: F401
 
 # isort: on
 from bot.commands.coalition.command import coalition
+from bot.commands.coalition.connect import MERGES, merge
 from bot.commands.coalition.delivery import delivery_section
 from bot.commands.coalition.export import coalition_export
 from bot.commands.coalition.mine import PRIVACY, export_mine
@@ -38,9 +40,12 @@ workflow = Workflow(
         "auditentry",
         "outboxmessage",
         "join_request",
+        "connect_code",
     ),
     forget=forget,
     routes=privacy_routes,
     export_mine=export_mine,
     privacy=PRIVACY,
+    merge=merge,
+    merges=MERGES,
 )

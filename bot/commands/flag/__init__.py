@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from bot.commands.flag import handling, intake, reporter  # noqa: F401  (they register the subcommands)
 from bot.commands.flag.command import flag
-from bot.commands.flag.hooks import due_escalations, escalate, export, forget, next_escalation, status_section
+from bot.commands.flag.hooks import (
+    MERGES,
+    due_escalations,
+    escalate,
+    export,
+    forget,
+    merge,
+    next_escalation,
+    status_section,
+)
 from bot.commands.flag.mine import PRIVACY, export_mine
 from bot.core.workflow import TimedJob, Workflow
 
@@ -30,6 +39,8 @@ workflow = Workflow(
     forget=forget,
     export_mine=export_mine,
     privacy=PRIVACY,
+    merge=merge,
+    merges=MERGES,
 )
 
 __all__ = ["ESCALATION", "flag", "workflow"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.common import row_dict
@@ -18,7 +19,7 @@ from bot.core.i18n import _, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import Block, Context, Section, markup, rich
 from bot.core.workflow import JobEnv
-from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind, FlagStatus
+from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind, FlagParty, FlagStatus
 from bot.store.flag_repo import FlagRepo, any_flag, unescalated
 from bot.store.models import Coalition
 
@@ -120,3 +121,13 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 async def forget(ctx: Ctx, member_id: int) -> None:
     """A named reporter's flags stay, nameless; their name leaves parties and log lines too."""
     await flag_repo(ctx).forget_member(member_id)
+
+
+MERGES = ("conflict_flag", "flag_event", "flag_party")
+
+
+async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
+    """``/coalition connect``: what member ``from_id`` did becomes ``into_id``'s."""
+    await ctx.repo.repoint(
+        from_id, into_id, col(ConflictFlag.reporter_id), col(FlagEvent.actor_id), col(FlagParty.member_id)
+    )

@@ -2,7 +2,7 @@
 
 from bot.commands.goal.goals import goal
 from bot.commands.goal.mine import PRIVACY, export_mine
-from bot.commands.goal.status import goals_export, goals_section
+from bot.commands.goal.status import MERGES, goals_export, goals_section, merge
 from bot.core.workflow import Workflow
 
 workflow = Workflow(
@@ -13,4 +13,6 @@ workflow = Workflow(
     exports=("goal",),
     export_mine=export_mine,
     privacy=PRIVACY,
+    merge=merge,
+    merges=MERGES,
 )

@@ -3,6 +3,8 @@ it is on track, in words and in colour, and one chart of all of them."""
 
 from __future__ import annotations
 
+from sqlmodel import col
+
 from bot.charts import GoalState, Pace, pace_of
 from bot.commands.common import row_dict
 from bot.commands.goal.progress import goal_series, progress_of
@@ -10,6 +12,7 @@ from bot.core.context import Ctx
 from bot.core.i18n import _, date, ngettext, number
 from bot.core.ui import Attachment, Block, Context, Image, Section, markup, rich
 from bot.core.workflow import Export
+from bot.store.models import Goal
 
 SHOWN = 20
 CHARTED = 10
@@ -74,3 +77,11 @@ async def goals_export(ctx: Ctx) -> Export:
         tables={"goals": [row_dict(g) for g in goals]},
         summary=[ngettext("{n} goal", "{n} goals", len(goals))],
     )
+
+
+MERGES = ("goal",)
+
+
+async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
+    """``/coalition connect``: what member ``from_id`` did becomes ``into_id``'s."""
+    await ctx.repo.repoint(from_id, into_id, col(Goal.created_by))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.commands.impact import leaders, pulse, relationships, report, wins  # noqa: F401  (register subcommands)
 from bot.commands.impact.command import impact
-from bot.commands.impact.hooks import TABLES, export, forget, remind_due, remind_run, status
+from bot.commands.impact.hooks import MERGES, TABLES, export, forget, merge, remind_due, remind_run, status
 from bot.commands.impact.mine import PRIVACY, export_mine
 from bot.core.workflow import TimedJob, Workflow
 
@@ -32,6 +32,8 @@ workflow = Workflow(
     forget=forget,
     export_mine=export_mine,
     privacy=PRIVACY,
+    merge=merge,
+    merges=MERGES,
 )
 
 __all__ = ["impact", "workflow"]

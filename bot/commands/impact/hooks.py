@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.common import row_dict
@@ -15,6 +16,7 @@ from bot.core.i18n import _, language, of_member
 from bot.core.outbox import Outbox
 from bot.core.ui import Actions, Block, Button, ButtonStyle, Context, Reply, Section, markup, rich
 from bot.core.workflow import JobEnv
+from bot.store.impact_models import Pulse, PulseResponder, Win
 from bot.store.impact_repo import ImpactRepo, any_pulse, reminders_due
 
 TABLES = ("win", "pulse", "pulsetally", "pulsecomment", "pulseresponder")
@@ -78,3 +80,13 @@ async def remind_run(session: AsyncSession, item: int, now: datetime, env: JobEn
     pulse.reminded_at = now
     await repo.save(pulse)
     return queued
+
+
+MERGES = ("win", "pulse", "pulseresponder")
+
+
+async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
+    """``/coalition connect``: what member ``from_id`` did becomes ``into_id``'s."""
+    await ctx.repo.repoint(from_id, into_id, col(Win.member_id), col(Pulse.started_by))
+    # a pulse counts each responder once, whichever account answered
+    await ctx.repo.repoint_once(from_id, into_id, col(PulseResponder.member_id), col(PulseResponder.pulse_id))

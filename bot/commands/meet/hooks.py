@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import col
+
 from bot.commands.common import removed, row_dict
 from bot.commands.meet import poll, rules
 from bot.commands.meet.repo import meet_repo
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext, number
 from bot.core.ui import Block, Bold, Section, Timestamp, markup, rich
-from bot.store.meeting_models import MeetingStatus
+from bot.store.meeting_models import Meeting, MeetingAgendaItem, MeetingStatus, MeetingVote
 
 EXPORTED = ("meeting", "meetingslot", "meetingvote", "meetingagendaitem", "meetingfeed")
 
@@ -76,3 +78,15 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 
 async def forget(ctx: Ctx, member_id: int) -> None:
     await meet_repo(ctx).forget_member(member_id, removed(ctx))
+
+
+MERGES = ("meeting", "meetingagendaitem", "meetingvote")
+
+
+async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
+    """``/coalition connect``: what member ``from_id`` did becomes ``into_id``'s."""
+    await ctx.repo.repoint(from_id, into_id, col(Meeting.proposer_id), col(MeetingAgendaItem.member_id))
+    # one vote per member and slot: the newer answer stands
+    await ctx.repo.repoint_once(
+        from_id, into_id, col(MeetingVote.member_id), col(MeetingVote.slot_id), newer=col(MeetingVote.updated_at)
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bot.commands.pledge import listing, matching, offers, profiles, resource_map  # noqa: F401  (register subcommands)
 from bot.commands.pledge.command import pledge
-from bot.commands.pledge.hooks import EXPORTS, digest_due, digest_run, export, forget, status
+from bot.commands.pledge.hooks import EXPORTS, MERGES, digest_due, digest_run, export, forget, merge, status
 from bot.commands.pledge.mine import PRIVACY, export_mine
 from bot.commands.pledge.profiles import join_offer, profile_lines
 from bot.core.workflow import TimedJob, Workflow
@@ -32,6 +32,8 @@ workflow = Workflow(
     forget=forget,
     export_mine=export_mine,
     privacy=PRIVACY,
+    merge=merge,
+    merges=MERGES,
 )
 
 __all__ = ["join_offer", "pledge", "profile_lines", "workflow"]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.pledge import service
@@ -20,7 +21,7 @@ from bot.core.outbox import Outbox
 from bot.core.ui import Actions, Block, Button, Context, Header, Reply, Section, markup, rich
 from bot.core.workflow import JobEnv
 from bot.store.models import Coalition
-from bot.store.pledge_models import NeedDigest, PledgeItem, Side
+from bot.store.pledge_models import NeedDigest, OrgProfile, PledgeEvent, PledgeItem, PledgeMatch, Side
 from bot.store.pledge_repo import PledgeRepo, coalitions_with_stalled_needs
 
 STALLED_AFTER = timedelta(days=7)
@@ -130,3 +131,18 @@ async def post_digest(repo: PledgeRepo, outbox: Outbox, now: datetime) -> int:
         reply.lang = lang
     rows = await outbox.announce(reply, key=f"pledge:stalled:{week}")
     return len(rows)
+
+
+MERGES = ("orgprofile", "pledgeitem", "pledgematch", "pledgeevent")
+
+
+async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
+    """``/coalition connect``: what member ``from_id`` did becomes ``into_id``'s."""
+    await ctx.repo.repoint(
+        from_id,
+        into_id,
+        col(OrgProfile.updated_by),
+        col(PledgeItem.member_id),
+        col(PledgeMatch.member_id),
+        col(PledgeEvent.member_id),
+    )

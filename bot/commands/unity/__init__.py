@@ -22,7 +22,7 @@ from bot.commands.unity import deadlines, drafts, publish, requests, signing  # 
 from bot.commands.unity.command import unity
 from bot.commands.unity.deadlines import run_deadlines
 from bot.commands.unity.mine import PRIVACY, export_mine
-from bot.commands.unity.records import TABLES, export, forget
+from bot.commands.unity.records import MERGES, TABLES, export, forget, merge
 from bot.commands.unity.status import unity_status
 from bot.core.workflow import TimedJob, Workflow
 
@@ -55,4 +55,6 @@ workflow = Workflow(
     routes=routes,
     export_mine=export_mine,
     privacy=PRIVACY,
+    merge=merge,
+    merges=MERGES,
 )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import col
+
 from bot.commands.common import removed, row_dict
 from bot.commands.unity.repo import unity_repo
 from bot.core.context import Ctx
+from bot.store.unity_models import UnityComment, UnitySignature, UnitySignRequest, UnityVersion
 
 TABLES = ("unityversion", "unitycomment", "unitysignature", "unitysignrequest")
 
@@ -34,3 +37,20 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 async def forget(ctx: Ctx, member_id: int) -> None:
     """The member's name leaves their signatures and comments; their organisation's signature stays."""
     await unity_repo(ctx).forget_member(member_id, removed(ctx))
+
+
+MERGES = ("unityversion", "unitycomment", "unitysignature", "unitysignrequest")
+
+
+async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
+    """``/coalition connect``: what member ``from_id`` did becomes ``into_id``'s."""
+    await ctx.repo.repoint(
+        from_id,
+        into_id,
+        col(UnityVersion.author_id),
+        col(UnityVersion.published_by),
+        col(UnityComment.member_id),
+        col(UnitySignature.member_id),
+        col(UnitySignature.withdrawn_by),
+        col(UnitySignRequest.decided_by),
+    )
