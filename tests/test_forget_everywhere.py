@@ -102,3 +102,23 @@ async def test_forget_me_leaves_no_trace_in_any_table(chat: Chat, db: Database) 
     status = await chat.say("alice", "/goal show 1")
     assert "8 / 100" in status.plain()
     assert "Quillon" not in (await chat.say("alice", "/coalition members")).plain()
+
+
+async def test_forget_me_also_drops_what_slack_said_about_the_person(chat: Chat, db: Database) -> None:
+    """The ``slack_person`` cache (name, home workspace, zone from users.info) goes with forget-me."""
+    from sqlmodel import select as sm_select
+
+    from bot.store.slack_models import SlackPerson
+
+    slack = Chat(chat.core, platform="slack", workspace="T1", channel="C1")
+    await slack.say("alice", '/coalition create "Clean Air"')
+    await slack.say("zed", "/coalition join")
+    async with db.unit_of_work() as session:
+        session.add(SlackPerson(user_id="zed", home_team_id="T1", display_name="Zed Zebulon"))
+        session.add(SlackPerson(user_id="alice", home_team_id="T1", display_name="Alice"))
+    offer = await slack.say("zed", "/coalition forget-me")
+    done = await slack.click("zed", offer, "Erase my data")
+    assert not done.is_error, done.plain()
+    async with db.session() as session:
+        left = [p.user_id for p in (await session.exec(sm_select(SlackPerson))).all()]
+    assert left == ["alice"]  # only the person who asked is forgotten

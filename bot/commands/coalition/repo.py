@@ -14,6 +14,7 @@ from bot.store.membership_models import JoinRequest
 from bot.store.membership_repo import MembershipRepo
 from bot.store.models import AuditEntry, Identity, Member
 from bot.store.outbox_models import OutboxKind, OutboxMessage
+from bot.store.slack_models import SlackPerson
 
 
 def membership_repo(ctx: Ctx) -> MembershipRepo:
@@ -30,8 +31,9 @@ async def forget(ctx: Ctx, member_id: int) -> None:
 
 async def forget_traces(ctx: Ctx, member: Member, placeholder: str) -> None:
     """What the coalition itself holds of a member besides their row and accounts: their name in the
-    audit log, their join request, the private messages queued or sent to them (deleted) and their
-    name in every other message of the outbox (replaced by ``placeholder``)."""
+    audit log, their join request, the private messages queued or sent to them (deleted), what Slack
+    told us about them (the ``slack_person`` cache, deleted) and their name in every other message of
+    the outbox (replaced by ``placeholder``)."""
     coalition_id = ctx.c.id or 0
     session = ctx.session
     name = member.display_name
@@ -50,6 +52,8 @@ async def forget_traces(ctx: Ctx, member: Member, placeholder: str) -> None:
                 col(OutboxMessage.kind) == OutboxKind.DIRECT.value,
             )
         )
+        if account.platform == "slack":  # what users.info said of them: a cache, fetched again if they return
+            await session.exec(delete(SlackPerson).where(col(SlackPerson.user_id) == account.user_id))  # type: ignore[call-overload]
         await session.exec(  # type: ignore[call-overload]
             delete(JoinRequest).where(
                 col(JoinRequest.coalition_id) == coalition_id,
