@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.core.clock import Clock
     from bot.core.outbox import Outbox
+    from bot.core.services import Channels
     from bot.store.models import Coalition, Member
     from bot.store.repo import CoalitionRepo, Directory
 
@@ -88,6 +89,7 @@ class Ctx:
     member: Member | None = None
     request_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    channels: Channels | None = None  # what the platforms say about their channels (core.services.channels)
 
     @property
     def repo(self) -> CoalitionRepo:

@@ -90,3 +90,23 @@ class EventScheduler(Protocol):
     async def cancel_event(self, workspace: str, event_id: str) -> None:
         """Delete an event created earlier (an event already gone counts as deleted)."""
         ...
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """What a platform says about one channel: its id, its name and whether it calls it private
+    (a Slack private channel; a Discord channel that @everyone cannot view, or a private thread)."""
+
+    channel: str
+    name: str
+    private: bool
+
+
+class ChannelInspector(Protocol):
+    """What an adapter offers so a command can ask about a channel (``core.services.channels``)."""
+
+    async def channel_info(self, workspace: str, channel: str, *, by_name: bool = False) -> ChannelInfo | None:
+        """The channel with this id (or this name, when ``by_name``) in that workspace, as the bot
+        sees it; None when there is none the bot can see. Raises :class:`DeliveryError` when the
+        platform cannot be asked right now."""
+        ...

@@ -329,6 +329,7 @@ class Core:
                     yield None
                     return
                 ctx = Ctx(actor, place, session, directory, self.clock, self.settings, request_id=request_id)
+                ctx.channels = self.services.channels
                 binding = await directory.binding(place.platform, place.workspace, place.channel)
                 if binding is not None:
                     ctx.coalition = await directory.coalition(binding.coalition_id)

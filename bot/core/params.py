@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.errors import BadArgument, UnknownCommand
 from bot.core.i18n import _, number
 from bot.core.values import (  # noqa: F401  (re-exported: the grammar's values, for workflows)
+    ChannelRef,
     Kind,
     Param,
     UserRef,

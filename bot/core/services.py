@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.codec import decode_form
 from bot.core.context import Actor, Place
+from bot.core.delivery import ChannelInfo, ChannelInspector
 from bot.core.ui import Form, Reply
 from bot.store.db import Database
 from bot.store.repo import CoalitionRepo, Directory, get_state, put_state
@@ -178,6 +179,30 @@ class Places:
         return seats
 
 
+class Channels:
+    """What each platform says about its channels, for commands that must know (the private flag
+    channel of ``/coalition settings``). Each adapter registers its :class:`ChannelInspector` when
+    it is built; a handler asks through ``ctx.channels``. The question goes to the platform while
+    the command's unit of work is open, so it is asked only by rare commands (settings)."""
+
+    def __init__(self) -> None:
+        self._inspectors: dict[str, ChannelInspector] = {}
+
+    def register(self, platform: str, inspector: ChannelInspector) -> None:
+        self._inspectors[platform] = inspector
+
+    def knows(self, platform: str) -> bool:
+        return platform in self._inspectors
+
+    async def info(self, place: Place, *, by_name: bool = False) -> ChannelInfo | None:
+        """The channel at ``place`` (``place.channel`` an id, or a name when ``by_name``); None when
+        the platform has no such channel the bot can see, or no inspector is registered for it."""
+        inspector = self._inspectors.get(place.platform)
+        if inspector is None:
+            return None
+        return await inspector.channel_info(place.workspace, place.channel, by_name=by_name)
+
+
 class Services:
     """Everything above, over one database."""
 
@@ -185,3 +210,4 @@ class Services:
         self.kept = Kept(db)
         self.people = People(db)
         self.places = Places(db)
+        self.channels = Channels()

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     USER = "user"
     CHOICE = "choice"
     ID = "id"
+    CHANNEL = "channel"
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,47 @@ def _user(param: Param, value: str) -> UserRef:
     return UserRef(next(g for g in match.groups() if g))
 
 
+CHANNEL_MENTION_RE = re.compile(r"^<#([A-Za-z0-9_.-]+)(?:\|([^>]*))?>$|^#([\w.\-]{1,80})$|^([0-9]{5,25})$")
+HERE, NOWHERE = "here", "none"
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel named in a command: ``<#C123|name>`` (Slack), ``<#123>`` or a bare id (Discord),
+    ``#name`` (the console, or Slack without escaping: a name to look up), or the words ``here``
+    (the channel the command is typed in) and ``none``. ``channel`` is an id when ``by_name`` is
+    false, a name when it is true; both are empty for ``here`` and ``none``."""
+
+    channel: str = ""
+    name: str = ""
+    by_name: bool = False
+    here: bool = False
+    none: bool = False
+
+
+def _channel(param: Param, value: str) -> ChannelRef:
+    lowered = value.lower()
+    if lowered == HERE:
+        return ChannelRef(here=True)
+    if lowered == NOWHERE:
+        return ChannelRef(none=True)
+    match = CHANNEL_MENTION_RE.match(value)
+    if not match:
+        raise BadArgument(
+            _(
+                "`{name}` must name a channel, like `#flag-handlers`, or be `here` or `none` (got `{value}`).",
+                name=param.name,
+                value=short(value),
+            )
+        )
+    mention, label, bare_name, bare_id = match.groups()
+    if mention:
+        return ChannelRef(mention, name=label or "")
+    if bare_id:
+        return ChannelRef(bare_id)
+    return ChannelRef(bare_name, name=bare_name, by_name=True)
+
+
 def short(value: str, limit: int = 40) -> str:
     """User text quoted back in a message, clipped."""
     return value if len(value) <= limit else value[:limit] + "…"
@@ -248,6 +290,7 @@ _CONVERTERS = {
     Kind.USER: _user,
     Kind.CHOICE: _choice,
     Kind.ID: _id,
+    Kind.CHANNEL: _channel,
 }
 
 

@@ -41,6 +41,7 @@ from tests.fakes import discord_rules as rules
 EPHEMERAL = wire.EPHEMERAL
 LOADING = 1 << 7
 PERMISSIONS = "2248473465835073"
+VIEW_CHANNEL = 1 << 10
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 HANG_LIMIT = 15.0
 NONCE_WINDOW = 300.0  # seconds; Discord documents "the past few minutes"
@@ -164,6 +165,7 @@ class FakeDiscord:
             ("POST", "/webhooks/{app}/{token}", self._followup),
             ("PATCH", "/webhooks/{app}/{token}/messages/{message}", self._webhook_edit),
             ("DELETE", "/webhooks/{app}/{token}/messages/{message}", self._webhook_delete),
+            ("GET", "/channels/{channel}", self._get_channel),
             ("POST", "/channels/{channel}/messages", self._post),
             ("PATCH", "/channels/{channel}/messages/{message}", self._channel_edit),
             ("POST", "/users/@me/channels", self._open_dm),
@@ -195,7 +197,9 @@ class FakeDiscord:
 
     # the world ---------------------------------------------------------------------------------
 
-    def add_channel(self, name: str = "") -> int:
+    def add_channel(self, name: str = "", *, private: bool = False) -> int:
+        """A text channel of the guild; ``private``: @everyone is denied View Channel (what Discord
+        shows with a lock), the bot's own member allowed it."""
         channel_id = snowflake()
         self.channels[channel_id] = {
             "id": str(channel_id),
@@ -211,6 +215,11 @@ class FakeDiscord:
             "flags": 0,
             "permission_overwrites": [],
         }
+        if private:
+            self.channels[channel_id]["permission_overwrites"] = [
+                {"id": str(self.guild_id), "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)},
+                {"id": str(self.application_id), "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"},
+            ]
         return channel_id
 
     def add_user(self, name: str, *, locale: str = "en-GB") -> dict[str, Any]:
@@ -684,6 +693,14 @@ class FakeDiscord:
         self.records.append(Record("delete", {}, interaction.id if interaction else None, message_id))
         await self._notify()
         return web.Response(status=204)
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return respond({"message": "401: Unauthorized", "code": 0}, 401)
+        found = self.channels.get(int(request.match_info["channel"]))
+        if found is None:
+            return respond({"message": "Unknown Channel", "code": 10003}, 404)
+        return respond(found)
 
     async def _post(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

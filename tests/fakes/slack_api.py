@@ -74,6 +74,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.teams: dict[str, Team] = {}
         self.users: dict[str, JSON] = {}
+        self.channels: dict[str, JSON] = {}  # conversations.info / conversations.list: id → channel
         self.calls: list[Call] = []
         self.messages: dict[str, JSON] = {}  # ts → message (channel messages, incl. DMs)
         self.ephemeral: list[JSON] = []  # chat.postEphemeral and ephemeral response_url answers
@@ -117,6 +118,40 @@ class FakeSlack:
             "profile": {"display_name": name, "real_name": name},
         }
         return user_id
+
+    def add_channel(
+        self, channel_id: str, name: str, *, private: bool = False, bot_member: bool = True, team: str = "T0001"
+    ) -> str:
+        """A channel as ``conversations.info`` describes it. Slack shows a private channel to a bot
+        only when the bot is a member (else ``channel_not_found``, and it is not listed)."""
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "name_normalized": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": private,
+            "is_archived": False,
+            "is_general": False,
+            "is_shared": False,
+            "is_ext_shared": False,
+            "is_org_shared": False,
+            "is_member": bot_member,
+            "created": 1_700_000_000,
+            "creator": "U0CREATOR",
+            "context_team_id": team,
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+        }
+        return channel_id
+
+    def _visible_channel(self, team: Team, channel_id: str) -> JSON | None:
+        found = self.channels.get(channel_id)
+        if found is None or found["context_team_id"] != team.id or (found["is_private"] and not found["is_member"]):
+            return None
+        return found
 
     def trigger(self) -> str:
         trigger_id = f"{number()}.{secrets.token_hex(4)}"
@@ -355,6 +390,32 @@ class FakeSlack:
         if str(args.get("include_locale", "")).lower() not in ("1", "true"):
             user = {k: v for k, v in user.items() if k != "locale"}  # Slack sends it only when asked
         return {"ok": True, "user": user}
+
+    def _conversations_info(self, team: Team, args: JSON) -> JSON:
+        found = self._visible_channel(team, str(args.get("channel", "")))
+        if found is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": found}
+
+    def _conversations_list(self, team: Team, args: JSON) -> JSON:
+        """The channels the bot can see, of the ``types`` asked, ``limit`` a page (cursor-paginated)."""
+        types = set(str(args.get("types") or "public_channel").split(","))
+        exclude_archived = str(args.get("exclude_archived", "")).lower() in {"1", "true"}
+        visible = [
+            c
+            for c in self.channels.values()
+            if self._visible_channel(team, c["id"]) is not None
+            and ("private_channel" if c["is_private"] else "public_channel") in types
+            and not (exclude_archived and c["is_archived"])
+        ]
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        start = int(args.get("cursor") or 0)
+        more = start + limit < len(visible)
+        return {
+            "ok": True,
+            "channels": visible[start : start + limit],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _conversations_open(self, team: Team, args: JSON) -> JSON:
         user = str(args.get("users", ""))

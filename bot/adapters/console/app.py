@@ -3,7 +3,9 @@
 ``/command ...`` runs a command; a number clicks a button of the last reply; ``:as NAME`` acts as
 someone else; ``:channel NAME`` moves to another channel; ``:lang es`` changes the language the
 console reports as the person's own (``--lang`` at start, as a platform locale would); ``:help``
-and ``:quit``. Forms become one prompt per field. When standard input is not a terminal, lines
+and ``:quit``. Forms become one prompt per field. A channel whose name starts with ``private-``
+(``:channel private-handlers``) is what the console calls private (the private flag channel of
+``/coalition settings`` must be one); every other channel is public. When standard input is not a terminal, lines
 are read as a script. Replies and the prompts of their forms are in the reply's language; the
 console's own lines in the console's language.
 """
@@ -21,6 +23,7 @@ from bot.adapters.console.messenger import ConsoleMessenger
 from bot.adapters.console.render import Choice, render
 from bot.core import text
 from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Place
+from bot.core.delivery import ChannelInfo
 from bot.core.dispatch import Core
 from bot.core.i18n import N_, _, language, normalize
 from bot.core.ui import Form, FormField, Image, Reply
@@ -28,6 +31,19 @@ from bot.core.ui import Form, FormField, Image, Reply
 PLATFORM = "console"
 WORKSPACE = "local"
 NAME_RE = re.compile(r"^[\w.\-]{1,40}$")
+PRIVATE_PREFIX = "private-"  # console channels named so are private ones
+
+
+class ConsoleChannels:
+    """The console's channels, for ``core.services.channels``: any valid name is a channel (it
+    exists once someone moves there), private when it starts with ``private-``."""
+
+    async def channel_info(self, workspace: str, channel: str, *, by_name: bool = False) -> ChannelInfo | None:
+        name = channel.lstrip("#")
+        if workspace != WORKSPACE or not NAME_RE.match(name):
+            return None
+        return ChannelInfo(name, name, name.lower().startswith(PRIVATE_PREFIX))
+
 
 CONSOLE_HELP = N_(
     """Console commands:
@@ -53,6 +69,7 @@ class Console:
         locale: str | None = None,
     ) -> None:
         self.core = core
+        core.services.channels.register(PLATFORM, ConsoleChannels())
         self.user = user
         self.channel = channel
         self.locale = normalize(locale)  # the console's "platform locale", as --lang or :lang set it

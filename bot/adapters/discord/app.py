@@ -86,7 +86,9 @@ class DiscordAdapter:
         self.handler = InteractionHandler(core, self.commands, modal_budget=modal_budget)
         point_at(settings.discord_api_url, settings.discord_gateway_url)
         self.client = CoalitionClient(self.handler, **client_options)
-        self.messenger: Messenger = DiscordMessenger(self.client, core.services.kept)
+        messenger = DiscordMessenger(self.client, core.services.kept)
+        self.messenger: Messenger = messenger
+        core.services.channels.register(PLATFORM, messenger)  # is a channel private: GET /channels/{id}
         self.application_id: int | None = None
         self._connection: asyncio.Task[None] | None = None
 

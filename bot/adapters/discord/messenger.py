@@ -18,9 +18,23 @@ from bot.adapters.discord.interactions import NO_MENTIONS
 from bot.adapters.discord.render import OutgoingMessage, render_reply
 from bot.adapters.discord.translate import PLATFORM
 from bot.core.context import Place
-from bot.core.delivery import CalendarEvent, DeliveryError, MessageRef
+from bot.core.delivery import CalendarEvent, ChannelInfo, DeliveryError, MessageRef
 from bot.core.services import Kept
 from bot.core.ui import Reply
+
+VIEW_CHANNEL = 1 << 10
+TEXT_CHANNEL, ANNOUNCEMENT, ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD = 0, 5, 10, 11, 12
+THREADS = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD)
+WRITABLE = frozenset({TEXT_CHANNEL, ANNOUNCEMENT, ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
+
+
+def hidden_from_everyone(channel: dict[str, Any], guild_id: str) -> bool:
+    """Whether the channel's permission overwrites deny View Channel to @everyone (the role whose
+    id is the guild's): what Discord shows as a private channel."""
+    for overwrite in channel.get("permission_overwrites") or []:
+        if str(overwrite.get("id")) == guild_id and int(overwrite.get("type", 0)) == 0:
+            return bool(int(overwrite.get("deny") or 0) & VIEW_CHANNEL)
+    return False
 
 
 class DiscordMessenger:
@@ -83,6 +97,46 @@ class DiscordMessenger:
         except DeliveryError as error:
             if isinstance(error.__cause__, discord.NotFound):
                 return  # deleted in Discord already
+            raise
+
+    async def channel_info(self, workspace: str, channel: str, *, by_name: bool = False) -> ChannelInfo | None:
+        """What Discord says about a channel of this server (``core.services.channels``), from
+        ``GET /channels/{id}``: private when @everyone may not view it, or a private thread (a
+        public thread is as private as its parent). A name is looked up among the server's
+        channels the bot has seen. A channel of another server, or one the bot cannot see, is None."""
+        if not workspace.isdigit():
+            return None
+        if by_name:
+            guild = self.client.get_guild(int(workspace))
+            wanted = channel.lstrip("#").lower()
+            found = next((c for c in guild.channels if c.name.lower() == wanted), None) if guild else None
+            if found is None:
+                return None
+            channel = str(found.id)
+        if not channel.isdigit():
+            return None
+        raw = await self._raw_channel(channel)
+        if raw is None or str(raw.get("guild_id")) != workspace or int(raw.get("type", -1)) not in WRITABLE:
+            return None
+        kind = int(raw.get("type", -1))
+        if kind == PRIVATE_THREAD:
+            private = True
+        elif kind in THREADS:
+            parent = await self._raw_channel(str(raw.get("parent_id") or ""))
+            private = parent is not None and hidden_from_everyone(parent, workspace)
+        else:
+            private = hidden_from_everyone(raw, workspace)
+        return ChannelInfo(str(raw.get("id")), str(raw.get("name") or ""), private)
+
+    async def _raw_channel(self, channel: str) -> dict[str, Any] | None:
+        if not channel.isdigit():
+            return None
+        try:
+            with delivery_errors():
+                return dict(await self.client.http.get_channel(int(channel)))
+        except DeliveryError as error:
+            if isinstance(error.__cause__, (discord.NotFound, discord.Forbidden)):
+                return None
             raise
 
     async def _send(self, channel: discord.abc.Messageable, reply: Reply, outbox_key: str | None) -> str:

@@ -111,7 +111,9 @@ class SlackAdapter:
             self.app.event("app_uninstalled")(self._forget_workspace)
             self.app.event("tokens_revoked")(self._forget_workspace)
         self.http = AsyncSlackRequestHandler(self.app)
-        self.messenger: Messenger = SlackMessenger(core.services.kept, self.bot_token, settings.slack_api_url)
+        messenger = SlackMessenger(core.services.kept, self.bot_token, settings.slack_api_url)
+        self.messenger: Messenger = messenger
+        core.services.channels.register(PLATFORM, messenger)  # is a channel private: conversations.info
         self._socket: AsyncSocketModeHandler | None = None
 
     def _app_options(self) -> dict[str, Any]:

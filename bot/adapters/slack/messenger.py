@@ -20,13 +20,14 @@ from bot.adapters.slack.render import SlackMessage, render_reply
 from bot.adapters.slack.translate import PLATFORM
 from bot.adapters.slack.web import web_client
 from bot.core.context import Place
-from bot.core.delivery import DeliveryError, MessageRef
+from bot.core.delivery import ChannelInfo, DeliveryError, MessageRef
 from bot.core.services import Kept
 from bot.core.ui import Attachment, Reply
 
 TokenSource = Callable[[str], Awaitable[str | None]]
 OUTBOX_EVENT = "coalition_bot_outbox"
 FIND_DEPTH = 300  # newest messages searched for a key after a crash
+LIST_PAGES = 10  # conversations.list pages (200 each) searched for a channel named by name
 PERMANENT = frozenset(
     {
         "account_inactive",
@@ -119,6 +120,29 @@ class SlackMessenger:
                     break
         return None
 
+    async def channel_info(self, workspace: str, channel: str, *, by_name: bool = False) -> ChannelInfo | None:
+        """What Slack says about a channel (``core.services.channels``): ``conversations.info``
+        (``is_private``; needs ``groups:read`` for private channels, which Slack shows the bot
+        only when it is a member), or, for a name, the ``conversations.list`` of the channels the
+        bot can see. A channel Slack does not show, and an archived one, is None."""
+        client = await self._client(workspace)
+        try:
+            with delivery_errors():
+                if by_name:
+                    found = await find_by_name(client, channel.lstrip("#").lower())
+                else:
+                    found = (await client.conversations_info(channel=channel)).get("channel") or None
+        except DeliveryError as error:
+            if isinstance(error.__cause__, SlackApiError) and error.__cause__.response.get("error") in (
+                "channel_not_found",
+                "not_in_channel",
+            ):
+                return None
+            raise
+        if not found or found.get("is_archived") or found.get("is_im"):
+            return None
+        return ChannelInfo(str(found.get("id", "")), str(found.get("name", "")), bool(found.get("is_private")))
+
     async def _render(self, reply: Reply) -> list[SlackMessage]:
         stash = Stash()
         messages = render_reply(reply, stash)
@@ -145,6 +169,22 @@ async def post_message(
         channel=channel, blocks=message.blocks, text=message.text, unfurl_links=False, unfurl_media=False, **kwargs
     )
     return str(response.get("ts", ""))
+
+
+async def find_by_name(client: AsyncWebClient, name: str) -> dict[str, Any] | None:
+    """The channel of this name among those the bot can see (public ones, and private ones it is in)."""
+    cursor: str | None = None
+    for _page in range(LIST_PAGES):
+        page = await client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+        )
+        for found in page.get("channels") or []:
+            if str(found.get("name", "")).lower() == name:
+                return dict(found)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if cursor is None:
+            break
+    return None
 
 
 def is_user(target: str) -> bool:

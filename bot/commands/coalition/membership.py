@@ -3,6 +3,7 @@ and ``/coalition settings`` (language, time zone, join policy, flag escalation, 
 
 from __future__ import annotations
 
+from bot.commands.coalition import flag_channel
 from bot.commands.coalition.command import TZ, coalition
 from bot.commands.coalition.repo import membership_repo
 from bot.commands.common import clean_name, sentence
@@ -25,6 +26,7 @@ from bot.core.ui import (
     Option,
     Reply,
     Section,
+    markup,
     rich,
 )
 from bot.store.membership_models import JoinRequest
@@ -181,6 +183,7 @@ SETTINGS_PARAMS = (
     Param("join", Kind.CHOICE, choices=POLICIES, description=N_("Join policy: open or approval")),
     Param("escalation_hours", Kind.INT, description=N_("Hours before an unacknowledged flag goes to steering")),
     Param("need_day", Kind.CHOICE, choices=DAYS, description=N_("Day of the weekly digest of stalled needs")),
+    flag_channel.FLAG_CHANNEL,  # not in the form (Discord modals hold 5 fields): typed as an option
 )
 
 
@@ -188,7 +191,8 @@ SETTINGS_PARAMS = (
     "settings",
     summary=N_("Steering: language, time zone, join policy, flag escalation, stalled-need digest day"),
     usage=N_(
-        "/coalition settings [lang=en|es|fr] [tz=Area/City] [join=open|approval] [escalation_hours=48] [need_day=mon]"
+        "/coalition settings [lang=en|es|fr] [tz=Area/City] [join=open|approval] [escalation_hours=48] [need_day=mon] "
+        "[flag_channel=#channel|here|none]"
     ),
     params=SETTINGS_PARAMS,
     roles=STEERING,
@@ -236,6 +240,7 @@ def settings_form(ctx: Ctx) -> Form:
                 "number",
                 initial=str(hours),
                 max_length=4,
+                hint=flag_channel.describe(c.settings),
             ),
             FormField(
                 "need_day",
@@ -266,6 +271,11 @@ async def apply_settings(ctx: Ctx, args: Args) -> Reply:
         value = args.get(name)
         if value is not None and settings_.get(key) != value:
             settings_[key] = changed[name] = value
+    if args.get("flag_channel") is not None:
+        place = await flag_channel.flag_channel_setting(ctx, args.flag_channel)
+        if place != flag_channel.chosen(settings_):
+            settings_[flag_channel.SETTING] = place
+            changed["flag_channel"] = place["channel"] if place else "none"
     if not changed:
         raise UserError(_("Nothing changed: those are the settings already."))
     c.settings = settings_  # the coalition row is this unit of work's: committed with it
@@ -273,6 +283,7 @@ async def apply_settings(ctx: Ctx, args: Args) -> Reply:
     return Reply.private(
         Section(sentence(N_("Settings of {coalition} saved."), coalition=Bold(c.name))),
         Context(rich(settings_summary(ctx))),
+        Context(markup(flag_channel.describe(c.settings))),
     )
 
 
