@@ -140,13 +140,16 @@ async def test_export_gives_contents_to_handlers_and_counts_to_others(
     await coalition(chat)
     await raise_flag(chat, "bob", topic="Visible to Fay")
     await raise_flag(chat, "bob", topic="About Fay", parties="Fay", anonymous="yes")
-    assert set(workflow.exports) == {"conflict_flag", "flag_party", "flag_event", "flag_quota"}
+    assert set(workflow.exports) == {"conflict_flag", "flag_party", "flag_event", "flag_quota", "flag_org_tally"}
     full = await hook_ctx(db, clock, "alice", export)
     assert [f["topic"] for f in full["conflict_flag"]] == ["Visible to Fay", "About Fay"]
     assert all("receipt_hash" not in f for f in full["conflict_flag"])
     assert len(full["flag_party"]) == 1
     assert {e["kind"] for e in full["flag_event"]} == {"raised"}
     assert full["flag_quota"] == [{"day": "2026-01-05", "count": 2}]
+    # Bob's anonymous flag counts for Acme Trust, withheld (below 5) like every other organisation's.
+    assert len(full["flag_org_tally"]) == 4  # three organisations and "without one"
+    assert all(t["withheld"] and t["anonymous_flags"] is None for t in full["flag_org_tally"])
     fay = await hook_ctx(db, clock, "fay", export)
     assert [f["topic"] for f in fay["conflict_flag"]] == ["Visible to Fay"]
     member = await hook_ctx(db, clock, "bob", export)

@@ -109,3 +109,21 @@ class FlagQuota(SQLModel, table=True):
     day: date
     key: str = Field(max_length=64)
     count: int = 0
+
+
+class FlagOrgTally(SQLModel, table=True):
+    """How many anonymous flags were raised by members of one organisation: a counter raised by
+    one ``UPDATE`` when such a flag is stored, kept apart from the flags (no flag id, no time, no
+    person), so no flag can be traced to an organisation through it. Shown per organisation only
+    from ``MIN_FLAGS`` on (SPEC §8); named flags are counted from the flags themselves."""
+
+    __tablename__ = "flag_org_tally"
+    __table_args__ = (UniqueConstraint("coalition_id", "organisation_id", name="uq_flag_org_tally"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    anonymous: int = 0
+
+
+MIN_FLAGS = 5  # SPEC §8: an organisation's anonymous flag count is shown from this many flags on

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import delete, update
+from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.flag_models import CLOSED, ConflictFlag, FlagEvent, FlagParty, FlagQuota, FlagStatus
+from bot.store.flag_models import CLOSED, ConflictFlag, FlagEvent, FlagOrgTally, FlagParty, FlagQuota, FlagStatus
 from bot.store.models import Coalition, Identity, Member
 from bot.store.repo import CoalitionRepo, Directory
 
@@ -146,6 +146,65 @@ class FlagRepo:
     async def quota_rows(self) -> Sequence[FlagQuota]:
         query = select(FlagQuota).where(FlagQuota.coalition_id == self.coalition_id)
         return (await self.session.exec(query.order_by(col(FlagQuota.day)))).all()
+
+    # counts per organisation (SPEC §8) -------------------------------------------------------------
+
+    async def tally_anonymous(self, organisation_id: int) -> None:
+        """One more anonymous flag from a member of this organisation: one ``UPDATE`` of its counter
+        (the first inserts it; a concurrent first insert loses on the unique key and runs again)."""
+        result = await self.session.exec(
+            update(FlagOrgTally)  # type: ignore[call-overload]
+            .where(
+                col(FlagOrgTally.coalition_id) == self.coalition_id,
+                col(FlagOrgTally.organisation_id) == organisation_id,
+            )
+            .values(anonymous=FlagOrgTally.anonymous + 1)
+        )
+        if not result.rowcount:
+            self.session.add(FlagOrgTally(coalition_id=self.coalition_id, organisation_id=organisation_id, anonymous=1))
+            await self.session.flush()
+
+    async def anonymous_by_organisation(self) -> dict[int, int]:
+        query = select(FlagOrgTally.organisation_id, FlagOrgTally.anonymous).where(
+            FlagOrgTally.coalition_id == self.coalition_id
+        )
+        return dict((await self.session.exec(query)).all())
+
+    async def anonymous_total(self) -> int:
+        query = select(func.count()).where(
+            col(ConflictFlag.coalition_id) == self.coalition_id, col(ConflictFlag.anonymous).is_(True)
+        )
+        return int((await self.session.exec(query)).one())
+
+    async def named_by_organisation(
+        self, viewer_id: int, viewer_organisation: int | None
+    ) -> list[tuple[int | None, int, int]]:
+        """(the reporter's organisation, flags, distinct reporters) of the named flags the viewer may
+        handle, counted in SQL: not their own, none naming them or their organisation."""
+        party = FlagParty
+        names_viewer = exists().where(
+            col(party.flag_id) == col(ConflictFlag.id),
+            or_(
+                col(party.member_id) == viewer_id,
+                and_(col(party.organisation_id).is_not(None), col(party.organisation_id) == viewer_organisation),
+            ),
+        )
+        query = (
+            select(
+                col(Member.organisation_id),
+                func.count(col(ConflictFlag.id)),
+                func.count(func.distinct(col(ConflictFlag.reporter_id))),
+            )
+            .join(Member, col(Member.id) == col(ConflictFlag.reporter_id))
+            .where(
+                col(ConflictFlag.coalition_id) == self.coalition_id,
+                col(ConflictFlag.anonymous).is_(False),
+                col(ConflictFlag.reporter_id) != viewer_id,
+                ~names_viewer,
+            )
+            .group_by(col(Member.organisation_id))
+        )
+        return [(org, int(flags), int(people)) for org, flags, people in (await self.session.exec(query)).all()]
 
     # forget-me ---------------------------------------------------------------------------------
 

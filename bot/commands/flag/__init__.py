@@ -8,7 +8,7 @@ anonymous reporter can still be asked questions. Unacknowledged flags escalate t
 
 from __future__ import annotations
 
-from bot.commands.flag import handling, intake, reporter  # noqa: F401  (they register the subcommands)
+from bot.commands.flag import handling, intake, reporter, stats  # noqa: F401  (they register the subcommands)
 from bot.commands.flag.command import flag
 from bot.commands.flag.hooks import (
     MERGES,
@@ -24,7 +24,7 @@ from bot.commands.flag.mine import PRIVACY, export_mine
 from bot.core.workflow import TimedJob, Workflow
 
 # Help and the Discord command list read in this order: the reporter's words first.
-ORDER = ("raise", "status", "add", "list", "show", "ack", "note", "reply", "resolve", "dismiss")
+ORDER = ("raise", "status", "add", "list", "show", "ack", "note", "reply", "resolve", "dismiss", "stats")
 flag.subcommands = {(name,): flag.subcommands[(name,)] for name in ORDER}
 
 ESCALATION = TimedJob("flag.escalation", due=due_escalations, run=escalate, next_wake=next_escalation)
@@ -35,7 +35,7 @@ workflow = Workflow(
     jobs=(ESCALATION,),
     status=(status_section,),
     export=export,
-    exports=("conflict_flag", "flag_party", "flag_event", "flag_quota"),
+    exports=("conflict_flag", "flag_party", "flag_event", "flag_quota", "flag_org_tally"),
     forget=forget,
     export_mine=export_mine,
     privacy=PRIVACY,

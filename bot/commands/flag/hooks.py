@@ -10,6 +10,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.common import row_dict
+from bot.commands.flag import stats
 from bot.commands.flag.access import is_handler, overdue, visible_flags
 from bot.commands.flag.command import DEFAULT_ESCALATION_HOURS
 from bot.commands.flag.notify import tell_steering
@@ -115,7 +116,18 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
         "flag_party": [row_dict(p) for p in await repo.all_parties() if p.flag_id in ids],
         "flag_event": [row_dict(e) for e in await repo.all_events() if e.flag_id in ids],
         "flag_quota": [{"day": q.day.isoformat(), "count": q.count} for q in await repo.quota_rows()],
+        "flag_org_tally": await anonymous_counts(ctx),
     }
+
+
+async def anonymous_counts(ctx: Ctx) -> list[dict[str, Any]]:
+    """Anonymous flags per organisation, withheld below the minimum as ``/flag stats`` withholds them."""
+    organisations = [o.id for o in await ctx.repo.organisations() if o.id is not None]
+    shown = await stats.anonymous_counts(ctx, organisations)
+    return [
+        {"organisation_id": org, "anonymous_flags": c.flags if c.shown else None, "withheld": not c.shown}
+        for org, c in shown.items()
+    ]
 
 
 async def forget(ctx: Ctx, member_id: int) -> None:

@@ -120,6 +120,8 @@ async def submitted(ctx: Ctx, args: Args, state: str) -> Reply:
         created_at=now,
     )
     await repo.add(entry)
+    if anonymous and ctx.member is not None and ctx.member.organisation_id is not None:
+        await repo.tally_anonymous(ctx.member.organisation_id)  # a counter apart from the flag (SPEC §8)
     parties = [FlagParty(coalition_id=cid, flag_id=entry.id or 0, member_id=m.id) for m in members]
     parties += [FlagParty(coalition_id=cid, flag_id=entry.id or 0, organisation_id=o.id) for o in organisations]
     for party in parties:

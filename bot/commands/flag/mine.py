@@ -32,6 +32,14 @@ PRIVACY = (
         who_sees=N_("The flag's handlers; the reporter sees the replies addressed to them through their receipt code."),
         kept=N_("As long as the flag exists."),
     ),
+    DataUse(
+        what=N_(
+            "How many anonymous flags members of each organisation raised: one number per organisation, with no flag, person or time."
+        ),
+        why=N_("So handlers can see where conflicts come from without knowing who raised them."),
+        who_sees=N_("Facilitators and steering, and only for organisations with at least 5 anonymous flags."),
+        kept=N_("As long as the organisation exists."),
+    ),
 )
 
 
