@@ -177,11 +177,16 @@ class Registry:
                 return command.actions[action_id]
         return None
 
-    def is_confidential(self, *, command: str | None = None, form_id: str | None = None) -> bool:
-        """Whether a command (by name) or a form (by id) belongs to a confidential command."""
+    def is_confidential(
+        self, *, command: str | None = None, form_id: str | None = None, action_id: str | None = None
+    ) -> bool:
+        """Whether a command (by name), a form (by id) or a button (by action id) belongs to a
+        confidential command."""
         if command is not None:
             found = self.get(command)
             return found is not None and found.confidential
+        if action_id is not None:
+            return any(action_id in c.actions for c in self.commands.values() if c.confidential)
         return any(form_id in c.forms for c in self.commands.values() if c.confidential)
 
     def completer(self, kind: str) -> Completer | None:

@@ -62,6 +62,13 @@ class Kept:
         for key, value in documents.items():
             self._remember(key, value)
 
+    def hold(self, documents: Mapping[str, dict[str, Any]]) -> None:
+        """Keep documents in this process's memory only, never in the database: what a person typed
+        into a confidential form, behind the button that reopens it after a mistake. A restart (or
+        enough newer documents) forgets them; the button then says the form is gone."""
+        for key, value in documents.items():
+            self._remember(key, value)
+
     async def form(self, key: str) -> Form | None:
         """A form kept with :func:`bot.core.codec.encode_form`, or None if it is gone."""
         stored = await self.get(key)

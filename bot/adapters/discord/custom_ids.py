@@ -81,9 +81,15 @@ class IdBook:
         self.long_ids[digest] = custom_id
         return SEP.join((STORED, digest))
 
-    async def save(self, kept: Kept) -> None:
+    async def save(self, kept: Kept, *, hold_forms: bool = False) -> None:
+        """Keep the long ids and forms; ``hold_forms``: the forms in memory only (a confidential
+        form prefilled with what the person typed never reaches the database)."""
         documents = {f"discord:cid:{digest}": {"custom_id": cid} for digest, cid in self.long_ids.items()}
-        documents.update({f"discord:form:{key}": encode_form(form) for key, form in self.forms.items()})
+        forms = {f"discord:form:{key}": encode_form(form) for key, form in self.forms.items()}
+        if hold_forms:
+            kept.hold(forms)
+        else:
+            documents.update(forms)
         await kept.put(documents)
         self.long_ids.clear()
         self.forms.clear()

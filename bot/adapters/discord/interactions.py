@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -26,6 +27,7 @@ from bot.adapters.discord.custom_ids import (
     IdBook,
     OpenFormTarget,
     load_form,
+    parse,
     prefilled,
     resolve,
 )
@@ -48,6 +50,7 @@ from bot.adapters.discord.translate import (
 )
 from bot.core import text
 from bot.core.i18n import _, language
+from bot.core.services import Kept
 from bot.core.ui import Reply, Visibility
 
 if TYPE_CHECKING:
@@ -69,6 +72,9 @@ class Answer:
         self.core = core
         self.deferred: Deferral | None = None
         self.gone = False  # Discord no longer accepts an answer (answered already, or expired)
+        # For a confidential command (flags): failures are logged by exception type only, and what
+        # the person typed is never kept in the database.
+        self.confidential = False
 
     async def run(self, work: Awaitable[Reply], budget: float) -> Reply:
         """Await the core; defer first when ``budget`` is 0, else once the budget runs out."""
@@ -112,7 +118,8 @@ class Answer:
         await ids.save(self.core.services.kept)
         await self.interaction.response.send_modal(modal)
 
-    async def deliver(self, reply: Reply, *, form_button: str = OPEN_FORM_LABEL) -> None:
+    async def deliver(self, reply: Reply, *, form_button: str = OPEN_FORM_LABEL, hold_forms: bool = False) -> None:
+        """Answer with the reply; ``hold_forms``: forms behind its buttons stay in memory only."""
         if self.gone:
             return
         if reply.form is not None and self.can_open_modal:
@@ -121,7 +128,7 @@ class Answer:
         ids = IdBook()
         messages = render_reply(reply, ids, form_button=form_button)
         within_size_limit(messages, self.interaction.filesize_limit, lang=reply.lang)
-        await ids.save(self.core.services.kept)
+        await ids.save(self.core.services.kept, hold_forms=hold_forms)
         private = reply.visibility is Visibility.PRIVATE
         first, rest = messages[0], messages[1:]
         interaction = self.interaction
@@ -152,14 +159,28 @@ class Answer:
     async def written(self, write: Callable[[], Reply]) -> Reply:
         """A reply the adapter writes itself, in the person's language."""
         interaction = self.interaction
-        return await self.core.written_for(actor_of(interaction), place_of(interaction), write)
+        return await self.core.written_for(
+            actor_of(interaction), place_of(interaction), write, confidential=self.confidential
+        )
 
-    async def apologise(self) -> None:
+    def failed(self, what: str) -> str:
+        """Log the exception being handled under a new reference, and return the reference. For a
+        confidential command only the exception's type: its text may quote what the person typed."""
         ref = secrets.token_hex(3)
+        interaction = self.interaction
+        if self.confidential:
+            log.error("%s %s failed (ref %s): %s", what, interaction.id, ref, type(sys.exc_info()[1]).__name__)
+        else:
+            log.exception("%s %s (type %s) failed (ref %s)", what, interaction.id, interaction.type, ref)
+        return ref
+
+    async def apologise(self, ref: str) -> None:
+        """A short private apology with the reference of the log line: ephemeral, and nothing of what
+        the person typed (the reply is the core's apology sentence alone)."""
         try:
             await self.deliver(await self.written(lambda: Reply.error(text.apology(ref))))
         except Exception:
-            log.exception("could not answer Discord interaction %s", self.interaction.id)
+            self.failed("could not answer Discord interaction")
 
 
 def _send(message: OutgoingMessage) -> dict[str, Any]:
@@ -201,6 +222,7 @@ class InteractionHandler:
         self._in_flight += 1
         self._idle.clear()
         answer = Answer(interaction, self.core)
+        answer.confidential = self.confidential(interaction)
         try:
             kind = interaction.type
             if kind is discord.InteractionType.application_command:
@@ -212,13 +234,35 @@ class InteractionHandler:
             elif kind is discord.InteractionType.modal_submit:
                 await self.modal_submit(answer)
         except Exception:
-            log.exception("Discord interaction %s (type %s) failed", interaction.id, interaction.type)
+            ref = answer.failed("Discord interaction")
             if interaction.type is not discord.InteractionType.autocomplete:
-                await answer.apologise()
+                await answer.apologise(ref)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    def confidential(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether the interaction belongs to a confidential command, as far as its payload says
+        (a command's name, a modal's form id, a button's action id); a stored long id counts as
+        confidential until it is resolved, so a failure before that logs no more than the type."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        registry = self.core.registry
+        if interaction.type in (discord.InteractionType.application_command, discord.InteractionType.autocomplete):
+            return registry.is_confidential(command=str(data.get("name", "")))
+        target = parse(str(data.get("custom_id", "")))
+        if isinstance(target, FormTarget):
+            return registry.is_confidential(form_id=target.form_id)
+        if isinstance(target, ActionTarget):
+            return registry.is_confidential(action_id=target.action_id)
+        return True
+
+    async def component_is_confidential(self, target: object) -> bool:
+        """A button of a confidential command, or one that opens a confidential form."""
+        if isinstance(target, ActionTarget):
+            return self.core.registry.is_confidential(action_id=target.action_id)
+        form_id = await _form_of(target, self.kept)
+        return form_id is not None and self.core.registry.is_confidential(form_id=form_id)
 
     async def drain(self) -> None:
         """Wait until every interaction that arrived has been answered."""
@@ -248,6 +292,7 @@ class InteractionHandler:
     async def component(self, answer: Answer) -> None:
         interaction = answer.interaction
         target = await resolve(_custom_id(interaction), self.kept)
+        answer.confidential = await self.component_is_confidential(target)
         if isinstance(target, ActionTarget):
             event = action_event(interaction, target.action_id, target.value)
             reply = await answer.run(self.core.run_action(event), budget=self.modal_budget)
@@ -264,15 +309,26 @@ class InteractionHandler:
         if not isinstance(target, FormTarget):
             await answer.deliver(await answer.written(lambda: Reply.error(_(text.STALE_BUTTON))))
             return
+        answer.confidential = self.core.registry.is_confidential(form_id=target.form_id)
         submission = form_submission(interaction, target.form_id, target.state)
         reply = await answer.run(self.core.submit_form(submission), budget=0)
         if reply.form_errors:
             form = await load_form(target.form_key, self.kept)
             again = prefilled(form, submission.values) if form is not None else None
             errors = form_errors_reply(reply.form_errors, again, lang=reply.lang)
-            await answer.deliver(errors, form_button=FIX_FORM_LABEL)
+            # A confidential form, prefilled with what the person typed, stays out of the database.
+            await answer.deliver(errors, form_button=FIX_FORM_LABEL, hold_forms=answer.confidential)
             return
         await answer.deliver(reply)
+
+
+async def _form_of(target: object, kept: Kept) -> str | None:
+    if isinstance(target, FormTarget):
+        return target.form_id
+    if isinstance(target, OpenFormTarget):
+        form = await load_form(target.form_key, kept)
+        return form.form_id if form is not None else None
+    return None
 
 
 def _custom_id(interaction: discord.Interaction[Any]) -> str:

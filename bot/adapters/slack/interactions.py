@@ -174,26 +174,38 @@ class SlackInteractions:
             origin = dataclasses.replace(origin, team=meta.team, response_url=meta.response_url)
             confidential = self.core.registry.is_confidential(form_id=meta.form_id)
             person = await self.person(client, origin, remember=not confidential)
-            values = await self.unstash_selects(submitted_values(state), state)
-            work = asyncio.ensure_future(
-                self.core.submit_form(form_submission(view, origin, person, meta.form_id, meta.state, values))
-            )
-            done, _pending = await asyncio.wait({work}, timeout=self.form_budget)
-            if not done:
-                await ack()
-                await self.deliver(client, origin, await work)
-                return
-            reply = work.result()
-            if reply.form_errors:
-                await ack(response_action="errors", errors=form_errors(reply.form_errors, fields))
-            elif reply.form is not None:
-                stash = Stash()
-                again = render_modal(reply.form, self.meta(reply.form, origin), stash, lang=reply.lang)
-                await stash.save(self.kept)
-                await ack(response_action="update", view=again)
-            else:
-                await ack()
-                await self.deliver(client, origin, reply)
+            acked = False
+
+            async def answer(**kwargs: Any) -> None:
+                nonlocal acked
+                acked = True
+                await ack(**kwargs)
+
+            try:
+                values = await self.unstash_selects(submitted_values(state), state)
+                work = asyncio.ensure_future(
+                    self.core.submit_form(form_submission(view, origin, person, meta.form_id, meta.state, values))
+                )
+                done, _pending = await asyncio.wait({work}, timeout=self.form_budget)
+                if not done:
+                    await answer()
+                    await self.deliver(client, origin, await work)
+                    return
+                reply = work.result()
+                if reply.form_errors:
+                    await answer(response_action="errors", errors=form_errors(reply.form_errors, fields))
+                elif reply.form is not None:
+                    stash = Stash()
+                    again = render_modal(reply.form, self.meta(reply.form, origin), stash, lang=reply.lang)
+                    await stash.save(self.kept)
+                    await answer(response_action="update", view=again)
+                else:
+                    await answer()
+                    await self.deliver(client, origin, reply)
+            except Exception:  # logged (for a confidential form by type only) and apologised for
+                if not acked:
+                    await ack()
+                await self.apologise(client, origin, person, f"form {meta.form_id}", confidential=confidential)
 
     async def home_opened(self, event: Payload, body: Payload, client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
@@ -310,8 +322,11 @@ class SlackInteractions:
                 confidential=confidential,
             )
             await self.deliver(client, origin, reply)
-        except Exception:
-            log.exception("could not answer Slack %s (ref %s)", what, ref)
+        except Exception as error:
+            if confidential:  # its text may quote what the person typed (a flag): the type only
+                log.error("could not answer Slack %s (ref %s): %s", what, ref, type(error).__name__)
+            else:
+                log.exception("could not answer Slack %s (ref %s)", what, ref)
 
 
 async def respond(response_url: str, body: dict[str, Any]) -> bool:
