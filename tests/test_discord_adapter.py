@@ -606,6 +606,33 @@ async def test_messenger_hands_long_rate_limits_to_the_outbox(fake: FakeDiscord,
     assert not [m for m in fake.messages.values() if m["channel_id"] == str(channel)]
 
 
+async def test_with_the_gateway_off_a_process_only_sends(
+    fake: FakeDiscord, bot: DiscordAdapter, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """DISCORD_GATEWAY=off (several processes: one owns the gateway): log in, no gateway connection,
+    no command sync, and outbox messages still go out over REST."""
+    db = sqlite_copy(sqlite_template, tmp_path, "sender")
+    config = settings(
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_URL=fake.api_url,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        DISCORD_GUILD_IDS=str(fake.guild_id),
+        DISCORD_GATEWAY="off",
+    )
+    sender = DiscordAdapter(Core(db, build_registry(), config, ManualClock()), config)
+    identifies, syncs = fake.identifies, len([r for r in fake.records if r.kind == "sync"])
+    try:
+        await sender.start()
+        channel = fake.add_channel("from-a-sending-process")
+        ref = await sender.messenger.post(Place("discord", str(fake.guild_id), str(channel)), Reply.channel("Hi"))
+        assert visible(fake.messages[int(ref.message_id)]) == "Hi"
+        assert fake.identifies == identifies
+        assert len([r for r in fake.records if r.kind == "sync"]) == syncs
+    finally:
+        await sender.stop()
+        await db.dispose()
+
+
 # restarts and syncing ------------------------------------------------------------------------------
 
 
