@@ -2,8 +2,8 @@
 
 The processes share the Slack HTTP load (commands go to different ones, and a Slack retry of a
 command landing on another process does nothing twice), all of them run outbox dispatchers, and
-exactly one runs the scheduler. The leader is SIGKILLed in the middle of an 80-channel fan-out that
-its own dispatcher is sending; then a follower must lead within 30 seconds, every announcement must
+exactly one runs the scheduler. The leader is SIGKILLed in the middle of an 80-channel fan-out (the
+command went to the leader, so as a rule its own dispatcher is sending it); then a follower must lead within 30 seconds, every announcement must
 reach Slack exactly once — the rows the dead process had claimed wait out their lease, and the one
 it may have had in flight when it died is found again in the channel's history by its delivery key
 (message metadata) instead of being sent twice, as bot/delivery/dispatcher.py promises for Slack —
