@@ -103,6 +103,7 @@ def dispatcher_metrics(dispatcher: Dispatcher) -> dict[str, float]:
         "outbox_rate_limited_total": stats.rate_limited,
         "outbox_parked_total": stats.parked,
         "outbox_recovered_total": stats.recovered,
+        "outbox_lease_expired_total": stats.expired,
     }
 
 
