@@ -1,7 +1,7 @@
 """Three real ``coalition-bot serve`` processes on one PostgreSQL database (SPEC §5, issue 16).
 
-The processes share the Slack HTTP load (commands go to different ones, and a Slack retry of a
-command landing on another process does nothing twice), all of them run outbox dispatchers, and
+The processes share the Slack HTTP load (commands go to different ones; one request reaching two
+processes at once, and a Slack retry landing on another process later, each do nothing twice), all of them run outbox dispatchers, and
 exactly one runs the scheduler. The leader is SIGKILLed in the middle of an 80-channel fan-out (the
 command went to the leader, so as a rule its own dispatcher is sending it); then a follower must lead within 30 seconds, every announcement must
 reach Slack exactly once — the rows the dead process had claimed wait out their lease, and the one
@@ -34,7 +34,7 @@ from bot.delivery.dispatcher import delivery_key
 from bot.store.db import Database
 from bot.store.impact_models import Win
 from bot.store.migrate import upgrade
-from bot.store.models import ChannelBinding, Coalition
+from bot.store.models import ChannelBinding, Coalition, Goal
 from bot.store.outbox_models import OutboxMessage, OutboxStatus
 from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
 from tests.fakes.slack_api import JSON, FakeSlack, SlackSide, block_text, free_socket
@@ -188,6 +188,13 @@ async def test_three_processes_share_the_work_and_survive_the_leader(
 
         await command(sides[followers[0].number], alice, '/coalition create "Clean Air"', "C0001")
         await command(sides[followers[1].number], bob, '/coalition create "Night Shift"', "C0002")
+        # One request reaching two processes at once (Slack retried while the first was at work).
+        goal = sides[0].command_body(alice, '/goal add "Calls" target=100 unit=calls', channel="C0001")
+        both = await asyncio.gather(
+            sides[followers[0].number].command(goal), sides[followers[1].number].command(goal, retry=1)
+        )
+        assert [r.status_code for r in both] == [200, 200]
+        await fake.until(lambda: bool(fake.responses_of(goal["response_url"])))
         async with db.unit_of_work() as session:
             clean_air = (await session.exec(select(Coalition).where(Coalition.name == "Clean Air"))).one()
             night = (await session.exec(select(Coalition).where(Coalition.name == "Night Shift"))).one()
@@ -250,7 +257,9 @@ async def test_three_processes_share_the_work_and_survive_the_leader(
                 (await session.exec(select(OutboxMessage).where(OutboxMessage.coalition_id == clean_air.id))).all()
             )
             wins = (await session.exec(select(Win))).all()
+            goals = (await session.exec(select(Goal))).all()
         assert len(wins) == 1, "the retried command logged the win twice"
+        assert len(goals) == 1, "one request reached two processes, and both added the goal"
         assert len(rows) == CHANNELS
         posted = wins_in(fake)
         per_channel = {m["channel"]: [x for x in posted if x["channel"] == m["channel"]] for m in posted}
