@@ -14,6 +14,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.adapters.discord.app import DiscordAdapter
 from bot.commands import build_registry
 from bot.core.clock import ManualClock
 from bot.core.context import Place
-from bot.core.delivery import DeliveryError
+from bot.core.delivery import CalendarEvent, DeliveryError
 from bot.core.dispatch import Core
 from bot.core.registry import Command
 from bot.core.ui import Actions, Attachment, Button, Image, Option, Reply, Section, Select, rich
@@ -626,6 +627,11 @@ async def test_with_the_gateway_off_a_process_only_sends(
         channel = fake.add_channel("from-a-sending-process")
         ref = await sender.messenger.post(Place("discord", str(fake.guild_id), str(channel)), Reply.channel("Hi"))
         assert visible(fake.messages[int(ref.message_id)]) == "Hi"
+        start = datetime(2026, 12, 1, 17, tzinfo=UTC)
+        event = CalendarEvent("Coalition call", "Agenda", start, start + timedelta(hours=1), "Town hall")
+        assert sender.client.get_guild(fake.guild_id) is None  # no gateway, no cache: fetched over REST
+        created = await sender.messenger.schedule_event(str(fake.guild_id), event)  # type: ignore[attr-defined]
+        assert fake.events[int(created)]["name"] == "Coalition call"
         assert fake.identifies == identifies
         assert len([r for r in fake.records if r.kind == "sync"]) == syncs
     finally:
