@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
@@ -36,6 +38,11 @@ class Settings(BaseSettings):
     discord_gateway_url: str = Field(default="wss://gateway.discord.gg/", validation_alias="DISCORD_GATEWAY_URL")
     discord_guild_ids: str = Field(default="", validation_alias="DISCORD_GUILD_IDS")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    # Several processes on one PostgreSQL database (README "Running several processes").
+    discord_gateway: bool = Field(default=True, validation_alias="DISCORD_GATEWAY")
+    scheduler_leader_interval: float = Field(default=10.0, ge=0.5, le=300, validation_alias="SCHEDULER_LEADER_INTERVAL")
+    outbox_lease_seconds: float = Field(default=120.0, ge=2, le=3600, validation_alias="OUTBOX_LEASE_SECONDS")
+    form_secret: str = Field(default="", validation_alias="FORM_SECRET")
 
     @field_validator("database_url")
     @classmethod
@@ -72,6 +79,26 @@ class Settings(BaseSettings):
     @property
     def discord_enabled(self) -> bool:
         return bool(self.discord_token)
+
+    @property
+    def form_key(self) -> bytes | None:
+        """The key that signs the public sign-on form's CSRF tokens, the same in every process:
+        from ``FORM_SECRET``, else derived from the first secret that is set (Slack signing secret,
+        token encryption key, Slack client secret, Discord token, Slack bot or app token). ``None``
+        when none is (the console): each process then makes a key of its own."""
+        secrets = (
+            self.form_secret,
+            self.slack_signing_secret,
+            self.token_encryption_key,
+            self.slack_client_secret,
+            self.discord_token,
+            self.slack_bot_token,
+            self.slack_app_token,
+        )
+        secret = next((s for s in secrets if s), "")
+        if not secret:
+            return None
+        return hmac.new(secret.encode(), b"coalition-bot/sign-on-form/csrf", hashlib.sha256).digest()
 
     def check_platforms(self) -> None:
         """Settings that only matter together: fail with the one variable that is missing."""

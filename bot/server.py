@@ -9,6 +9,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Protocol
 
 import uvicorn
@@ -56,12 +57,22 @@ class Metrics:
         counters = dict(self.counters)
         for source in self.sources:
             counters.update(source())
-        lines += [f"coalition_bot_{name} {value:g}" for name, value in sorted(counters.items())]
+        lines += [f"coalition_bot_{name} {number(value)}" for name, value in sorted(counters.items())]
         return "\n".join(lines) + "\n"
 
 
+def number(value: float) -> str:
+    """Whole numbers as integers, others in full (a Unix timestamp keeps its milliseconds)."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+
+
 def build_app(
-    core: Core, adapters: list[PlatformAdapter], metrics: Metrics, extra: list[BaseRoute] | None = None
+    core: Core,
+    adapters: list[PlatformAdapter],
+    metrics: Metrics,
+    extra: list[BaseRoute] | None = None,
+    *,
+    scheduler: Scheduler | None = None,
 ) -> Starlette:
     async def healthz(request: Request) -> JSONResponse:
         try:
@@ -69,7 +80,10 @@ def build_app(
                 await session.connection()
         except Exception:
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "platforms": [a.platform for a in adapters]})
+        body: dict[str, object] = {"status": "ok", "platforms": [a.platform for a in adapters]}
+        if scheduler is not None:  # several processes: which one runs the timed work
+            body["scheduler"] = "leader" if scheduler.leadership.held else "follower"
+        return JSONResponse(body)
 
     async def metrics_endpoint(request: Request) -> PlainTextResponse:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
@@ -89,6 +103,7 @@ def dispatcher_metrics(dispatcher: Dispatcher) -> dict[str, float]:
         "outbox_rate_limited_total": stats.rate_limited,
         "outbox_parked_total": stats.parked,
         "outbox_recovered_total": stats.recovered,
+        "outbox_lease_expired_total": stats.expired,
     }
 
 
@@ -107,10 +122,27 @@ def make_adapters(core: Core, settings: Settings) -> list[PlatformAdapter]:
 
 
 async def serve(core: Core, settings: Settings) -> int:
+    """Everything in one process. Several of these may share one PostgreSQL database: each serves
+    any web request and runs a dispatcher (rows are claimed with ``FOR UPDATE SKIP LOCKED``), and
+    the scheduler's advisory lock lets exactly one of them run the timed work."""
     metrics = Metrics()
     adapters = make_adapters(core, settings)
     workflows = core.registry.workflows
-    app = build_app(core, adapters, metrics, extra=routes_of(workflows, core.db, core.clock))
+    dispatcher = Dispatcher(
+        core.db,
+        {a.platform: a.messenger for a in adapters},
+        clock=core.clock,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
+    scheduler = Scheduler(
+        core.db,
+        jobs=jobs_of(workflows),
+        clock=core.clock,
+        public_url=settings.public_url,
+        after_tick=dispatcher.kick,
+        leader_interval=settings.scheduler_leader_interval,
+    )
+    app = build_app(core, adapters, metrics, extra=routes_of(workflows, core.db, core.clock), scheduler=scheduler)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     stop = asyncio.Event()
@@ -120,17 +152,10 @@ async def serve(core: Core, settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
     for adapter in adapters:
         await adapter.start()
-    dispatcher = Dispatcher(core.db, {a.platform: a.messenger for a in adapters}, clock=core.clock)
     core.after_commit.append(dispatcher.kick)
     metrics.sources.append(lambda: dispatcher_metrics(dispatcher))
+    metrics.sources.append(scheduler.metrics)
     await dispatcher.start()
-    scheduler = Scheduler(
-        core.db,
-        jobs=jobs_of(workflows),
-        clock=core.clock,
-        public_url=settings.public_url,
-        after_tick=dispatcher.kick,
-    )
     await scheduler.start()
     web = asyncio.create_task(server.serve())
     log.info("serving on port %s with %s", settings.port, ", ".join(a.platform for a in adapters) or "no platforms")

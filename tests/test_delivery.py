@@ -266,3 +266,24 @@ async def test_competing_dispatchers_never_send_a_message_twice(db: Database, vc
     assert len(messenger.accepted) == 90
     assert len(set(messenger.accepted)) == 90
     assert await statuses(db) == {"sent": 90}
+
+
+async def test_a_row_whose_claim_runs_out_while_it_waits_is_left_to_the_next_claim(
+    db: Database, vclock: ManualClock
+) -> None:
+    """A slow batch (here: three posts to one channel at 1 a second under a 2-second lease) does not
+    send what another process may have claimed meanwhile; the next claim sends it, once."""
+    cid = await coalition(db, channels=1)
+    for n in range(3):
+        await announce(db, cid, f"p{n}", vclock)
+    messenger = FindingMessenger(vclock)
+    slow = dispatcher(db, messenger, vclock, lease=timedelta(seconds=2))
+    await slow.drain(max_passes=1)
+    assert [text for _, _, text in messenger.accepted] == ["p0", "p1"]  # p2's turn came with 0 s left
+    assert slow.stats.expired == 1
+    assert await statuses(db) == {"sent": 2, "sending": 1}
+    vclock.advance(timedelta(seconds=1))
+    other = dispatcher(db, messenger, vclock, lease=timedelta(seconds=2))  # another process
+    assert await other.drain() == 1
+    assert [text for _, _, text in messenger.accepted] == ["p0", "p1", "p2"]
+    assert await statuses(db) == {"sent": 3}

@@ -14,6 +14,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.adapters.discord.app import DiscordAdapter
 from bot.commands import build_registry
 from bot.core.clock import ManualClock
 from bot.core.context import Place
-from bot.core.delivery import DeliveryError
+from bot.core.delivery import CalendarEvent, DeliveryError
 from bot.core.dispatch import Core
 from bot.core.registry import Command
 from bot.core.ui import Actions, Attachment, Button, Image, Option, Reply, Section, Select, rich
@@ -604,6 +605,38 @@ async def test_messenger_hands_long_rate_limits_to_the_outbox(fake: FakeDiscord,
     assert failure.value.retry_after == 120.0
     assert not failure.value.permanent
     assert not [m for m in fake.messages.values() if m["channel_id"] == str(channel)]
+
+
+async def test_with_the_gateway_off_a_process_only_sends(
+    fake: FakeDiscord, bot: DiscordAdapter, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """DISCORD_GATEWAY=off (several processes: one owns the gateway): log in, no gateway connection,
+    no command sync, and outbox messages still go out over REST."""
+    db = sqlite_copy(sqlite_template, tmp_path, "sender")
+    config = settings(
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_URL=fake.api_url,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        DISCORD_GUILD_IDS=str(fake.guild_id),
+        DISCORD_GATEWAY="off",
+    )
+    sender = DiscordAdapter(Core(db, build_registry(), config, ManualClock()), config)
+    identifies, syncs = fake.identifies, len([r for r in fake.records if r.kind == "sync"])
+    try:
+        await sender.start()
+        channel = fake.add_channel("from-a-sending-process")
+        ref = await sender.messenger.post(Place("discord", str(fake.guild_id), str(channel)), Reply.channel("Hi"))
+        assert visible(fake.messages[int(ref.message_id)]) == "Hi"
+        start = datetime(2026, 12, 1, 17, tzinfo=UTC)
+        event = CalendarEvent("Coalition call", "Agenda", start, start + timedelta(hours=1), "Town hall")
+        assert sender.client.get_guild(fake.guild_id) is None  # no gateway, no cache: fetched over REST
+        created = await sender.messenger.schedule_event(str(fake.guild_id), event)  # type: ignore[attr-defined]
+        assert fake.events[int(created)]["name"] == "Coalition call"
+        assert fake.identifies == identifies
+        assert len([r for r in fake.records if r.kind == "sync"]) == syncs
+    finally:
+        await sender.stop()
+        await db.dispose()
 
 
 # restarts and syncing ------------------------------------------------------------------------------

@@ -318,6 +318,32 @@ async def test_one_leader_on_postgres_and_a_takeover_when_it_dies(
     assert len(await outbox(db, "post", "prompt:")) == 4
 
 
+async def test_a_follower_that_takes_over_ticks_at_once_and_says_so_in_metrics(
+    chat: Chat, db: Database, clock: ManualClock, started: MakeScheduler
+) -> None:
+    """The leadership check (every ``SCHEDULER_LEADER_INTERVAL`` seconds) of a follower that finds
+    the lock free runs the due work right away, not at the next minute."""
+    if db.is_sqlite:
+        pytest.skip("SQLite supports one bot process, which always leads")
+    await setup(chat, clock)
+    await chat.say("alice", '/checkin schedule cron "*/10 * * * *" tz=UTC')
+    leader, follower = started(), started()
+    assert await leader.leadership.check() is True
+    clock.set(datetime(2026, 11, 23, 7, 10, tzinfo=UTC))  # the prompt is due; nobody has ticked
+    await follower._leader_job()
+    assert follower.metrics() == {"scheduler_leader": 0, "scheduler_leader_taken_total": 0, "scheduler_ticks_total": 0}
+    assert await outbox(db, "post", "prompt:") == []
+    await leader.leadership.release()  # as if its process died: PostgreSQL frees the lock
+    await follower._leader_job()
+    assert len(await outbox(db, "post", "prompt:")) == 2  # ticked at once, in both channels
+    metrics = follower.metrics()
+    assert metrics["scheduler_leader"] == 1
+    assert metrics["scheduler_leader_taken_total"] == 1
+    assert metrics["scheduler_ticks_total"] == 1
+    await follower._leader_job()  # still the leader: no extra tick
+    assert follower.metrics()["scheduler_ticks_total"] == 1
+
+
 async def test_sqlite_process_always_leads(sqlite_db: Database) -> None:
     leadership = Leadership(sqlite_db)
     assert await leadership.check() is True

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlmodel import col, select
 
 from bot.core.clock import ManualClock
@@ -158,6 +159,52 @@ def test_tokens_expire_and_are_bound_to_the_statement() -> None:
     assert not tokens.valid("other", token, "nonce", 1000.0 + 60)
     assert not tokens.valid("clean-air", token, "other", 1000.0 + 60)
     assert not Tokens(b"j" * 32).valid("clean-air", token, "nonce", 1000.0 + 60)
+
+
+SECRETS = (
+    "FORM_SECRET",
+    "SLACK_SIGNING_SECRET",
+    "TOKEN_ENCRYPTION_KEY",
+    "SLACK_CLIENT_SECRET",
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+)
+
+
+async def post_elsewhere(chat: Chat) -> int:
+    """Load the form from one process, send it to another (a load balancer may do that)."""
+    async with client(chat) as first, client(chat) as second:
+        page = await first.get(FORM)
+        cookie = page.cookies["unity_csrf"]
+        second.cookies.set("unity_csrf", cookie, domain="bot.test", path=FORM)
+        answer = await second.post(FORM, data=ASK | {"csrf": token_of(page.text)})
+        return answer.status_code
+
+
+async def test_a_form_from_one_process_is_accepted_by_another_with_the_same_configuration(
+    chat: Chat, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await published(chat)
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    assert await post_elsewhere(chat) == 403  # no secret at all (the console): a key per process
+    assert await requests_in(db) == []
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "the-same-secret-everywhere")  # derived from it
+    assert await post_elsewhere(chat) == 303
+    assert len(await requests_in(db)) == 1
+
+
+def test_the_form_key_comes_from_form_secret_else_from_a_platform_secret() -> None:
+    from tests.support import settings
+
+    assert settings().form_key is None
+    derived = settings(SLACK_SIGNING_SECRET="s1").form_key
+    assert derived is not None
+    assert derived != b"s1"  # derived, never the platform secret itself
+    assert settings(SLACK_SIGNING_SECRET="s1", DISCORD_TOKEN="d").form_key == derived
+    assert settings(SLACK_SIGNING_SECRET="s1", FORM_SECRET="f").form_key != derived
+    assert settings(FORM_SECRET="f").form_key == settings(FORM_SECRET="f", SLACK_SIGNING_SECRET="s2").form_key
 
 
 async def test_missing_fields_are_named_and_nothing_is_stored(chat: Chat, db: Database) -> None:

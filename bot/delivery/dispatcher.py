@@ -8,8 +8,11 @@ The guarantee, precisely:
 * **Nothing is sent twice** by retries or by several dispatchers: a row is *claimed* (status
   ``sending``, ``not_before`` = lease expiry) in its own committed transaction before it is sent —
   on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two processes never claim the same row — and
-  marked ``sent`` right after the platform accepted it. The one remaining window is a process dying
-  between the platform's acceptance and that commit: when the lease expires the row is retried.
+  marked ``sent`` right after the platform accepted it. A claim is only used while it has time
+  left: a row whose lease (``OUTBOX_LEASE_SECONDS``) is about to run out while it waits its turn is
+  not sent but left to the next claim, so a slow batch never races another process that may take
+  the row once the lease is over. The one remaining window is a process dying between the
+  platform's acceptance and that commit: when the lease expires the row is retried.
   Each row has a *delivery key* (:func:`delivery_key`), stable across retries and processes, that
   messengers may keep with the message: a messenger that can look messages up by it (``find``,
   optional; Slack reads it back from message metadata) is asked first, so such a row is recorded
@@ -63,6 +66,7 @@ class DeliveryStats:
     rate_limited: int = 0
     parked: int = 0
     recovered: int = 0
+    expired: int = 0  # left to the next claim: the lease ran short while waiting its turn
     by_platform: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -96,6 +100,7 @@ class Dispatcher:
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.lease = lease
+        self.lease_margin = min(lease / 4, timedelta(seconds=30))  # time a send may take, at most
         self.poll_interval = poll_interval
         self.rng = rng or random.Random()
         self.on_send = on_send  # a test hook: runs after the platform accepted, before recording
@@ -217,6 +222,9 @@ class Dispatcher:
             if outcome == "later":  # the channel is rate limited: the rest of the lane waits too
                 await self._release(lane[index + 1 :], row.not_before)
                 return
+            if outcome == "expired":  # so is the claim on the rest: the next claim takes them, in order
+                self.stats.expired += len(lane) - index - 1
+                return
 
     async def _send_one(self, row: OutboxMessage, recovering: bool) -> str:
         messenger = self.messengers[row.platform]
@@ -232,6 +240,11 @@ class Dispatcher:
                     await self._record_sent(row, found, row.payload)
                     return "sent"
             await self._wait_turn(row.platform, channel_key, limits)
+            if self.clock.now() >= row.not_before - self.lease_margin:
+                # The claim runs out: another dispatcher may take the row any moment (and ask the
+                # platform first). Sending now could race it; leave the row, still in lane order.
+                self.stats.expired += 1
+                return "expired"
             ref: MessageRef | None = None
             keyed = self._keyed[row.platform]  # the messenger's sends that keep the key with the message
             if row.kind == OutboxKind.POST.value:

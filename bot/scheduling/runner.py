@@ -5,14 +5,18 @@ the console); this module names none of them. What is due lives in the workflows
 an APScheduler job store: APScheduler's ``AsyncIOScheduler`` (memory job store) only provides the
 clockwork — a job at second 0 of every minute (all prompt times are whole minutes; this also picks
 up schedules other processes changed) that runs :meth:`Scheduler.tick`, a one-off wake-up at the
-earliest moment any job's ``next_wake`` names (planned after every tick), and a job every 15 seconds
-that checks leadership. ``tick`` is idempotent, so a late or doubled run is harmless, and a restart
+earliest moment any job's ``next_wake`` names (planned after every tick), and a job every
+``leader_interval`` seconds that checks leadership. ``tick`` is idempotent, so a late or doubled run is harmless, and a restart
 simply continues from the rows.
 
 Leadership: on PostgreSQL, the process holding a session-level advisory lock on a dedicated
-autocommit connection is the leader. If it dies, its connection closes, PostgreSQL releases the lock, and the
-next process to check (within 15 seconds) takes over. On SQLite only one process may run, and it
-always leads.
+autocommit connection is the leader; every ``serve`` process runs a :class:`Scheduler`, and the
+others are followers whose ticks do nothing. If the leader dies, its connection closes, PostgreSQL
+releases the lock, and the next follower to check takes over: followers check every
+``leader_interval`` seconds (``SCHEDULER_LEADER_INTERVAL``, 10 by default), so a takeover takes at
+most about that long. A follower that becomes the leader ticks at once (the catch-up a restart
+does), so work the old leader left due is not held back to the next minute. On SQLite only one
+process may run, and it always leads.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
@@ -36,6 +41,7 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 7242312  # the migration lock is 7242311
 WAKE_JOB = "coalition-bot-wake"
 PING_TIMEOUT = 10.0  # seconds; a leader that cannot reach the database in this time steps down
+LEADER_INTERVAL = 10.0  # seconds between leadership checks: the longest a takeover waits
 Step = Callable[[AsyncSession, int, datetime, JobEnv], Awaitable[int]]
 
 
@@ -46,6 +52,7 @@ class Leadership:
         self.db = db
         self.key = key
         self._connection: AsyncConnection | None = None
+        self.taken = 0  # times this process became the leader (PostgreSQL), for /metrics
 
     @property
     def held(self) -> bool:
@@ -73,6 +80,7 @@ class Leadership:
             raise
         if got:
             self._connection = connection
+            self.taken += 1
             log.info("this process now runs the scheduler")
             return True
         await connection.close()
@@ -101,6 +109,7 @@ class Scheduler:
         public_url: str = "",
         after_tick: Callable[[], None] | None = None,
         leadership: Leadership | None = None,
+        leader_interval: float = LEADER_INTERVAL,
     ) -> None:
         self.db = db
         self.jobs = tuple(jobs)
@@ -108,6 +117,9 @@ class Scheduler:
         self.env = JobEnv(public_url=public_url)
         self.after_tick = after_tick  # e.g. wake the outbox dispatcher
         self.leadership = leadership or Leadership(db)
+        self.leader_interval = leader_interval
+        self.ticks = 0  # ticks run as the leader, for /metrics
+        self.last_tick: float | None = None  # wall-clock time (Unix seconds) of the last one
         self._apscheduler: AsyncIOScheduler | None = None
         self._ticking = asyncio.Lock()  # the minute tick and a wake-up never run side by side
 
@@ -121,6 +133,8 @@ class Scheduler:
     async def _tick(self, now: datetime | None) -> int:
         if not await self.leadership.check():
             return 0
+        self.ticks += 1
+        self.last_tick = time.time()
         at = now or self.clock.now()
         queued = 0
         for job in self.jobs:
@@ -172,20 +186,38 @@ class Scheduler:
             log.exception("scheduled tick failed; the next one retries")
 
     async def _leader_job(self) -> None:
+        """Keep or take leadership; a process that just took it ticks at once."""
+        was = self.leadership.held
         try:
-            await self.leadership.check()
+            leads = await self.leadership.check()
         except Exception:
             log.exception("leadership check failed")
+            return
+        if leads and not was:
+            await self._tick_job()
 
     async def start(self) -> None:
         scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 50}
         )
         scheduler.add_job(self._tick_job, "cron", second=0, id="coalition-bot-tick", replace_existing=True)
-        scheduler.add_job(self._leader_job, "interval", seconds=15, id="coalition-bot-leader", replace_existing=True)
+        scheduler.add_job(
+            self._leader_job, "interval", seconds=self.leader_interval, id="coalition-bot-leader", replace_existing=True
+        )
         scheduler.start()
         self._apscheduler = scheduler
         await self._tick_job()  # catch up at once after a restart
+
+    def metrics(self) -> dict[str, float]:
+        """For /metrics: whether this process leads the scheduler now, and what it did as leader."""
+        values = {
+            "scheduler_leader": 1.0 if self.leadership.held else 0.0,
+            "scheduler_leader_taken_total": float(self.leadership.taken),
+            "scheduler_ticks_total": float(self.ticks),
+        }
+        if self.last_tick is not None:
+            values["scheduler_last_tick_timestamp_seconds"] = self.last_tick
+        return values
 
     async def stop(self) -> None:
         if self._apscheduler is not None:

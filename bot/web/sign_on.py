@@ -7,12 +7,15 @@ Server-rendered, no JavaScript. In the reader's language (``Accept-Language``), 
 
 - **CSRF**: a double-submit token. The page sets a random nonce in a ``SameSite=Strict``, HttpOnly
   cookie scoped to the form's path, and puts ``nonce.issued.signature`` in a hidden field, signed
-  with HMAC under a key of this process; a POST must bring both, matching, signed, and under two
-  hours old. A token from another process or before a restart fails gracefully: the form comes back
-  with what was typed and a fresh token.
+  with HMAC under the configured form key (``FORM_SECRET``, else derived from the platform secrets:
+  :attr:`bot.config.Settings.form_key`), so a form served by one process validates in any other
+  and across restarts; a POST must bring both, matching, signed, and under two hours old. Only
+  without any secret (the console) does a process make a key of its own; a token it did not sign
+  fails gracefully: the form comes back with what was typed and a fresh token.
 - **Rate limit**: at most ``PER_HOUR`` requests an hour from one client address (the socket's
   peer; behind a proxy, the proxy must pass the client through ``--forwarded-allow-ips``), kept in
-  memory only: the address is never stored.
+  memory only: the address is never stored. With several processes the limit is per process (a
+  client spread over three processes by the load balancer gets up to three times as many).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.commands.unity.requests import notify_steering
+from bot.config import load_settings
 from bot.core import i18n
 from bot.core.clock import Clock, SystemClock
 from bot.store.db import Database
@@ -66,7 +70,7 @@ class Field:
 
 
 class Tokens:
-    """CSRF tokens signed by a key of this process."""
+    """CSRF tokens signed by ``key`` (a random key of this process when none is given)."""
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key or secrets.token_bytes(32)
@@ -191,7 +195,7 @@ def check(values: dict[str, str]) -> dict[str, str]:
 
 def sign_on_routes(db: Database, clock: Clock | None = None, *, tokens: Tokens | None = None) -> list[BaseRoute]:
     clock = clock or SystemClock()
-    tokens = tokens or Tokens()
+    tokens = tokens or Tokens(load_settings().form_key)
     limit = RateLimit()
 
     def fresh(slug: str, request: Request) -> tuple[str, str]:

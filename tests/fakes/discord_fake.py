@@ -169,6 +169,7 @@ class FakeDiscord:
             ("POST", "/channels/{channel}/messages", self._post),
             ("PATCH", "/channels/{channel}/messages/{message}", self._channel_edit),
             ("POST", "/users/@me/channels", self._open_dm),
+            ("GET", "/guilds/{guild}", self._guild),
             ("POST", "/guilds/{guild}/scheduled-events", self._create_event),
             ("DELETE", "/guilds/{guild}/scheduled-events/{event}", self._delete_event),
         ]
@@ -756,6 +757,14 @@ class FakeDiscord:
         }
         self.records.append(Record("dm", {"recipient_id": body["recipient_id"], "channel_id": channel_id}))
         return respond(self.channels[channel_id])
+
+    async def _guild(self, request: web.Request) -> web.Response:
+        """A server over REST (a process without the gateway has no cache of it)."""
+        if not self._authorised(request):
+            return respond({"message": "401: Unauthorized", "code": 0}, 401)
+        if int(request.match_info["guild"]) != self.guild_id:
+            return respond({"message": "Unknown Guild", "code": 10004}, 404)
+        return respond(self.guild_payload())
 
     async def _create_event(self, request: web.Request) -> web.Response:
         """Guild scheduled events, with Discord's rules for external ones (location and end time)."""

@@ -3,9 +3,13 @@
 ``start`` logs in (a bad token fails at startup), localises the command descriptions with the
 translator (:class:`~bot.adapters.discord.commands.CatalogTranslator` unless another is given),
 syncs application commands if the localised command set changed since the last sync, and connects
-to the gateway as a background task. Interactions go to one catch-all handler; nothing is
-registered with discord.py's command tree (which would answer interactions itself) or view store,
-so the translator is applied to our payload directly rather than through ``CommandTree``.
+to the gateway as a background task. With ``DISCORD_GATEWAY=off`` it only logs in: the process
+then sends outbox messages over REST and leaves the gateway (and the command sync) to the one
+process that owns it, as several ``serve`` processes on one database must.
+
+Interactions go to one catch-all handler; nothing is registered with discord.py's command tree
+(which would answer interactions itself) or view store, so the translator is applied to our
+payload directly rather than through ``CommandTree``.
 """
 
 from __future__ import annotations
@@ -104,6 +108,11 @@ class DiscordAdapter:
         self.application_id = self.client.application_id  # login fetched the application
         if self.application_id is None:
             self.application_id = int((await self.client.http.application_info())["id"])
+        if not self.settings.discord_gateway:
+            # DISCORD_GATEWAY=off: another process owns the gateway (and syncs the commands); this
+            # one only delivers outbox messages over REST.
+            log.info("Discord gateway off in this process: sending only")
+            return
         await localise(self.commands, self.translator)
         await sync_commands(
             self.client.http,

@@ -76,6 +76,9 @@ class DiscordMessenger:
         """An external scheduled event (a meeting held elsewhere): needs a location, an end time and
         the bot's Manage Events permission in that server."""
         guild = self.client.get_guild(int(workspace)) if workspace.isdigit() else None
+        if guild is None and workspace.isdigit():  # not in this process's cache (DISCORD_GATEWAY=off)
+            with delivery_errors():
+                guild = await self.client.fetch_guild(int(workspace), with_counts=False)
         if guild is None:
             raise DeliveryError(f"Discord server {workspace} is not available to the bot yet")
         with delivery_errors():
