@@ -20,6 +20,7 @@ from bot.core.params import Args
 from bot.core.ui import Bold, Header, Plain, Reply, Rich, Section
 from bot.core.workflow import DataUse, Workflow
 from bot.store.db import Database
+from bot.web.unity_pages import reader_language
 
 INTRO = N_(
     "What Coalition Bot stores, why, who can see it and how long it is kept. "
@@ -72,15 +73,12 @@ def render_page(flows: Sequence[Workflow], lang: str) -> str:
     )
 
 
-def privacy_routes(db: Database, clock: Clock) -> list[BaseRoute]:
-    """``GET /privacy``, for the workflows ``serve`` runs (``bot.commands.WORKFLOWS``)."""
+def privacy_routes(db: Database, clock: Clock, workflows: tuple[Workflow, ...] = ()) -> list[BaseRoute]:
+    """``GET /privacy``, for the workflows ``serve`` runs, handed in when the app is built."""
 
     async def page(request: Request) -> Response:
-        from bot.commands import WORKFLOWS  # the list that names this package: read at request time
-        from bot.web.unity_pages import reader_language
-
         lang = reader_language(request.headers.get("accept-language"), None)
         headers = {"Content-Language": lang, "Vary": "Accept-Language", "Cache-Control": "public, max-age=300"}
-        return HTMLResponse(render_page(WORKFLOWS, lang), headers=headers)
+        return HTMLResponse(render_page(workflows, lang), headers=headers)
 
     return [Route("/privacy", page, methods=["GET"])]
