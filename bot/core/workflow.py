@@ -73,6 +73,20 @@ class DataUse:
     why: str
     who_sees: str
     kept: str
+    retention: Retention | None = None
+
+
+@dataclass(frozen=True)
+class Retention:
+    """A limit steering may set on how long a :class:`DataUse` is kept (``bot.core.retention``):
+    ``setting`` is both the key in the coalition's settings and the option of ``/coalition settings``
+    (months, 1–120, or ``forever``); ``offer`` (``N_()``) is what the public page says steering can
+    choose; ``limited(months)`` is the whole sentence, in the current language, for a limit that is
+    set; the workflow's daily job (``retention_job``) applies it."""
+
+    setting: str
+    offer: str
+    limited: Callable[[int], str]
 
 
 StatusSection = Callable[["Ctx"], Awaitable[list["Block"]]]

@@ -5,7 +5,8 @@ drift from the code), in the reader's language."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -17,6 +18,7 @@ from bot.core.clock import Clock
 from bot.core.context import Ctx
 from bot.core.i18n import N_, _, tr
 from bot.core.params import Args
+from bot.core.retention import months_kept
 from bot.core.ui import Bold, Header, Plain, Reply, Rich, Section
 from bot.core.workflow import DataUse, Workflow
 from bot.store.db import Database
@@ -33,8 +35,20 @@ def uses(flows: Sequence[Workflow]) -> list[tuple[str, tuple[DataUse, ...]]]:
     return [(f"/{flow.command.name}" if flow.command else flow.name, flow.privacy) for flow in flows if flow.privacy]
 
 
-def lines(use: DataUse) -> list[tuple[str, str]]:
-    return [(_("Why"), tr(use.why)), (_("Who sees it"), tr(use.who_sees)), (_("How long"), tr(use.kept))]
+def lines(use: DataUse, settings: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """Why, who sees it and how long, in the current language. With a coalition's ``settings`` the
+    "how long" is that coalition's: the limit steering set, if any; without, what steering may set."""
+    return [(_("Why"), tr(use.why)), (_("Who sees it"), tr(use.who_sees)), (_("How long"), how_long(use, settings))]
+
+
+def how_long(use: DataUse, settings: Mapping[str, Any] | None) -> str:
+    limit = use.retention
+    if limit is None:
+        return tr(use.kept)
+    months = months_kept(settings or {}, limit.setting)
+    if months:
+        return limit.limited(months)
+    return f"{tr(use.kept)} {tr(limit.offer)}"
 
 
 @coalition.sub(
@@ -48,7 +62,7 @@ async def privacy(ctx: Ctx, args: Args) -> Reply:
     for heading, declared in uses(workflow.active()):
         for use in declared:
             parts: list[Plain | Bold] = [Bold(heading), Plain(" · "), Bold(tr(use.what))]
-            for label, text in lines(use):
+            for label, text in lines(use, ctx.coalition.settings if ctx.coalition else None):
                 parts.append(Plain(f"\n{label}: {text}"))
             blocks.append(Section(Rich(tuple(parts))))
     return Reply(blocks=list(blocks))
