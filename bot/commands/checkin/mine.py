@@ -24,7 +24,7 @@ PRIVACY = (
             "keep_notes",
             offer=N_(
                 "Steering can have the notes and blockers erased a number of months after each check-in "
-                "(/coalition settings keep_notes=<months>)."
+                "(/coalition settings keep_notes=)."
             ),
             limited=lambda n: ngettext(
                 "In this coalition the notes and blockers are erased {n} month after each check-in; "

@@ -29,7 +29,7 @@ PRIVACY = (
             "keep_flags",
             offer=N_(
                 "Steering can have resolved and dismissed flags deleted, with their log, a number of months after "
-                "they close (/coalition settings keep_flags=<months>)."
+                "they close (/coalition settings keep_flags=)."
             ),
             limited=lambda n: ngettext(
                 "In this coalition a resolved or dismissed flag is deleted, with its log, {n} month after it closes.",
