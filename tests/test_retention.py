@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from bot.commands import WORKFLOWS
 from bot.commands.flag.hooks import erase_closed
 from bot.core.clock import ManualClock
+from bot.core.codec import decode_reply
 from bot.core.retention import months_before, months_kept, parse_months
 from bot.core.workflow import jobs_of, routes_of
 from bot.scheduling.runner import Scheduler
@@ -23,6 +24,7 @@ from bot.server import Metrics, build_app
 from bot.store.db import Database
 from bot.store.flag_models import ConflictFlag
 from bot.store.models import AuditEntry, Checkin, Coalition
+from bot.store.outbox_models import OutboxMessage
 from tests.support import Chat
 from tests.test_flag import clear_outbox, coalition, flags, raise_flag, receipt_of
 from tests.test_scoping import dump
@@ -217,3 +219,33 @@ async def test_closed_flags_older_than_the_limit_go_whole(
         other = (await session.exec(select(Coalition).where(Coalition.name == "Other Air"))).one()
         assert await erase_closed(session, other.id or 0, months_before(clock.now(), 12)) == {}
     assert receipt_of(_reply) == receipt
+
+
+async def test_delivered_digests_that_quoted_old_blockers_go_too(
+    chat: Chat, db: Database, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    clock.set(datetime(2026, 1, 10, 8, 0, tzinfo=UTC))
+    await coalition(chat)
+    assert not (await chat.say("alice", '/goal add "Calls" target=100 unit=calls')).is_error
+    assert not (await chat.say("alice", "/checkin schedule daily 09:00 window=1")).is_error
+    clock.set(datetime(2026, 1, 10, 9, 0, tzinfo=UTC))
+    await tick(scheduler, clock)  # the prompt
+    clock.advance(timedelta(minutes=10))
+    assert not (await chat.say("bob", '/checkin log 4 "DIGESTNOTE" blockers="DIGESTBLOCK"')).is_error
+    clock.set(datetime(2026, 1, 10, 10, 1, tzinfo=UTC))
+    await tick(scheduler, clock)  # the digest, quoting the blocker
+    async with db.session() as session:
+        rows = (await session.exec(select(OutboxMessage).where(col(OutboxMessage.key).startswith("digest:")))).all()
+    assert rows
+    assert any("DIGESTBLOCK" in decode_reply(row.payload).plain() for row in rows)
+    await clear_outbox(db)  # delivered
+
+    assert not (await chat.say("alice", "/coalition settings keep_notes=1")).is_error
+    clock.set(datetime(2026, 2, 20, 7, 0, tzinfo=UTC))
+    await tick(scheduler, clock)
+    text = await everything(db)
+    assert "DIGESTBLOCK" not in text
+    assert "DIGESTNOTE" not in text
+    [audit] = await erased_audits(db)
+    assert audit.detail["notes"] == 1
+    assert audit.detail["digests"] >= 1
