@@ -23,7 +23,8 @@ from bot.scheduling.runner import Scheduler
 from bot.server import Metrics, build_app
 from bot.store.db import Database
 from bot.store.flag_models import ConflictFlag
-from bot.store.models import AuditEntry, Checkin, Coalition
+from bot.store.membership_models import ConnectCode
+from bot.store.models import AuditEntry, Checkin, Coalition, LinkCode
 from bot.store.outbox_models import OutboxMessage
 from tests.support import Chat
 from tests.test_flag import clear_outbox, coalition, flags, raise_flag, receipt_of
@@ -249,3 +250,26 @@ async def test_delivered_digests_that_quoted_old_blockers_go_too(
     [audit] = await erased_audits(db)
     assert audit.detail["notes"] == 1
     assert audit.detail["digests"] >= 1
+
+
+async def test_used_and_expired_codes_are_not_kept(
+    chat: Chat, db: Database, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    """The privacy page says link and connect codes are kept until they expire: their hashes go."""
+    clock.set(START)
+    await coalition(chat)
+    await chat.say("alice", "/coalition link")
+    await chat.say("bob", "/coalition connect")
+    clock.advance(timedelta(minutes=20))  # the connect code expired, the link code (24 hours) not
+    await chat.say("fay", "/coalition connect")  # fresh
+    await tick(scheduler, clock)
+    async with db.session() as session:
+        connect_codes = (await session.exec(select(ConnectCode))).all()
+        link_codes = (await session.exec(select(LinkCode))).all()
+    assert [c.expires_at > clock.now() for c in connect_codes] == [True]  # only Fay's fresh one
+    assert len(link_codes) == 1
+    clock.advance(timedelta(hours=25))
+    await tick(scheduler, clock)
+    async with db.session() as session:
+        assert (await session.exec(select(ConnectCode))).all() == []
+        assert (await session.exec(select(LinkCode))).all() == []
