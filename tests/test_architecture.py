@@ -71,3 +71,37 @@ def test_the_core_never_imports_workflows() -> None:
 def test_scheduling_never_imports_workflows() -> None:
     """Timed work comes from each workflow's declaration, not from importing workflow modules."""
     assert importers("scheduling", "bot.commands") == []
+
+
+def local_imports(path: Path) -> set[str]:
+    """Absolute modules a file imports inside a function (run at call time, e.g. per request)."""
+    tree = ast.parse(path.read_text(), str(path))
+    names: set[str] = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+    return names
+
+
+def test_web_routes_never_import_workflows_at_request_time() -> None:
+    """``serve`` hands the web routes the workflows when it builds the app: nothing in the web layer
+    or the server reaches for ``bot.commands`` while answering, and no module but the entry point
+    (``bot/cli.py``) looks up the workflow list (``bot.commands`` itself) inside a function."""
+    web = [*(BOT / "web").rglob("*.py"), BOT / "server.py"]
+    offenders = [
+        f"{path.relative_to(BOT)} imports {name} inside a function"
+        for path in web
+        for name in local_imports(path)
+        if name == "bot.commands" or name.startswith("bot.commands.")
+    ]
+    offenders += [
+        f"{path.relative_to(BOT)} looks up the workflow list inside a function"
+        for path in BOT.rglob("*.py")
+        if path != BOT / "cli.py" and "bot.commands" in local_imports(path)
+    ]
+    assert offenders == []

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 from bot.commands import WORKFLOWS
 from bot.core.clock import ManualClock
 from bot.core.dispatch import Core
+from bot.core.ui import Reply
 from bot.store.db import Database
 from bot.store.meeting_models import MeetingVote
 from bot.store.models import AuditEntry, Checkin, Identity, Member
@@ -38,6 +39,16 @@ def test_every_column_naming_a_member_is_merged_by_a_workflow() -> None:
     assert sorted(naming - covered) == [], "tables naming a member that no workflow's `merges` covers"
     assert sorted(covered - naming) == [], "`merges` names tables that name no member"
     assert all(w.merge is not None for w in WORKFLOWS if w.merges), "a workflow covering tables must merge"
+
+
+async def connect(chat: Chat, who: str, code: str) -> Reply:
+    """``/coalition connect <code>`` and its Connect button, as the person would do it."""
+    offer = await chat.say(who, f"/coalition connect {code}")
+    if offer.is_error:
+        return offer
+    assert offer.private
+    assert "cannot be undone" in offer.plain()
+    return await chat.click(who, offer, "Connect")
 
 
 async def two_platforms(core: Core) -> tuple[Chat, Chat]:
@@ -69,9 +80,21 @@ async def test_a_slack_and_a_discord_account_become_one_member(db: Database, cor
     async with db.session() as session:  # only its hash is stored
         stored = (await session.exec(select(AuditEntry))).all()  # type: ignore[call-overload]
     assert code_in(offer.plain()) not in str(stored)
-    done = await discord.say("bea", f"/coalition connect {code_in(offer.plain())}")
+    asked = await discord.say("bea", f"/coalition connect {code_in(offer.plain())}")
+    assert not asked.is_error, asked.plain()
+    assert asked.private
+    said = asked.plain()
+    assert "Merge Bea" in said
+    assert "this discord account" in said.lower()
+    assert "their accounts: Slack" in said
+    assert "cannot be undone" in said
+    assert await count(db, Member, Member.display_name == "Bea") == 2  # nothing merged before the button
+    assert (await discord.click("carl", asked, "Connect")).is_error  # only the person who typed the code
+    assert await count(db, Member, Member.display_name == "Bea") == 2
+    done = await discord.click("bea", asked, "Connect")
     assert not done.is_error, done.plain()
-    assert done.private
+    assert done.replace_original
+    assert "Connected" in done.plain()
 
     assert await count(db, Member, Member.display_name == "Bea") == 1
     assert await count(db, Identity) == 4  # Bea's two accounts on one member; Alice's still two members
@@ -88,6 +111,7 @@ async def test_a_slack_and_a_discord_account_become_one_member(db: Database, cor
 
     again = await discord.say("bea", f"/coalition connect {code_in(offer.plain())}")
     assert again.is_error  # one time only
+    assert (await discord.click("bea", asked, "Connect")).is_error  # the button too
     clock.advance(timedelta(minutes=1))
     late = await slack.say("bea", "/coalition connect")
     clock.advance(timedelta(minutes=16))
@@ -107,7 +131,7 @@ async def test_a_person_who_voted_from_both_accounts_keeps_the_newer_vote(
 
     code = code_in((await discord.say("bea", "/coalition connect")).plain())
     clock.advance(timedelta(minutes=1))
-    done = await slack.say("bea", f"/coalition connect {code}")
+    done = await connect(slack, "bea", code)
     assert not done.is_error, done.plain()
 
     async with db.session() as session:
@@ -130,7 +154,7 @@ async def test_a_person_who_touched_every_workflow_is_merged_whole(db: Database,
     assert len(before) == 2
 
     code = code_in((await discord.say(WHO, "/coalition connect")).plain())
-    done = await chat.say(WHO, f"/coalition connect {code}")
+    done = await connect(chat, WHO, code)
     assert not done.is_error, done.plain()
 
     async with db.session() as session:
@@ -155,6 +179,7 @@ async def core_repo_references(session: object, member_id: int) -> dict[str, int
 async def test_connect_speaks_through_the_catalogs(db: Database, core: Core) -> None:
     from sqlalchemy import update
 
+    from bot.core.i18n import pseudo
     from bot.store.models import Coalition
     from tests.test_pledge_i18n import english_left
 
@@ -169,7 +194,13 @@ async def test_connect_speaks_through_the_catalogs(db: Database, core: Core) -> 
     ]
     replies.append(await slack.say("bob", f"/coalition connect {code_in(replies[1].plain())}"))
     replies.append(await slack.say("bob", f"/coalition connect {code_in(replies[0].plain())}"))
+    replies.append(await slack.click("bob", replies[3], pseudo("Connect")))
     assert not replies[3].is_error
+    assert not replies[5].is_error
+    offer = await discord.say("bob", "/coalition connect")
+    replies.append(await slack.say("alice", f"/coalition connect {code_in(offer.plain())}"))
+    replies.append(await slack.click("alice", replies[-1], pseudo("Cancel")))
+    assert not replies[-1].is_error
     assert replies[2].is_error
     assert replies[4].is_error
     for reply in replies:
@@ -185,7 +216,44 @@ async def test_under_approval_a_code_lets_the_other_account_in_as_the_same_membe
     assert await count(db, Member, Member.display_name == "Dana") == 0
 
     code = code_in((await slack.say("alice", "/coalition connect")).plain())
-    assert not (await discord.say("eve", f"/coalition connect {code}")).is_error  # whoever holds the code
+    offer = await discord.say("eve", f"/coalition connect {code}")
+    assert "Connect this discord account to Alice" in offer.plain().replace("Discord", "discord")
+    assert await count(db, Identity, Identity.user_id == "eve") == 0  # not before the button
+    assert not (await discord.click("eve", offer, "Connect")).is_error  # whoever holds the code, after a warning
     assert await count(db, Member, Member.display_name == "Eve") == 0
     assert await count(db, Identity, Identity.user_id == "eve") == 1
     assert not (await discord.say("eve", "/goal list")).is_error  # acting as Alice now
+
+
+async def test_cancel_merges_nothing_and_voids_the_code(db: Database, core: Core) -> None:
+    slack, discord = await two_platforms(core)
+    assert not (await discord.say("bea", "/coalition members")).is_error  # Bea joins on Discord
+    code = code_in((await slack.say("mallory", "/coalition connect")).plain())
+    offer = await discord.say("bea", f"/coalition connect {code}")  # Bea was given Mallory's code
+    assert "into Mallory" in offer.plain()
+    cancelled = await discord.click("bea", offer, "Cancel")
+    assert not cancelled.is_error
+    assert "nothing was merged" in cancelled.plain()
+    assert cancelled.replace_original
+    assert await count(db, Member, Member.display_name == "Bea") == 1
+    assert await count(db, Member, Member.display_name == "Mallory") == 1
+    assert await count(db, AuditEntry, AuditEntry.action == "member.connected") == 0
+    assert (await discord.click("bea", offer, "Connect")).is_error  # the code is void now
+    assert (await discord.say("bea", f"/coalition connect {code}")).is_error
+    assert await count(db, Member, Member.display_name == "Bea") == 1
+
+
+async def test_a_code_that_expires_before_the_click_merges_nothing(
+    db: Database, core: Core, clock: ManualClock
+) -> None:
+    slack, discord = await two_platforms(core)
+    assert not (await discord.say("bea", "/coalition members")).is_error  # Bea joins on Discord
+    code = code_in((await slack.say("bea", "/coalition connect")).plain())
+    clock.advance(timedelta(minutes=14))
+    offer = await discord.say("bea", f"/coalition connect {code}")
+    assert not offer.is_error, offer.plain()
+    clock.advance(timedelta(minutes=2))
+    late = await discord.click("bea", offer, "Connect")
+    assert late.is_error
+    assert "15 minutes" in late.plain()
+    assert await count(db, Member, Member.display_name == "Bea") == 2

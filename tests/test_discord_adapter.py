@@ -445,6 +445,33 @@ async def test_a_form_after_deferral_becomes_a_button_that_opens_it(chat: Chat) 
 # buttons -----------------------------------------------------------------------------------------
 
 
+async def test_connect_asks_first_and_only_the_typers_click_merges(chat: Chat) -> None:
+    """``/coalition connect <code>`` from Discord: a private warning with Connect / Cancel (the code
+    and who typed it travel in the button's custom_id); another person's click merges nothing."""
+    from tests.support import Chat as CoreChat
+    from tests.test_connect import code_in
+
+    await chat.slash("Alice", "coalition", "create", name="Connect Air")
+    link = code_in((await chat.slash("Alice", "coalition", "link")).text())
+    console = CoreChat(chat.bot.core, platform="console", workspace="local", channel=f"connect-{chat.channel}")
+    assert not (await console.say("alice", f"/coalition link {link}")).is_error
+    await chat.slash("Bea", "coalition", "join")
+    code = code_in((await console.say("bea", "/coalition connect")).plain())
+    asked = await chat.slash("Bea", "coalition", "connect", code=code)
+    message = asked.messages[-1]
+    assert chat.fake.is_ephemeral(message)
+    assert "cannot be undone" in asked.text()
+    assert "Merge **Bea**" in asked.text()
+    assert (await chat.slash("Alice", "coalition", "members")).text().count("Bea") == 2
+    await chat.click("Carl", message, "Connect")
+    assert (await chat.slash("Alice", "coalition", "members")).text().count("Bea") == 2
+    clicked = await chat.click("Bea", message, "Connect")
+    edited = chat.fake.messages[int(message["id"])]
+    assert "Connected" in visible(edited), clicked.text()
+    assert edited["components"] == []
+    assert (await chat.slash("Alice", "coalition", "members")).text().count("Bea") == 1
+
+
 async def test_a_button_edits_its_message_in_place(chat: Chat) -> None:
     await chat.slash("Alice", "coalition", "create", name="Clean Air")
     await chat.slash("Bob", "coalition", "join")

@@ -12,6 +12,7 @@ from bot.store.membership_models import JoinRequest
 from bot.store.models import Coalition, Member
 from bot.store.outbox_models import OutboxMessage
 from tests.support import Chat
+from tests.test_connect import code_in
 
 
 async def directs(db: Database) -> list[tuple[str, Reply]]:
@@ -67,6 +68,32 @@ async def test_a_stranger_sees_nothing_until_steering_approves(chat: Chat, db: D
     assert stale.is_error
     async with db.session() as session:
         assert (await session.exec(select(JoinRequest))).all() == []
+
+
+async def test_under_approval_a_link_code_binds_the_channel_but_admits_no_one(chat: Chat, db: Database) -> None:
+    """Binding a channel is steering's act (the code); typing the code makes nobody a member."""
+    await approval_coalition(chat)
+    code = code_in((await chat.say("alice", "/coalition link")).plain())
+    mallory = Chat(chat.core, platform="discord", workspace="G9", channel="D9")
+    linked = await mallory.say("mallory", f"/coalition link {code}")
+    assert not linked.is_error, linked.plain()
+    assert "now part of Clean Air" in linked.plain()
+    assert "/coalition join" in linked.plain()
+    async with db.session() as session:
+        assert (await session.exec(select(Member).where(Member.display_name == "Mallory"))).first() is None
+    for line in ("/goal list", "/coalition members"):
+        reply = await mallory.say("mallory", line)
+        assert reply.is_error, line
+        assert "Calls" not in reply.plain()
+        assert "Alice" not in reply.plain()
+    asked = await mallory.say("mallory", "/coalition join")
+    assert "steering committee" in asked.plain()
+    assert any("Mallory asks to join." in reply.plain() for _target, reply in await directs(db))
+    # an approved member of the coalition who types a code keeps their membership (and their role)
+    code = code_in((await chat.say("alice", "/coalition link")).plain())
+    other = Chat(chat.core, platform="console", workspace="local", channel="elsewhere")
+    assert not (await other.say("alice", f"/coalition link {code}")).is_error
+    assert "Calls" in (await other.say("alice", "/goal list")).plain()
 
 
 async def test_declined_stays_out(chat: Chat, db: Database) -> None:

@@ -96,9 +96,11 @@ async def tally_announce(session: AsyncSession, coalition_id: int, now: datetime
     return len(posts)
 
 
-def tally_routes(db: Database, clock: Clock) -> list[BaseRoute]:
+def tally_routes(db: Database, clock: Clock, workflows: tuple[Workflow, ...]) -> list[BaseRoute]:
+    served = ", ".join(w.name for w in workflows)  # handed the served list when the app is built
+
     async def page(request: Request) -> PlainTextResponse:
-        return PlainTextResponse(f"tally page at {clock.now():%Y-%m-%d}")
+        return PlainTextResponse(f"tally page at {clock.now():%Y-%m-%d} among {served}")
 
     return [Route("/tally", page)]
 
@@ -153,6 +155,7 @@ async def test_a_workflow_declared_in_a_test_works_through_the_real_core_and_sch
         page = await client.get("/tally")
     assert page.status_code == 200
     assert page.text.startswith("tally page at")
+    assert page.text.endswith("among " + ", ".join(w.name for w in workflows))
 
 
 async def test_the_production_list_does_not_know_the_test_workflow(chat: Chat) -> None:

@@ -201,7 +201,7 @@ class Core:
             return Reply.error(_(text.STALE_BUTTON))
 
         async def act() -> Reply:
-            async with self._context(event.actor, event.place, event.request_id, True) as ctx:
+            async with self._context(event.actor, event.place, event.request_id, True, strangers=spec.strangers) as ctx:
                 if ctx is None:
                     return Reply.private(_(text.ALREADY_HANDLED))
                 self._check_role(ctx, spec.roles, "that")

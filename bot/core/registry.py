@@ -62,6 +62,7 @@ class ActionSpec:
     action_id: str
     handler: ActionHandler
     roles: frozenset[Role] = EVERYONE
+    strangers: bool = False  # also for a person the coalition does not know yet (join policy approval)
 
 
 @dataclass
@@ -109,9 +110,11 @@ class Command:
 
         return register
 
-    def action(self, action_id: str, *, roles: frozenset[Role] = EVERYONE) -> Callable[[ActionHandler], ActionHandler]:
+    def action(
+        self, action_id: str, *, roles: frozenset[Role] = EVERYONE, strangers: bool = False
+    ) -> Callable[[ActionHandler], ActionHandler]:
         def register(handler: ActionHandler) -> ActionHandler:
-            self.actions[action_id] = ActionSpec(action_id, handler, roles)
+            self.actions[action_id] = ActionSpec(action_id, handler, roles, strangers)
             return handler
 
         return register

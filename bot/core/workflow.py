@@ -73,6 +73,20 @@ class DataUse:
     why: str
     who_sees: str
     kept: str
+    retention: Retention | None = None
+
+
+@dataclass(frozen=True)
+class Retention:
+    """A limit steering may set on how long a :class:`DataUse` is kept (``bot.core.retention``):
+    ``setting`` is both the key in the coalition's settings and the option of ``/coalition settings``
+    (months, 1–120, or ``forever``); ``offer`` (``N_()``) is what the public page says steering can
+    choose; ``limited(months)`` is the whole sentence, in the current language, for a limit that is
+    set; the workflow's daily job (``retention_job``) applies it."""
+
+    setting: str
+    offer: str
+    limited: Callable[[int], str]
 
 
 StatusSection = Callable[["Ctx"], Awaitable[list["Block"]]]
@@ -80,7 +94,7 @@ ExportPart = Callable[["Ctx"], Awaitable["Mapping[str, Any] | Export"]]
 ForgetHook = Callable[["Ctx", int], Awaitable[None]]
 ExportMine = Callable[["Ctx", int], Awaitable["Mapping[str, Any]"]]
 MergeHook = Callable[["Ctx", int, int], Awaitable[None]]
-RoutesFactory = Callable[["Database", "Clock"], list["BaseRoute"]]
+RoutesFactory = Callable[["Database", "Clock", "tuple[Workflow, ...]"], list["BaseRoute"]]
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,9 @@ class Workflow:
       uniqueness rule applies. ``merges`` names the tables it re-points; a test fails if a table with
       a column referencing ``member.id`` is in no workflow's ``merges``. Hooks run before the merged
       member's row is deleted.
-    - ``routes``: public web routes (``serve``), built from the database and the clock.
+    - ``routes``: public web routes (``serve``), built once when the app is built, from the database,
+      the clock and the workflows being served (a route that needs them never imports
+      ``bot.commands`` at request time).
     - ``export_mine``: everything the workflow holds about one member (``/coalition export mine``),
       as named sections of rows; never another person's data, never an anonymous answer.
     - ``privacy``: what the workflow stores about people, why, who sees it and how long it is kept
@@ -134,8 +150,10 @@ def jobs_of(workflows: Sequence[Workflow]) -> list[TimedJob]:
 
 
 def routes_of(workflows: Sequence[Workflow], db: Database, clock: Clock) -> list[BaseRoute]:
-    """Every workflow's public web routes: what ``serve`` mounts."""
-    return [route for workflow in workflows if workflow.routes for route in workflow.routes(db, clock)]
+    """Every workflow's public web routes: what ``serve`` mounts. Each factory is handed the very
+    workflows being served."""
+    served = tuple(workflows)
+    return [route for workflow in served if workflow.routes for route in workflow.routes(db, clock, served)]
 
 
 # The workflows of the registry whose handler is running (set by the registry around each call),

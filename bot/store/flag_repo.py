@@ -6,7 +6,7 @@ workflow from :meth:`FlagRepo.parties` and :meth:`FlagRepo.members`. Handlers re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlmodel import col, select
@@ -205,6 +205,38 @@ class FlagRepo:
             .group_by(col(Member.organisation_id))
         )
         return [(org, int(flags), int(people)) for org, flags, people in (await self.session.exec(query)).all()]
+
+    # retention ---------------------------------------------------------------------------------
+
+    async def closed_before(self, before: datetime) -> list[int]:
+        """Ids of this coalition's flags resolved or dismissed before ``before``."""
+        query = select(ConflictFlag.id).where(
+            ConflictFlag.coalition_id == self.coalition_id,
+            col(ConflictFlag.status).in_(list(CLOSED)),
+            col(ConflictFlag.closed_at) < before,
+        )
+        return [int(i) for i in (await self.session.exec(query)).all() if i is not None]
+
+    async def delete_flags(self, flag_ids: Sequence[int]) -> dict[str, int]:
+        """Delete these flags of this coalition whole: their log, their parties, the flags (and so
+        their receipt hashes). Returns how many rows of each went."""
+        counts = {"flags": 0, "events": 0, "parties": 0}
+        for start in range(0, len(flag_ids), 500):
+            ids = list(flag_ids[start : start + 500])
+            for kind, model in (("events", FlagEvent), ("parties", FlagParty)):
+                result = await self.session.exec(
+                    delete(model).where(  # type: ignore[call-overload]
+                        col(model.coalition_id) == self.coalition_id, col(model.flag_id).in_(ids)
+                    )
+                )
+                counts[kind] += int(result.rowcount or 0)
+            result = await self.session.exec(
+                delete(ConflictFlag).where(  # type: ignore[call-overload]
+                    col(ConflictFlag.coalition_id) == self.coalition_id, col(ConflictFlag.id).in_(ids)
+                )
+            )
+            counts["flags"] += int(result.rowcount or 0)
+        return counts
 
     # forget-me ---------------------------------------------------------------------------------
 

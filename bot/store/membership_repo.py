@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.membership_models import ConnectCode, JoinRequest
+from bot.store.models import Identity, LinkCode
 from bot.store.repo import hash_code
 
 
@@ -72,16 +74,54 @@ class MembershipRepo:
         )
         return (await self.session.exec(query)).all()
 
-    async def use_connect_code(self, code: str, now: datetime) -> int | None:
-        """Spend a connect code of this coalition: the member who asked for it, or None if the code is
-        unknown, used, expired or another coalition's."""
+    async def valid_connect_code(self, code: str, now: datetime) -> ConnectCode | None:
+        """A connect code of this coalition that is still usable (not spent, not expired), unspent."""
         query = select(ConnectCode).where(
             ConnectCode.coalition_id == self.coalition_id, ConnectCode.code_hash == hash_code(code)
         )
         found = (await self.session.exec(query)).first()
         if found is None or found.used_at is not None or found.expires_at <= now:
             return None
+        return found
+
+    async def use_connect_code(self, code: str, now: datetime) -> int | None:
+        """Spend a connect code of this coalition: the member who asked for it, or None if the code is
+        unknown, used, expired or another coalition's."""
+        found = await self.valid_connect_code(code, now)
+        if found is None:
+            return None
         found.used_at = now
         self.session.add(found)
         await self.session.flush()
         return found.member_id
+
+    async def platforms_of(self, member_id: int) -> list[str]:
+        """The platforms a member of this coalition has accounts on, sorted."""
+        query = select(Identity.platform).where(
+            Identity.coalition_id == self.coalition_id, Identity.member_id == member_id
+        )
+        return sorted(set((await self.session.exec(query)).all()))
+
+
+async def spent_code_coalitions(session: AsyncSession, now: datetime) -> list[int]:
+    """Coalitions holding a link or connect code that is used or expired (both tables are small)."""
+    found: set[int] = set()
+    for model in (ConnectCode, LinkCode):
+        spent = or_(col(model.used_at).is_not(None), col(model.expires_at) <= now)
+        found.update((await session.exec(select(model.coalition_id).where(spent).distinct())).all())
+    return sorted(found)
+
+
+async def drop_spent_codes(session: AsyncSession, coalition_id: int, now: datetime) -> int:
+    """Delete one coalition's used or expired link and connect codes (the privacy page says codes
+    are kept until they expire). Returns how many."""
+    dropped = 0
+    for model in (ConnectCode, LinkCode):
+        result = await session.exec(
+            delete(model).where(  # type: ignore[call-overload]
+                col(model.coalition_id) == coalition_id,
+                or_(col(model.used_at).is_not(None), col(model.expires_at) <= now),
+            )
+        )
+        dropped += int(result.rowcount or 0)
+    return dropped

@@ -10,13 +10,17 @@ import bot.commands.checkin.report  # noqa: F401
 from bot.commands.checkin.export import MERGES, checkins_export, forget, merge
 from bot.commands.checkin.log import checkin
 from bot.commands.checkin.mine import PRIVACY, export_mine
+from bot.commands.checkin.repo import erase_notes
 from bot.commands.checkin.timing import PROMPTS, WINDOWS
+from bot.core.retention import retention_job
 from bot.core.workflow import Workflow
+
+RETENTION = retention_job("checkin", "keep_notes", erase_notes)  # daily, where steering set keep_notes
 
 workflow = Workflow(
     "checkin",
     command=checkin,
-    jobs=(PROMPTS, WINDOWS),
+    jobs=(PROMPTS, WINDOWS, RETENTION),
     export=checkins_export,
     exports=("checkin", "checkinschedule", "checkinwindow"),
     forget=forget,

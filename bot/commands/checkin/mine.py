@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.commands.common import mine
 from bot.core.context import Ctx
-from bot.core.i18n import N_
-from bot.core.workflow import DataUse
+from bot.core.i18n import N_, ngettext
+from bot.core.workflow import DataUse, Retention
 from bot.store.models import Checkin
 from bot.store.scheduling_models import CheckinSchedule
 
@@ -19,6 +19,20 @@ PRIVACY = (
         who_sees=N_("Every member of the coalition; digests name the people who reported."),
         kept=N_(
             "As long as the coalition exists; forget-me removes the name and the words, the amount stays in the totals."
+        ),
+        retention=Retention(
+            "keep_notes",
+            offer=N_(
+                "Steering can have the notes and blockers erased a number of months after each check-in "
+                "(/coalition settings keep_notes=)."
+            ),
+            limited=lambda n: ngettext(
+                "In this coalition the notes and blockers are erased {n} month after each check-in; "
+                "the amounts stay in the totals.",
+                "In this coalition the notes and blockers are erased {n} months after each check-in; "
+                "the amounts stay in the totals.",
+                n,
+            ),
         ),
     ),
     DataUse(

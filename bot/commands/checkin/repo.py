@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Executable, func, update
+from sqlalchemy import Executable, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.context import Ctx
 from bot.store.models import Checkin
+from bot.store.retention import drop_delivered
 from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
 
 
@@ -136,3 +137,19 @@ async def forget_checkins(ctx: Ctx, member_id: int, placeholder: str) -> None:
         update(Checkin).where(mine, col(Checkin.blockers) != "").values(blockers=placeholder)
     )
     await ctx.session.exec(update(Checkin).where(mine).values(member_id=None))  # type: ignore[call-overload]
+
+
+async def erase_notes(session: AsyncSession, coalition_id: int, before: datetime) -> dict[str, int]:
+    """Retention (``keep_notes``): one coalition's check-ins from before ``before`` lose their notes
+    and blockers (the amounts stay), and the delivered digests of that time, which quoted them, go."""
+    erased = await session.exec(
+        update(Checkin)  # type: ignore[call-overload]
+        .where(
+            col(Checkin.coalition_id) == coalition_id,
+            col(Checkin.created_at) < before,
+            or_(col(Checkin.note) != "", col(Checkin.blockers) != ""),
+        )
+        .values(note="", blockers="")
+    )
+    digests = await drop_delivered(session, coalition_id, ["digest:"], before)
+    return {"notes": int(erased.rowcount or 0), "digests": digests}

@@ -8,11 +8,12 @@ from datetime import timedelta
 from bot.commands.coalition.command import coalition
 from bot.commands.common import sentence
 from bot.core.context import Ctx
+from bot.core.dispatch import admits_on_approval
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.i18n import N_, _
 from bot.core.params import Args, Param
 from bot.core.registry import STEERING
-from bot.core.ui import Bold, Code, Context, Reply
+from bot.core.ui import Bold, Code, Context, Reply, rich
 from bot.store.models import Role
 
 LINK_VALIDITY = timedelta(hours=24)
@@ -48,6 +49,26 @@ async def link(ctx: Ctx, args: Args) -> Reply:
     repo = ctx.repo
     await repo.bind(ctx.place.platform, ctx.place.workspace, ctx.place.channel, ctx.place.name)
     ctx.member = await repo.member_by_identity(ctx.actor.platform, ctx.actor.workspace, ctx.actor.user_id)
+    if ctx.member is None and admits_on_approval(ctx):
+        # Binding the channel is steering's act (they gave the code); membership is not: under
+        # approval the person who typed the code joins like anyone else, through steering.
+        await repo.audit("channel.linked", member=None, subject=f"{ctx.place.platform}:{ctx.place.channel}")
+        return Reply.channel(
+            sentence(
+                N_("This channel is now part of {coalition}. Announcements, prompts and digests will reach it too."),
+                coalition=Bold(ctx.c.name),
+            ),
+            Context(
+                rich(
+                    _(
+                        "{coalition} admits new members on approval by its steering committee: whoever is not a "
+                        "member yet asks with `/coalition join`; a member on another platform joins this account "
+                        "with `/coalition connect`.",
+                        coalition=ctx.c.name,
+                    )
+                )
+            ),
+        )
     if ctx.member is None:
         ctx.member = await repo.add_member(
             display_name=ctx.actor.display_name,

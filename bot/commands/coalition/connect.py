@@ -6,6 +6,7 @@ one row where a uniqueness rule applies; the person then counts once everywhere.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -14,12 +15,12 @@ from sqlmodel import col
 from bot.commands.coalition.command import coalition
 from bot.commands.coalition.repo import membership_repo
 from bot.commands.common import sentence
-from bot.core import workflow
+from bot.core import i18n, workflow
 from bot.core.context import Ctx
-from bot.core.errors import UserError
-from bot.core.i18n import N_, _
+from bot.core.errors import PermissionDenied, UserError
+from bot.core.i18n import N_, _, tr
 from bot.core.params import Args, Param
-from bot.core.ui import Bold, Code, Context, Reply, rich
+from bot.core.ui import Actions, Bold, Button, ButtonStyle, Code, Context, Reply, Section, rich
 from bot.store.membership_models import ConnectCode
 from bot.store.models import AuditEntry, GroupMembership, Identity, LinkCode, Member, Role
 
@@ -27,6 +28,9 @@ CONNECT_VALIDITY = timedelta(minutes=15)
 
 # From the weakest to the strongest: a merged member keeps the stronger of their two roles.
 ROLE_ORDER = (Role.OBSERVER.value, Role.MEMBER.value, Role.FACILITATOR.value, Role.STEERING.value)
+
+CONFIRM = "coalition.connect"
+PLATFORM_NAMES = {"slack": N_("Slack"), "discord": N_("Discord"), "console": N_("the console")}
 
 MERGES = ("identity", "groupmembership", "linkcode", "auditentry", "connect_code")
 
@@ -41,22 +45,105 @@ MERGES = ("identity", "groupmembership", "linkcode", "auditentry", "connect_code
 async def connect(ctx: Ctx, args: Args) -> Reply:
     if args.code is None:
         return await new_code(ctx)
-    into_id = await membership_repo(ctx).use_connect_code(args.code, ctx.clock.now())
-    into = await ctx.repo.member(into_id) if into_id is not None else None
-    if into is None:
-        raise UserError(
-            _(
-                "That connect code is not valid: it may be mistyped, used already or older than 15 minutes. "
-                "Run `/coalition connect` again from your other account."
-            )
-        )
+    into = await code_owner(ctx, args.code)
     me = ctx.member
-    if me is not None and me.id == into.id:
+    platforms = i18n.and_list(
+        [tr(PLATFORM_NAMES.get(p, p)) for p in await membership_repo(ctx).platforms_of(into.id or 0)]
+    )
+    here = tr(PLATFORM_NAMES.get(ctx.actor.platform, ctx.actor.platform))
+    if me is None:
+        what = sentence(
+            N_(
+                "Connect this {platform} account to {name}, the member of {coalition} who asked for this code "
+                "(their accounts: {platforms})? From now on this account acts as {name}."
+            ),
+            platform=here,
+            name=Bold(into.display_name),
+            coalition=Bold(ctx.c.name),
+            platforms=platforms,
+        )
+    else:
+        what = sentence(
+            N_(
+                "Merge {mine}, the member of {coalition} on this {platform} account, into {name}, the member who "
+                "asked for this code (their accounts: {platforms})? Everything {mine} did becomes {name}'s "
+                "and this account acts as {name} from now on."
+            ),
+            mine=Bold(me.display_name),
+            platform=here,
+            name=Bold(into.display_name),
+            coalition=Bold(ctx.c.name),
+            platforms=platforms,
+        )
+    value = f"{args.code.strip().upper()}:{fingerprint(ctx)}"
+    return Reply.private(
+        Section(what),
+        Context(
+            rich(
+                _(
+                    "It cannot be undone. If someone else gave you this code, press Cancel: it would hand this "
+                    "account to them."
+                )
+            )
+        ),
+        Actions(
+            (
+                Button(_("Connect"), CONFIRM, f"yes:{value}", ButtonStyle.PRIMARY),
+                Button(_("Cancel"), CONFIRM, f"no:{value}"),
+            )
+        ),
+    )
+
+
+def fingerprint(ctx: Ctx) -> str:
+    """Who typed the code, so only the same person's click confirms it (not a secret: an identity check)."""
+    actor = ctx.actor
+    return hashlib.sha256(f"{actor.platform}\x00{actor.workspace}\x00{actor.user_id}".encode()).hexdigest()[:16]
+
+
+def invalid_code() -> UserError:
+    return UserError(
+        _(
+            "That connect code is not valid: it may be mistyped, used already or older than 15 minutes. "
+            "Run `/coalition connect` again from your other account."
+        )
+    )
+
+
+async def code_owner(ctx: Ctx, code: str) -> Member:
+    """The member who asked for a still-valid code (the code is not spent); refuses one's own code."""
+    found = await membership_repo(ctx).valid_connect_code(code.strip().upper(), ctx.clock.now())
+    into = await ctx.repo.member(found.member_id) if found is not None else None
+    if into is None:
+        raise invalid_code()
+    if ctx.member is not None and ctx.member.id == into.id:
         raise UserError(
             _(
                 "This account is already part of that member: type the code from your other account, on the other platform."
             )
         )
+    return into
+
+
+@coalition.action(CONFIRM, strangers=True)
+async def connect_confirmed(ctx: Ctx, value: str) -> Reply:
+    verb, _sep, rest = value.partition(":")
+    code, _sep, typed_by = rest.rpartition(":")
+    if verb not in {"yes", "no"} or not code:
+        raise UserError(_("That button is out of date. Type `/coalition connect <code>` again."))
+    if typed_by != fingerprint(ctx):
+        raise PermissionDenied(_("Only the person who typed the code can confirm or cancel it."))
+    if verb == "no":
+        await membership_repo(ctx).use_connect_code(code, ctx.clock.now())  # void: it cannot be tried again
+        await ctx.repo.audit("connect.cancelled", member=ctx.member)
+        return Reply(
+            blocks=[Section(rich(_("Cancelled: nothing was merged, and that code cannot be used again.")))],
+            replace_original=True,
+        )
+    into = await code_owner(ctx, code)
+    if await membership_repo(ctx).use_connect_code(code, ctx.clock.now()) is None:
+        raise invalid_code()
+    me = ctx.member
     if me is None:
         # not a member yet here (join policy approval): the account joins the member who asked for the code
         await ctx.repo.add(
@@ -72,13 +159,18 @@ async def connect(ctx: Ctx, args: Args) -> Reply:
         await merge_members(ctx, me, into)
     await ctx.repo.audit("member.connected", member=into, subject=ctx.actor.platform)
     ctx.member = into
-    return Reply.private(
-        sentence(
-            N_("Connected: this account and your other one are now one member of {coalition}, {name}."),
-            coalition=Bold(ctx.c.name),
-            name=Bold(into.display_name),
-        ),
-        Context(rich(_("Your check-ins, votes, signatures and pledges from both accounts count once, together."))),
+    return Reply(
+        blocks=[
+            Section(
+                sentence(
+                    N_("Connected: this account and your other one are now one member of {coalition}, {name}."),
+                    coalition=Bold(ctx.c.name),
+                    name=Bold(into.display_name),
+                )
+            ),
+            Context(rich(_("Your check-ins, votes, signatures and pledges from both accounts count once, together."))),
+        ],
+        replace_original=True,
     )
 
 

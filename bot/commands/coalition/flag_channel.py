@@ -1,7 +1,7 @@
 """The private flag channel of ``/coalition settings`` (SPEC §3, §4 "Flags").
 
-Steering chooses it with ``flag_channel=<#channel>``, ``flag_channel=here`` or ``flag_channel=none``
-(back to direct messages). It is kept as ``settings["flag_channel"]`` = {platform, workspace,
+Steering chooses it with ``flag_channel=<#channel>`` or ``flag_channel=none`` (back to direct
+messages); ``here`` is understood but always refused, since settings run in a linked channel. It is kept as ``settings["flag_channel"]`` = {platform, workspace,
 channel, name, private}, which ``bot.commands.flag.notify.private_channel`` reads. A channel is
 accepted only when its platform calls it private (asked through ``ctx.channels``: Slack
 ``conversations.info``, Discord's permission overwrites, the console's ``private-`` names) and
@@ -25,7 +25,7 @@ FLAG_CHANNEL = Param(
     "flag_channel",
     Kind.CHANNEL,
     max_length=120,
-    description=N_("Private channel for new flags: #channel, here, or none for direct messages"),
+    description=N_("Private channel for new flags: #channel, or none for direct messages"),
 )
 
 

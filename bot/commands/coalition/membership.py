@@ -7,13 +7,14 @@ from bot.commands.coalition import flag_channel
 from bot.commands.coalition.command import TZ, coalition
 from bot.commands.coalition.repo import membership_repo
 from bot.commands.common import clean_name, sentence
-from bot.core import i18n
+from bot.core import i18n, workflow
 from bot.core.context import Ctx
 from bot.core.dispatch import JOIN_APPROVAL, JOIN_OPEN
 from bot.core.errors import BadArgument, NotFound, UserError
 from bot.core.i18n import N_, _, language, of_member
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
+from bot.core.retention import FOREVER, months_kept, parse_months
 from bot.core.ui import (
     Actions,
     Bold,
@@ -184,15 +185,21 @@ SETTINGS_PARAMS = (
     Param("escalation_hours", Kind.INT, description=N_("Hours before an unacknowledged flag goes to steering")),
     Param("need_day", Kind.CHOICE, choices=DAYS, description=N_("Day of the weekly digest of stalled needs")),
     flag_channel.FLAG_CHANNEL,  # not in the form (Discord modals hold 5 fields): typed as an option
+    Param("keep_notes", max_length=10, description=N_("Months to keep check-in notes and blockers (1-120 or forever)")),
+    Param("keep_flags", max_length=10, description=N_("Months to keep closed flags after closing (1-120 or forever)")),
 )
+# Retention limits (bot.core.retention): months, 0 = forever. Each is declared by the workflow whose
+# data it limits (``DataUse.retention``) and applied by that workflow's daily job.
+RETENTION_OPTIONS = ("keep_notes", "keep_flags")
 
 
 @coalition.sub(
     "settings",
-    summary=N_("Steering: language, time zone, join policy, flag escalation, stalled-need digest day"),
+    summary=N_("Steering: language, time zone, join policy, flag escalation, stalled-need day, retention"),
     usage=N_(
         "/coalition settings [lang=en|es|fr] [tz=Area/City] [join=open|approval] [escalation_hours=48] [need_day=mon] "
-        "[flag_channel=#channel|here|none]"
+        "[flag_channel=#channel|none] "
+        "[keep_notes=<months>|forever] [keep_flags=<months>|forever]"
     ),
     params=SETTINGS_PARAMS,
     roles=STEERING,
@@ -259,6 +266,7 @@ async def apply_settings(ctx: Ctx, args: Args) -> Reply:
     settings_ = dict(c.settings)
     if args.escalation_hours is not None and not 1 <= args.escalation_hours <= 24 * 365:
         raise BadArgument(_("The flag escalation must be between 1 and 8760 hours."))
+    limits = {name: parse_months(name, args.get(name)) for name in RETENTION_OPTIONS if args.get(name) is not None}
     if args.lang is not None and args.lang != c.language:
         c.language = changed["lang"] = args.lang
     if args.tz is not None and args.tz != c.tz:
@@ -276,6 +284,13 @@ async def apply_settings(ctx: Ctx, args: Args) -> Reply:
         if place != flag_channel.chosen(settings_):
             settings_[flag_channel.SETTING] = place
             changed["flag_channel"] = place["channel"] if place else "none"
+    for name, months in limits.items():
+        if months != months_kept(settings_, name):
+            if months:
+                settings_[name] = months
+            else:
+                settings_.pop(name, None)  # forever: no limit, as before any was set
+            changed[name] = months or FOREVER
     if not changed:
         raise UserError(_("Nothing changed: those are the settings already."))
     c.settings = settings_  # the coalition row is this unit of work's: committed with it
@@ -288,6 +303,19 @@ async def apply_settings(ctx: Ctx, args: Args) -> Reply:
 
 
 def settings_summary(ctx: Ctx) -> str:
+    """The settings in a sentence, then the retention limits steering set (each workflow's own words)."""
+    limits = [
+        use.retention.limited(months)
+        for flow in workflow.active()
+        for use in flow.privacy
+        if use.retention is not None and (months := months_kept(ctx.c.settings, use.retention.setting))
+    ]
+    if not limits:
+        limits = [_("No retention limit is set: notes and closed flags are kept (keep_notes=, keep_flags=).")]
+    return " ".join((general_summary(ctx), *limits))
+
+
+def general_summary(ctx: Ctx) -> str:
     c = ctx.c
     policy = _("approval by steering") if join_policy(ctx) == JOIN_APPROVAL else _("open")
     return _(

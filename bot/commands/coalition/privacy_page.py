@@ -5,7 +5,8 @@ drift from the code), in the reader's language."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -17,9 +18,11 @@ from bot.core.clock import Clock
 from bot.core.context import Ctx
 from bot.core.i18n import N_, _, tr
 from bot.core.params import Args
+from bot.core.retention import months_kept
 from bot.core.ui import Bold, Header, Plain, Reply, Rich, Section
 from bot.core.workflow import DataUse, Workflow
 from bot.store.db import Database
+from bot.web.unity_pages import reader_language
 
 INTRO = N_(
     "What Coalition Bot stores, why, who can see it and how long it is kept. "
@@ -32,8 +35,20 @@ def uses(flows: Sequence[Workflow]) -> list[tuple[str, tuple[DataUse, ...]]]:
     return [(f"/{flow.command.name}" if flow.command else flow.name, flow.privacy) for flow in flows if flow.privacy]
 
 
-def lines(use: DataUse) -> list[tuple[str, str]]:
-    return [(_("Why"), tr(use.why)), (_("Who sees it"), tr(use.who_sees)), (_("How long"), tr(use.kept))]
+def lines(use: DataUse, settings: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """Why, who sees it and how long, in the current language. With a coalition's ``settings`` the
+    "how long" is that coalition's: the limit steering set, if any; without, what steering may set."""
+    return [(_("Why"), tr(use.why)), (_("Who sees it"), tr(use.who_sees)), (_("How long"), how_long(use, settings))]
+
+
+def how_long(use: DataUse, settings: Mapping[str, Any] | None) -> str:
+    limit = use.retention
+    if limit is None:
+        return tr(use.kept)
+    months = months_kept(settings or {}, limit.setting)
+    if months:
+        return limit.limited(months)
+    return f"{tr(use.kept)} {tr(limit.offer)}"
 
 
 @coalition.sub(
@@ -47,7 +62,7 @@ async def privacy(ctx: Ctx, args: Args) -> Reply:
     for heading, declared in uses(workflow.active()):
         for use in declared:
             parts: list[Plain | Bold] = [Bold(heading), Plain(" · "), Bold(tr(use.what))]
-            for label, text in lines(use):
+            for label, text in lines(use, ctx.coalition.settings if ctx.coalition else None):
                 parts.append(Plain(f"\n{label}: {text}"))
             blocks.append(Section(Rich(tuple(parts))))
     return Reply(blocks=list(blocks))
@@ -72,15 +87,12 @@ def render_page(flows: Sequence[Workflow], lang: str) -> str:
     )
 
 
-def privacy_routes(db: Database, clock: Clock) -> list[BaseRoute]:
-    """``GET /privacy``, for the workflows ``serve`` runs (``bot.commands.WORKFLOWS``)."""
+def privacy_routes(db: Database, clock: Clock, workflows: tuple[Workflow, ...] = ()) -> list[BaseRoute]:
+    """``GET /privacy``, for the workflows ``serve`` runs, handed in when the app is built."""
 
     async def page(request: Request) -> Response:
-        from bot.commands import WORKFLOWS  # the list that names this package: read at request time
-        from bot.web.unity_pages import reader_language
-
         lang = reader_language(request.headers.get("accept-language"), None)
         headers = {"Content-Language": lang, "Vary": "Accept-Language", "Cache-Control": "public, max-age=300"}
-        return HTMLResponse(render_page(WORKFLOWS, lang), headers=headers)
+        return HTMLResponse(render_page(workflows, lang), headers=headers)
 
     return [Route("/privacy", page, methods=["GET"])]

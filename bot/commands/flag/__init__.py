@@ -13,6 +13,7 @@ from bot.commands.flag.command import flag
 from bot.commands.flag.hooks import (
     MERGES,
     due_escalations,
+    erase_closed,
     escalate,
     export,
     forget,
@@ -21,6 +22,7 @@ from bot.commands.flag.hooks import (
     status_section,
 )
 from bot.commands.flag.mine import PRIVACY, export_mine
+from bot.core.retention import retention_job
 from bot.core.workflow import TimedJob, Workflow
 
 # Help and the Discord command list read in this order: the reporter's words first.
@@ -28,11 +30,12 @@ ORDER = ("raise", "status", "add", "list", "show", "ack", "note", "reply", "reso
 flag.subcommands = {(name,): flag.subcommands[(name,)] for name in ORDER}
 
 ESCALATION = TimedJob("flag.escalation", due=due_escalations, run=escalate, next_wake=next_escalation)
+RETENTION = retention_job("flag", "keep_flags", erase_closed)  # daily, where steering set keep_flags
 
 workflow = Workflow(
     name="flag",
     command=flag,
-    jobs=(ESCALATION,),
+    jobs=(ESCALATION, RETENTION),
     status=(status_section,),
     export=export,
     exports=("conflict_flag", "flag_party", "flag_event", "flag_quota", "flag_org_tally"),
@@ -43,4 +46,4 @@ workflow = Workflow(
     merges=MERGES,
 )
 
-__all__ = ["ESCALATION", "flag", "workflow"]
+__all__ = ["ESCALATION", "RETENTION", "flag", "workflow"]

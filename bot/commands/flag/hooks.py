@@ -23,6 +23,7 @@ from bot.core.workflow import JobEnv
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind, FlagParty, FlagStatus
 from bot.store.flag_repo import FlagRepo, any_flag, unescalated
 from bot.store.models import Coalition
+from bot.store.retention import drop_delivered
 
 
 def escalation_hours(coalition: Coalition) -> float:
@@ -66,6 +67,18 @@ async def escalate(session: AsyncSession, flag_id: int, now: datetime, env: JobE
     )
     outbox = Outbox(session, entry.coalition_id, now=now)
     return await tell_steering(repo, outbox, coalition, entry, escalation_hours(coalition))
+
+
+async def erase_closed(session: AsyncSession, coalition_id: int, before: datetime) -> dict[str, int]:
+    """Retention (``keep_flags``): flags resolved or dismissed before ``before`` go whole — their log,
+    parties and receipt — with the delivered notifications that quoted them. Open flags stay."""
+    repo = FlagRepo(session, coalition_id)
+    ids = await repo.closed_before(before)
+    if not ids:
+        return {}
+    counts = await repo.delete_flags(ids)
+    counts["messages"] = await drop_delivered(session, coalition_id, [f"flag:{i}:" for i in ids])
+    return counts
 
 
 async def status_section(ctx: Ctx) -> list[Block]:

@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.commands.common import mine
 from bot.core.context import Ctx
-from bot.core.i18n import N_
-from bot.core.workflow import DataUse
+from bot.core.i18n import N_, ngettext
+from bot.core.workflow import DataUse, Retention
 from bot.store.flag_models import ConflictFlag, FlagEvent
 
 PRIVACY = (
@@ -25,6 +25,18 @@ PRIVACY = (
             "Only the facilitators and steering members who are not among its parties; an anonymous flag keeps no trace of who raised it."
         ),
         kept=N_("As long as the coalition exists; forget-me removes the reporter's name and words."),
+        retention=Retention(
+            "keep_flags",
+            offer=N_(
+                "Steering can have resolved and dismissed flags deleted, with their log, a number of months after "
+                "they close (/coalition settings keep_flags=)."
+            ),
+            limited=lambda n: ngettext(
+                "In this coalition a resolved or dismissed flag is deleted, with its log, {n} month after it closes.",
+                "In this coalition a resolved or dismissed flag is deleted, with its log, {n} months after it closes.",
+                n,
+            ),
+        ),
     ),
     DataUse(
         what=N_("Each flag's private log: acknowledgements, notes, replies and who wrote them."),

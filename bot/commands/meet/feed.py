@@ -39,7 +39,7 @@ async def feed_ics(db: Database, slug: str, token: str, clock: Clock) -> bytes |
             return calendar(entries, now=now, method=None, name=coalition.name)
 
 
-def calendar_routes(db: Any, clock: Clock | None = None) -> list[BaseRoute]:
+def calendar_routes(db: Any, clock: Clock | None = None, workflows: tuple[Any, ...] = ()) -> list[BaseRoute]:
     clock = clock or SystemClock()
 
     async def endpoint(request: Request) -> Response:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["run_deadlines", "unity", "workflow"]
 
 
-def routes(db: Database, clock: Clock | None = None) -> list[BaseRoute]:
+def routes(db: Database, clock: Clock | None = None, workflows: tuple[Workflow, ...] = ()) -> list[BaseRoute]:
     """The public statement pages (``/unity/<slug>``, ``.json``, ``.csv``) and the sign-on form
     (``/unity/<slug>/sign``); ``clock`` for tests."""
     from bot.web.sign_on import sign_on_routes
