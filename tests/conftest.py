@@ -15,7 +15,15 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from tests.support import POSTGRES_URL, Chat, make_core, migrated_sqlite_template, reset_postgres, sqlite_copy
+from tests.support import (
+    POSTGRES_URL,
+    Chat,
+    make_core,
+    migrated_sqlite_template,
+    no_leader_left,
+    reset_postgres,
+    sqlite_copy,
+)
 
 _real_connect = socket.socket.connect
 
@@ -73,6 +81,7 @@ async def db(
         pytest.skip("PostgreSQL not configured (set TEST_POSTGRES_URL)")
     await reset_postgres(postgres_db)
     yield postgres_db
+    await no_leader_left(postgres_db)
 
 
 @pytest.fixture

@@ -46,6 +46,21 @@ async def reset_postgres(db: Database) -> None:
         await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+async def no_leader_left(db: Database) -> None:
+    """A test that started a scheduler must stop it: a forgotten one keeps the leader's advisory lock
+    on its own connection, and every later test's scheduler on the shared database would be a
+    follower. Frees the lock (ending that connection) and fails the test that left it."""
+    query = (
+        "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+        "WHERE l.locktype = 'advisory' AND d.datname = current_database() AND l.pid <> pg_backend_pid()"
+    )
+    async with db.engine.begin() as conn:
+        pids = [row[0] for row in (await conn.execute(text(query))).all()]
+        for pid in pids:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    assert not pids, "a scheduler was left running: stop it (await scheduler.stop()) at the end of the test"
+
+
 def settings(**overrides: object) -> Settings:
     base: dict[str, object] = {"DATABASE_URL": "sqlite:///unused.db", "PUBLIC_URL": "http://bot.test"}
     base.update(overrides)

@@ -51,7 +51,11 @@ async def test_a_coalition_created_in_french_posts_in_french(chat: Chat, db: Dat
         assert (await session.exec(select(Coalition))).one().language == "fr"
     await chat.say("alice", '/goal add "Appels" target=10')
     await chat.say("alice", "/checkin schedule daily 09:00 window=1")
-    assert await Scheduler(db, jobs=jobs_of(WORKFLOWS), clock=clock).tick(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    scheduler = Scheduler(db, jobs=jobs_of(WORKFLOWS), clock=clock)
+    try:
+        assert await scheduler.tick(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    finally:
+        await scheduler.stop()  # PostgreSQL: let go of the leader lock
     async with db.session() as session:
         [prompt] = (await session.exec(select(OutboxMessage))).all()
     assert decode_reply(prompt.payload).lang == "fr"
@@ -118,8 +122,11 @@ async def test_every_word_of_these_workflows_goes_through_the_catalogs(
         if escaped_english(reply):
             leaks[line] = escaped_english(reply)
     scheduler = Scheduler(db, jobs=jobs_of(WORKFLOWS), clock=clock)
-    for hour, minute in ((8, 0), (9, 36), (10, 0)):
-        await scheduler.tick(datetime(2026, 11, 23, hour, minute, tzinfo=UTC))
+    try:
+        for hour, minute in ((8, 0), (9, 36), (10, 0)):
+            await scheduler.tick(datetime(2026, 11, 23, hour, minute, tzinfo=UTC))
+    finally:
+        await scheduler.stop()
     async with db.session() as session:
         for message in (await session.exec(select(OutboxMessage))).all():
             if escaped_english(decode_reply(message.payload)):

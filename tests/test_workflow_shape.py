@@ -137,8 +137,11 @@ async def test_a_workflow_declared_in_a_test_works_through_the_real_core_and_sch
     assert data["goals"] == []  # every other workflow's part is still there
 
     scheduler = Scheduler(db, jobs=jobs_of(workflows), clock=clock, public_url="http://bot.test")
-    assert await scheduler.tick(datetime(2026, 12, 1, 9, 0, tzinfo=UTC)) == 1
-    assert await scheduler.tick(datetime(2026, 12, 1, 9, 1, tzinfo=UTC)) == 0  # idempotent
+    try:
+        assert await scheduler.tick(datetime(2026, 12, 1, 9, 0, tzinfo=UTC)) == 1
+        assert await scheduler.tick(datetime(2026, 12, 1, 9, 1, tzinfo=UTC)) == 0  # idempotent
+    finally:
+        await scheduler.stop()
     async with db.session() as session:
         [post] = (await session.exec(select(OutboxMessage).where(col(OutboxMessage.key).startswith("tally:")))).all()
     assert decode_reply(post.payload).plain() == "Tally so far: 7 (details at http://bot.test/tally)"
