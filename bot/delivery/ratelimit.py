@@ -43,6 +43,30 @@ class RateLimiter:
         self._tat[key] = tat + interval
         return max(0.0, allowed_at - now)
 
-    def push_back(self, key: str, until: float) -> None:
-        """The platform said "not before ``until``" (a 429): no slot for ``key`` before then."""
-        self._tat[key] = max(self._tat.get(key, until), until)
+    def wait(self, key: str, limit: Limit, now: float) -> float:
+        """The seconds before ``key`` has a slot, without taking it."""
+        tat = max(self._tat.get(key, now), now)
+        return max(0.0, tat - 1.0 / limit.rate * (limit.burst - 1) - now)
+
+    def reserve_both(self, inner: str, inner_limit: Limit, outer: str, outer_limit: Limit, now: float) -> float:
+        """Take one slot of ``inner`` (a channel) and of ``outer`` (its platform) for the same send;
+        returns the seconds to wait. The outer slot is taken from when the inner one is free, and
+        the inner one at the moment the send goes: a channel waiting its turn in the platform's
+        budget is not counted as used before it actually sends (the platform counts the send then)."""
+        inner_wait = self.wait(inner, inner_limit, now)
+        wait = inner_wait + self.reserve(outer, outer_limit, now + inner_wait)
+        self.reserve(inner, inner_limit, now + wait)
+        return wait
+
+    def sent(self, key: str, limit: Limit, at: float) -> None:
+        """A send of ``key`` went at ``at`` (maybe later than its slot): count the next from then."""
+        self._tat[key] = max(self._tat.get(key, at), at + 1.0 / limit.rate)
+
+    def push_back(self, key: str, until: float, limit: Limit | None = None) -> None:
+        """The platform said "not before ``until``" (a 429): no slot for ``key`` before then. With
+        ``limit`` (a key only one sender uses at a time, a channel): the refused send took no slot
+        on the platform, so the next slot is ``until`` itself, not one more interval after ours."""
+        if limit is None:
+            self._tat[key] = max(self._tat.get(key, until), until)
+        else:
+            self._tat[key] = until + 1.0 / limit.rate * (limit.burst - 1)
