@@ -364,3 +364,15 @@ async def test_the_running_loop_delivers_everything_once_without_a_batch_barrier
     assert worker.stats.retried == 3
     assert worker.stats.rate_limited == 1
     assert worker._in_flight == 0
+
+
+def test_the_limiter_forgets_channels_whose_slots_have_passed() -> None:
+    from bot.delivery.ratelimit import PRUNE_EVERY, RateLimiter
+
+    limiter = RateLimiter()
+    for n in range(PRUNE_EVERY - 2):  # a direct message to each of many people
+        limiter.reserve(f"dm:{n}", Limit(1.0, 1), 0.0)
+    limiter.reserve("overall", Limit(1.0, 1), 0.0)
+    assert limiter.reserve("dm:new", Limit(1.0, 1), 60.0) == 0.0  # a minute later: the next sweep
+    assert len(limiter._tat) == 1  # only the slot still ahead is kept
+    assert limiter.reserve("dm:new", Limit(1.0, 1), 60.0) == 1.0  # and it still counts

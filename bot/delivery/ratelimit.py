@@ -31,12 +31,21 @@ DEFAULT_LIMITS: dict[str, PlatformLimits] = {
 FALLBACK = PlatformLimits(overall=Limit(10.0, 10), per_channel=Limit(1.0, 1))
 
 
+PRUNE_EVERY = 4096  # reservations between two sweeps of expired keys
+
+
 class RateLimiter:
     def __init__(self) -> None:
         self._tat: dict[str, float] = {}
+        self._reserved = 0
 
     def reserve(self, key: str, limit: Limit, now: float) -> float:
         """Take one slot for ``key``; returns the seconds to wait before using it (0 = now)."""
+        self._reserved += 1
+        if self._reserved % PRUNE_EVERY == 0:
+            # A key whose arrival time has passed behaves as one never seen: forget it, so a process
+            # that wrote to many channels and people does not keep one entry for each forever.
+            self._tat = {seen: tat for seen, tat in self._tat.items() if tat > now}
         interval = 1.0 / limit.rate
         tat = max(self._tat.get(key, now), now)
         allowed_at = tat - interval * (limit.burst - 1)
