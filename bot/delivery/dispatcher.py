@@ -145,7 +145,10 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self._flush()  # a graceful stop records what was sent (a crash leaves it to the leases)
+        try:
+            await self._flush()  # a graceful stop records what was sent (a crash leaves it to the leases)
+        except Exception:
+            log.exception("could not record %d sent outbox rows; their leases bring them back", len(self._unrecorded))
 
     async def _loop(self) -> None:
         """A continuous pipeline: claim due rows whenever fewer than ``batch`` are in flight, hand
