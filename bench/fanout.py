@@ -71,14 +71,21 @@ class FakePlatform:
     requests: int = 0
     failures: int = 0
     throttled: int = 0
+    by_key: dict[str, MessageRef] = field(default_factory=dict)
+    resent: int = 0
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self.overall = Bucket(self.overall_rate, self.overall_rate)
         self.channels: dict[str, Bucket] = {}
 
-    async def post(self, place: Place, reply: Reply) -> MessageRef:
+    async def post(self, place: Place, reply: Reply, *, outbox_key: str | None = None) -> MessageRef:
+        """With ``outbox_key`` the platform deduplicates (as Discord's enforced nonce does): a post
+        with a key it accepted already answers that message instead of posting again."""
         self.requests += 1
+        if outbox_key is not None and outbox_key in self.by_key:
+            self.resent += 1  # the dispatcher sent it twice: counted as a duplicate below
+            return self.by_key[outbox_key]
         wait = self.overall.take()
         channel = self.channels.setdefault(place.channel, Bucket(self.per_channel_rate, 1))
         if wait is None:
@@ -91,9 +98,12 @@ class FakePlatform:
             raise DeliveryError("500 Internal Server Error")
         self.accepted[place.channel] += 1
         self.last_accept = time.perf_counter()
-        return MessageRef(
+        ref = MessageRef(
             self.platform, place.workspace, place.channel, f"{place.channel}-{self.accepted[place.channel]}"
         )
+        if outbox_key is not None:
+            self.by_key[outbox_key] = ref
+        return ref
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         raise DeliveryError("not used", permanent=True)
@@ -194,7 +204,7 @@ async def run(
         lost = sum(1 for r in rows if r.status != OutboxStatus.SENT.value) + sum(
             1 for n in range(channels) if platform.accepted[f"C{n:05d}"] == 0
         )
-        duplicates = sum(count - 1 for count in platform.accepted.values() if count > 1)
+        duplicates = sum(count - 1 for count in platform.accepted.values() if count > 1) + platform.resent
         # Every successful message and every 500 costs one request from the 50/s budget; the first
         # `overall_rate` requests may go at once (the bucket starts full).
         budgeted = channels + platform.failures

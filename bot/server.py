@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import signal
 import time
@@ -26,6 +27,26 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.scheduling.runner import Scheduler
 
 log = logging.getLogger(__name__)
+
+TRIM_EVERY = 60.0  # seconds between two returns of free heap memory to the system
+
+
+def release_free_memory() -> bool:
+    """Ask glibc to return the free memory it keeps to the system (``malloc_trim``). Charts drawn in
+    worker threads and the database threads leave freed memory in per-thread arenas that glibc
+    keeps mapped: without this, resident memory creeps up ~10% over 10,000 commands although the
+    live heap does not grow (bench/command_memory.py). False where there is no glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
+async def release_free_memory_periodically(every: float = TRIM_EVERY) -> None:
+    while True:
+        await asyncio.sleep(every)
+        await asyncio.to_thread(release_free_memory)  # a few milliseconds, off the event loop
 
 
 class PlatformAdapter(Protocol):
@@ -158,8 +179,10 @@ async def serve(core: Core, settings: Settings) -> int:
     await dispatcher.start()
     await scheduler.start()
     web = asyncio.create_task(server.serve())
+    trimmer = asyncio.create_task(release_free_memory_periodically())
     log.info("serving on port %s with %s", settings.port, ", ".join(a.platform for a in adapters) or "no platforms")
     await stop.wait()
+    trimmer.cancel()
     server.should_exit = True
     await scheduler.stop()
     await dispatcher.stop()

@@ -287,3 +287,113 @@ async def test_a_row_whose_claim_runs_out_while_it_waits_is_left_to_the_next_cla
     assert await other.drain() == 1
     assert [text for _, _, text in messenger.accepted] == ["p0", "p1", "p2"]
     assert await statuses(db) == {"sent": 3}
+
+
+async def test_an_isolated_failure_on_a_healthy_platform_is_retried_sooner(db: Database, vclock: ManualClock) -> None:
+    cid = await coalition(db, channels=1)
+    messenger = ScriptedMessenger(vclock, failures={"late": [DeliveryError("500")]})
+    for n in range(12):  # the platform accepts what it is sent…
+        await announce(db, cid, f"w{n}", vclock)
+    await announce(db, cid, "late", vclock)  # …and then fails once, at the end of the fan-out
+    worker = dispatcher(db, messenger, vclock)
+    await worker.drain()
+    assert worker.healthy("test")
+    async with db.session() as session:
+        row = (await session.exec(select(OutboxMessage).where(OutboxMessage.status != "sent"))).one()
+    wait = (row.not_before - vclock.now()).total_seconds()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert 0.125 <= wait <= 0.375  # a quarter of the usual ~1 s (a failing platform: see above)
+
+
+class Crashed(BaseException):
+    pass
+
+
+async def test_sends_a_crash_cannot_duplicate_are_recorded_in_groups_others_one_by_one(
+    db: Database, vclock: ManualClock
+) -> None:
+    cid = await coalition(db, channels=3)
+    await announce(db, cid, "prompt", vclock)
+    seen: dict[str, list[str]] = {}
+
+    def recorder(name: str, messenger: ScriptedMessenger):  # type: ignore[no-untyped-def]
+        async def on_send(row: OutboxMessage) -> None:  # runs after the platform accepted `row`
+            if len(messenger.accepted) == 3:
+                async with db.session() as session:
+                    seen[name] = [r.status for r in (await session.exec(select(OutboxMessage))).all()]
+                raise Crashed  # the process dies after the third send, before recording it
+
+        return on_send
+
+    plain = ScriptedMessenger(vclock)  # no way to find a message again: each send is committed at once
+    with pytest.raises(BaseExceptionGroup):
+        await dispatcher(db, plain, vclock, on_send=recorder("plain", plain), concurrency=1).drain()
+    assert sorted(seen["plain"]) == ["sending", "sent", "sent"]
+
+    async with db.unit_of_work() as session:  # start again with a messenger that can find them
+        for row in (await session.exec(select(OutboxMessage))).all():
+            row.status, row.not_before = "pending", vclock.now()
+            session.add(row)
+    finding = FindingMessenger(vclock)
+    with pytest.raises(BaseExceptionGroup):
+        await dispatcher(db, finding, vclock, on_send=recorder("finding", finding), concurrency=1).drain()
+    assert sorted(seen["finding"]) == ["sending", "sending", "sending"]  # recorded in one group, later
+    async with db.session() as session:
+        statuses_ = [r.status for r in (await session.exec(select(OutboxMessage))).all()]
+    assert statuses_ == ["sending"] * 3  # the crash came first: the leases bring them back, found by key
+
+
+async def test_a_refused_send_gives_its_channel_slot_back(db: Database, vclock: ManualClock) -> None:
+    from bot.delivery.ratelimit import RateLimiter
+
+    limiter = RateLimiter()
+    channel, overall = Limit(1.0, 1), Limit(2.0, 1)
+    assert limiter.reserve("*", overall, 0.0) == 0.0  # the platform's budget is taken until 0.5
+    # The channel's slot is counted from when the send goes (0.5), not from when it asked (0.0)…
+    assert limiter.reserve_both("ch", channel, "*", overall, 0.0) == 0.5
+    assert limiter.wait("ch", channel, 1.0) == 0.5
+    # …and a 429 saying "not before 2.0" makes 2.0 the next slot, not 2.0 plus one more interval.
+    limiter.push_back("ch", 2.0, channel)
+    assert limiter.wait("ch", channel, 1.0) == 1.0
+
+
+async def test_the_running_loop_delivers_everything_once_without_a_batch_barrier(db: Database) -> None:
+    cid = await coalition(db, channels=30)
+    messenger = FindingMessenger(ManualClock(START))
+    messenger.failures = {"p1": [DeliveryError("500")] * 3, "p2": [DeliveryError("429", retry_after=0.01)]}
+    limits = {"test": PlatformLimits(overall=Limit(1000.0, 1000), per_channel=Limit(1000.0, 1000))}
+    worker = Dispatcher(
+        db, {"test": messenger}, limits=limits, batch=16, poll_interval=0.05, record_group=5, rng=random.Random(1)
+    )  # type: ignore[dict-item]
+    worker.backoff = lambda attempts: 0.01  # type: ignore[method-assign]
+    clock = worker.clock
+    for n in range(3):
+        await announce(db, cid, f"p{n}", clock)  # type: ignore[arg-type]
+    await worker.start()
+    try:
+        await announce(db, cid, "p3", clock)  # type: ignore[arg-type]
+        worker.kick()  # queued while it runs: taken without waiting for the poll
+        for _ in range(400):
+            if (await statuses(db)) == {"sent": 120}:
+                break
+            await asyncio.sleep(0.025)
+    finally:
+        await worker.stop()
+    assert await statuses(db) == {"sent": 120}
+    assert len(messenger.accepted) == 120
+    assert len(set(messenger.accepted)) == 120  # nothing twice
+    assert worker.stats.retried == 3
+    assert worker.stats.rate_limited == 1
+    assert worker._in_flight == 0
+
+
+def test_the_limiter_forgets_channels_whose_slots_have_passed() -> None:
+    from bot.delivery.ratelimit import PRUNE_EVERY, RateLimiter
+
+    limiter = RateLimiter()
+    for n in range(PRUNE_EVERY - 2):  # a direct message to each of many people
+        limiter.reserve(f"dm:{n}", Limit(1.0, 1), 0.0)
+    limiter.reserve("overall", Limit(1.0, 1), 0.0)
+    assert limiter.reserve("dm:new", Limit(1.0, 1), 60.0) == 0.0  # a minute later: the next sweep
+    assert len(limiter._tat) == 1  # only the slot still ahead is kept
+    assert limiter.reserve("dm:new", Limit(1.0, 1), 60.0) == 1.0  # and it still counts

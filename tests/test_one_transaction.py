@@ -88,3 +88,36 @@ async def test_a_checkin_is_one_transaction(chat: Chat, db: Database) -> None:
     with transactions(db) as begun:
         assert (await chat.say("bob", "/checkin 2 goal=99")).is_error  # a refusal: still one
     assert len(begun) == 1
+
+
+async def test_a_button_click_is_one_transaction_in_the_persons_language(chat: Chat, db: Database) -> None:
+    await chat.say("alice", '/coalition create "Clean Air"')
+    await chat.say("bob", "/coalition join")
+    await chat.say("bob", "/coalition language es")
+    prompt = await chat.say("bob", "/coalition forget-me")
+    with transactions(db) as begun:
+        done = await chat.click("bob", prompt, "Borrar mis datos")
+    assert not done.is_error
+    assert done.lang == "es"  # found by the click's own unit of work…
+    assert len(begun) == 1  # …which is the only transaction: no separate read for the language
+
+
+async def test_a_form_submission_is_one_transaction_even_when_a_field_is_wrong(chat: Chat, db: Database) -> None:
+    await chat.say("alice", '/coalition create "Clean Air"')
+    await chat.say("alice", '/goal add "Calls" target=100')
+    await chat.say("bob", "/coalition join")
+    await chat.say("bob", "/coalition language es")
+    with transactions(db) as begun:
+        done = await chat.submit("bob", "checkin.log", {"goal": "1", "amount": "3", "note": "llamadas"})
+    assert not done.is_error
+    assert not done.form_errors
+    assert done.lang == "es"
+    assert len(begun) == 1
+    with transactions(db) as begun:
+        wrong = await chat.submit("bob", "checkin.log", {"goal": "1", "amount": ""})
+    assert set(wrong.form_errors) == {"amount"}  # shown next to the field, in Spanish, nothing written
+    assert wrong.lang == "es"
+    assert wrong.form_errors["amount"] != "Please fill this in."
+    assert len(begun) == 1  # a read for the language: no unit of work for a form that cannot be taken
+    total = await chat.say("bob", "/goal show 1")
+    assert "3 / 100" in total.plain()

@@ -15,7 +15,8 @@ import sys
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from bot.config import Settings
 from bot.core import i18n, text
@@ -34,6 +35,8 @@ from bot.store.repo import CoalitionRepo, Directory
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3
+
+R = TypeVar("R")
 
 JOIN_OPEN, JOIN_APPROVAL = "open", "approval"  # a coalition's ``settings["join_policy"]``
 
@@ -190,89 +193,123 @@ class Core:
     # actions and forms -------------------------------------------------------------------------
 
     async def run_action(self, event: ActionEvent) -> Reply:
-        with i18n.language(await self.language_of(event.actor, event.place)):
-            reply = await self._action(event)
-            reply.lang = reply.lang or i18n.current()
-            return reply
-
-    async def _action(self, event: ActionEvent) -> Reply:
+        """A button click in one unit of work, which also finds the person's language (as a command's
+        does); only the rare answers given without one (a stale button, a channel not linked, an
+        apology) look the language up on their own."""
         spec = self.registry.action(event.action_id)
         if spec is None:
-            return Reply.error(_(text.STALE_BUTTON))
+            return await self.written_for(event.actor, event.place, lambda: Reply.error(_(text.STALE_BUTTON)))
 
-        async def act() -> Reply:
-            async with self._context(event.actor, event.place, event.request_id, True, strangers=spec.strangers) as ctx:
-                if ctx is None:
-                    return Reply.private(_(text.ALREADY_HANDLED))
-                self._check_role(ctx, spec.roles, "that")
-                return await spec.handler(ctx, event.value)
+        async def act(ctx: Ctx) -> Reply:
+            self._check_role(ctx, spec.roles, "that")
+            return await spec.handler(ctx, event.value)
 
-        try:
-            return await self._again_on_conflict(act)
-        except UserError as error:
-            return Reply.error(error.message)
-        except Exception:
-            return self._apology("action", event.action_id, event.actor)
+        unit = _Unit(
+            event.actor, event.place, event.request_id, True, "action", event.action_id, strangers=spec.strangers
+        )
+        return await self._in_unit(unit, act)
 
     async def submit_form(self, submission: FormSubmission) -> Reply:
-        """Returns a reply; ``reply.form_errors`` set means: show these next to the fields."""
+        """Returns a reply; ``reply.form_errors`` set means: show these next to the fields. One unit
+        of work, which also finds the person's language (fields that do not convert are answered
+        before it, with the language looked up for them, as a command's typo is)."""
+        spec = self.registry.form(submission.form_id)
         confidential = self.registry.is_confidential(form_id=submission.form_id)
-        with i18n.language(await self.language_of(submission.actor, submission.place, confidential=confidential)):
-            reply = await self._submit(submission)
-            reply.lang = reply.lang or i18n.current()
+        if spec is None:
+            return await self.written_for(
+                submission.actor, submission.place, lambda: Reply.error(_(text.STALE_BUTTON)), confidential=confidential
+            )
+
+        def converted() -> tuple[dict[str, Any], dict[str, str]]:
+            values: dict[str, Any] = {}
+            errors: dict[str, str] = {}
+            for param in spec.params:
+                raw = (submission.values.get(param.name) or "").strip()
+                if not raw:
+                    if param.required:
+                        errors[param.name] = _("Please fill this in.")
+                    values[param.name] = None
+                    continue
+                try:
+                    values[param.name] = convert_value(param, raw)
+                except UserError as error:
+                    errors[param.name] = error.message.replace("`", "")
+            return values, errors
+
+        values, errors = converted()  # no database: a mistake is found before any unit of work…
+        if errors:  # …and, like a command's typo, written in the language looked up for it
+            lang = await self.language_of(submission.actor, submission.place, confidential=confidential)
+            with i18n.language(lang):
+                reply = Reply(form_errors=converted()[1])
+            reply.lang = lang
             return reply
 
-    async def _submit(self, submission: FormSubmission) -> Reply:
-        spec = self.registry.form(submission.form_id)
-        if spec is None:
-            return Reply.error(_(text.STALE_BUTTON))
-        values: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for param in spec.params:
-            raw = (submission.values.get(param.name) or "").strip()
-            if not raw:
-                if param.required:
-                    errors[param.name] = _("Please fill this in.")
-                values[param.name] = None
-                continue
-            try:
-                values[param.name] = convert_value(param, raw)
-            except UserError as error:
-                errors[param.name] = error.message.replace("`", "")
-        if errors:
-            return Reply(form_errors=errors)
+        async def submit(ctx: Ctx) -> Reply:
+            self._check_role(ctx, spec.roles, "that")
+            return await spec.handler(ctx, Args(values), submission.state)
 
-        async def submit() -> Reply:
+        unit = _Unit(
+            submission.actor,
+            submission.place,
+            submission.request_id,
+            spec.needs_coalition,
+            "form",
+            submission.form_id,
+            confidential,
+        )
+        return await self._in_unit(unit, submit)
+
+    async def _in_unit(self, unit: _Unit, work: Callable[[Ctx], Awaitable[Reply]]) -> Reply:
+        """Run ``work`` in one unit of work for ``unit``'s person, in the language that unit of work
+        finds (SPEC §7), run again if it lost a race; its mistakes become private error replies."""
+        spoken: list[str] = []
+
+        async def attempt() -> Reply | None:
             async with self._context(
-                submission.actor, submission.place, submission.request_id, spec.needs_coalition
+                unit.actor, unit.place, unit.request_id, unit.needs_coalition, strangers=unit.strangers
             ) as ctx:
                 if ctx is None:
-                    return Reply.private(_(text.ALREADY_HANDLED))
-                self._check_role(ctx, spec.roles, "that")
-                return await spec.handler(ctx, Args(values), submission.state)
+                    return None  # handled already (a retried request)
+                lang = self._spoken(ctx)
+                spoken.append(lang)
+                with i18n.language(lang):
+                    reply = await work(ctx)
+                    reply.lang = reply.lang or lang
+                    return reply
+
+        def written(write: Callable[[], Reply]) -> Awaitable[Reply]:
+            return self.written_for(unit.actor, unit.place, write, confidential=unit.confidential)
 
         try:
-            return await self._again_on_conflict(submit)
+            reply = await self._again_on_conflict(attempt)
         except FormInvalid as invalid:
-            return Reply(form_errors=invalid.errors)
+            reply = Reply(form_errors=invalid.errors)
         except UserError as error:
-            return Reply.error(error.message)
+            if not spoken and isinstance(error, NotInCoalition) and not isinstance(error, NotAMember):  # unlinked
+                return await written(lambda: Reply.error(_(NOT_BOUND)))
+            reply = Reply.error(error.message)  # written in their language already
         except Exception:
-            confidential = self.registry.is_confidential(form_id=submission.form_id)
-            return self._apology("form", submission.form_id, submission.actor, confidential)
+            ref = self._logged(unit.kind, unit.name, unit.actor, unit.confidential)
+            return await written(lambda: Reply.error(text.apology(ref)))
+        if reply is None:
+            return await written(lambda: Reply.private(_(text.ALREADY_HANDLED)))
+        if not reply.lang:
+            reply.lang = (
+                spoken[-1] if spoken else await self.language_of(unit.actor, unit.place, confidential=unit.confidential)
+            )
+        return reply
 
     async def complete(self, kind: str, actor: Actor, place: Place, partial: str) -> list[Option]:
         completer = self.registry.completer(kind)
         if completer is None:
             return []
-        confidential = any(kind in command.completers for command in self.registry if command.confidential)
         try:
-            with i18n.language(await self.language_of(actor, place, confidential=confidential)):
-                async with self._context(actor, place, None, True, auto_join=False) as ctx:
-                    if ctx is None or ctx.coalition is None or (ctx.member is None and admits_on_approval(ctx)):
-                        return []
+            async with self._context(actor, place, None, True, auto_join=False) as ctx:
+                if ctx is None or ctx.coalition is None or (ctx.member is None and admits_on_approval(ctx)):
+                    return []
+                with i18n.language(self._spoken(ctx)):  # found by this unit of work, as for a command
                     options = await completer(ctx, partial.strip().lower())
-                    return options[:25]
+                return options[:25]
         except UserError:
             return []
 
@@ -295,7 +332,7 @@ class Core:
     # internals ---------------------------------------------------------------------------------
 
     @staticmethod
-    async def _again_on_conflict(work: Callable[[], Awaitable[Reply]]) -> Reply:
+    async def _again_on_conflict(work: Callable[[], Awaitable[R]]) -> R:
         """Run a whole unit of work; if it lost a race (rolled back), run it again."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -391,6 +428,20 @@ class Core:
             ref,
         )
         return ref
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """Who asks where, for :meth:`Core._in_unit`; ``kind`` and ``name`` name it in the log."""
+
+    actor: Actor
+    place: Place
+    request_id: str | None
+    needs_coalition: bool
+    kind: str
+    name: str
+    confidential: bool = False
+    strangers: bool = False  # open to people the coalition has not admitted yet (approval policy)
 
 
 def admits_on_approval(ctx: Ctx) -> bool:
