@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Executable, func, update
+from sqlalchemy import Executable, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.context import Ctx
-from bot.store.models import Checkin
 from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
 
 
@@ -126,13 +125,5 @@ async def skipped_before(session: AsyncSession, window: CheckinWindow) -> int:
 
 async def forget_checkins(ctx: Ctx, member_id: int, placeholder: str) -> None:
     """A member's check-ins lose their author; their notes and blockers become ``placeholder``.
-    The amounts stay in every total."""
-    coalition_id = ctx.c.id or 0
-    mine = (col(Checkin.coalition_id) == coalition_id) & (col(Checkin.member_id) == member_id)
-    await ctx.session.exec(  # type: ignore[call-overload]
-        update(Checkin).where(mine, col(Checkin.note) != "").values(note=placeholder)
-    )
-    await ctx.session.exec(  # type: ignore[call-overload]
-        update(Checkin).where(mine, col(Checkin.blockers) != "").values(blockers=placeholder)
-    )
-    await ctx.session.exec(update(Checkin).where(mine).values(member_id=None))  # type: ignore[call-overload]
+    The amounts stay in every total (their totals per goal become a former member's)."""
+    await ctx.repo.unattribute_checkins(member_id, placeholder)
