@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.models import Checkin, GoalDay, GoalTally
+from bot.store.models import Checkin, GoalDay, GoalTally, Member
 
 
 class CheckinTallies:
@@ -44,11 +44,18 @@ class CheckinTallies:
             await self._count(entry)
 
     async def merge_checkins(self, from_id: int, into_id: int) -> None:
-        """``/coalition connect``: member ``from_id``'s check-ins and totals become ``into_id``'s."""
+        """``/coalition connect``: member ``from_id``'s check-ins and totals become ``into_id``'s.
+        On PostgreSQL the member's row is locked first: a check-in of theirs committing meanwhile
+        either lands before (and is moved with the rest) or waits and is retried as ``into_id``'s."""
+        await self.session.exec(  # type: ignore[call-overload]
+            select(Member.id)
+            .where(col(Member.coalition_id) == self.coalition_id, col(Member.id) == from_id)
+            .with_for_update()
+        )
         mine = (col(Checkin.coalition_id) == self.coalition_id, col(Checkin.member_id) == from_id)
         await self.session.exec(update(Checkin).where(*mine).values(member_id=into_id))  # type: ignore[call-overload]
         theirs = (col(GoalTally.coalition_id) == self.coalition_id, col(GoalTally.member_id) == from_id)
-        for row in (await self.session.exec(select(GoalTally).where(*theirs))).all():
+        for row in (await self.session.exec(select(GoalTally).where(*theirs).order_by(col(GoalTally.goal_id)))).all():
             await self._upsert_tally(row.goal_id, into_id, row.amount, row.checkins, row.first_at, row.last_at)
         await self.session.exec(delete(GoalTally).where(*theirs))  # type: ignore[call-overload]
 
