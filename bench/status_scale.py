@@ -92,12 +92,8 @@ async def seed(db: Database, chat: Chat, checkins: int) -> tuple[int, float]:
     async with db.unit_of_work() as session:  # the totals beside the check-ins, as migration 0015 fills them
         await CoalitionRepo(session, coalition_id).recount()
     totals_s = time.perf_counter() - started
-    if db.engine.dialect.name == "postgresql":
-        async with db.engine.connect() as conn:
-            await conn.execute(text("ANALYZE"))
-    else:
-        async with db.engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+    async with db.engine.begin() as conn:  # committed: on PostgreSQL a rolled-back ANALYZE keeps no statistics
+        await conn.execute(text("ANALYZE"))
     return coalition_id, totals_s
 
 
