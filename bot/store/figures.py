@@ -1,5 +1,8 @@
-"""Goals and check-ins of one coalition, as figures sized by the answer: totals, contributors, who
-reported, chart series, all aggregated in SQL (issue 16). A part of :class:`bot.store.repo.CoalitionRepo`."""
+"""Goals and check-ins of one coalition, as figures sized by the answer (issue 16): goal totals and
+chart series from the daily totals (:class:`GoalDay`), contributors from the totals per member
+(:class:`GoalTally`), both kept beside the check-ins by ``tallies.py``; who reported, the silent and
+the blockers of a period from that period's check-ins on the time indexes. A part of
+:class:`bot.store.repo.CoalitionRepo`."""
 
 from __future__ import annotations
 
@@ -153,13 +156,20 @@ class GoalFigures:
         return [(c, names.get(c.member_id) if c.member_id else None) for c in rows]
 
     async def reporters(self, since: datetime, until: datetime) -> list[str | None]:
-        """The distinct names of those who checked in during [since, until) (None: a former member)."""
-        query = self._period(
-            select(Checkin.member_id).where(Checkin.coalition_id == self.coalition_id).distinct(), since, until
+        """The distinct names of those who checked in during [since, until) (None: a former member):
+        one probe of the member-time index per member, rather than reading the period's check-ins."""
+        named = select(Member.display_name).where(
+            Member.coalition_id == self.coalition_id, self._reported(since, until)
         )
-        ids = list((await self.session.exec(query)).all())
-        names = await self._names([member_id for member_id in ids if member_id is not None])
-        return list({names.get(member_id) if member_id else None for member_id in ids})
+        names: set[str | None] = set((await self.session.exec(named)).all())
+        former = self._period(
+            select(Checkin.id).where(Checkin.coalition_id == self.coalition_id, col(Checkin.member_id).is_(None)),
+            since,
+            until,
+        )
+        if (await self.session.exec(former.limit(1))).first() is not None:
+            names.add(None)
+        return list(names)
 
     async def silent_members(self, since: datetime, until: datetime, limit: int) -> tuple[int, list[str]]:
         """How many members (observers aside) did not check in during [since, until), and the first
