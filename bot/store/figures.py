@@ -1,10 +1,13 @@
-"""Goals and check-ins of one coalition, as figures sized by the answer: totals, contributors, who
-reported, chart series, all aggregated in SQL (issue 16). A part of :class:`bot.store.repo.CoalitionRepo`."""
+"""Goals and check-ins of one coalition, as figures sized by the answer (issue 16): goal totals and
+chart series from the daily totals (:class:`GoalDay`), contributors from the totals per member
+(:class:`GoalTally`), both kept beside the check-ins by ``tallies.py``; who reported, the silent and
+the blockers of a period from that period's check-ins on the time indexes. A part of
+:class:`bot.store.repo.CoalitionRepo`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Float, Integer, func
@@ -15,7 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.store.models import (
     Checkin,
     Goal,
+    GoalDay,
     GoalStatus,
+    GoalTally,
     Member,
     Role,
 )
@@ -23,6 +28,17 @@ from bot.store.models import (
 T = TypeVar("T", bound=SQLModel)
 
 SERIES_POINTS = 200  # at most about this many points per chart line, however long the history
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _midnight(moment: datetime, *, up: bool) -> datetime:
+    """The UTC midnight at or before ``moment`` (at or after it with ``up``)."""
+    moment = _aware(moment).astimezone(UTC)
+    day = datetime.combine(moment.date(), time(), UTC)
+    return day + timedelta(days=1) if up and day < moment else day
 
 
 class GoalFigures:
@@ -50,16 +66,51 @@ class GoalFigures:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> dict[int, float]:
-        """Each goal's total (of the check-ins in [since, until) when given), summed in SQL."""
-        query = (
-            select(Checkin.goal_id, func.coalesce(func.sum(Checkin.amount), 0.0))
-            .where(Checkin.coalition_id == self.coalition_id)
-            .group_by(col(Checkin.goal_id))
-        )
+        """Each goal's total (of the check-ins in [since, until) when given): the whole UTC days from
+        the daily totals (:class:`GoalDay`), the ragged ends of the period from the check-ins."""
+        first_day = _midnight(since, up=True) if since is not None else None
+        last_day = _midnight(until, up=False) if until is not None else None
+        if first_day is not None and last_day is not None and first_day >= last_day:
+            return await self._checkin_sums(goal_ids, [(since, until)])  # within a day or two
+        days = select(GoalDay.goal_id, func.sum(GoalDay.amount)).where(GoalDay.coalition_id == self.coalition_id)
         if goal_ids is not None:
-            query = query.where(col(Checkin.goal_id).in_(list(goal_ids)))
-        query = self._period(query, since, until)
-        return {goal_id: float(total) for goal_id, total in (await self.session.exec(query)).all()}
+            days = days.where(col(GoalDay.goal_id).in_(list(goal_ids)))
+        if first_day is not None:
+            days = days.where(GoalDay.day >= first_day.date())
+        if last_day is not None:
+            days = days.where(GoalDay.day < last_day.date())
+        totals = {
+            goal_id: float(total)
+            for goal_id, total in (await self.session.exec(days.group_by(col(GoalDay.goal_id)))).all()
+        }
+        ends: list[tuple[datetime | None, datetime | None]] = []
+        if since is not None:
+            ends.append((since, first_day))
+        if until is not None:
+            ends.append((last_day, until))
+        for goal_id, total in (await self._checkin_sums(goal_ids, ends)).items() if ends else ():
+            totals[goal_id] = totals.get(goal_id, 0.0) + total
+        return totals
+
+    async def _checkin_sums(
+        self, goal_ids: Sequence[int] | None, spans: Sequence[tuple[datetime | None, datetime | None]]
+    ) -> dict[int, float]:
+        """Each goal's sum of the check-ins in the [since, until) spans, one range of the time index
+        each (an OR of ranges would make SQLite read every check-in of the goals)."""
+        totals: dict[int, float] = {}
+        for since, until in spans:
+            if since is not None and until is not None and since >= until:
+                continue
+            query = (
+                select(Checkin.goal_id, func.coalesce(func.sum(Checkin.amount), 0.0))
+                .where(Checkin.coalition_id == self.coalition_id)
+                .group_by(col(Checkin.goal_id))
+            )
+            if goal_ids is not None:
+                query = query.where(col(Checkin.goal_id).in_(list(goal_ids)))
+            for goal_id, total in (await self.session.exec(self._period(query, since, until))).all():
+                totals[goal_id] = totals.get(goal_id, 0.0) + float(total)
+        return totals
 
     async def checkins(self, goal_id: int | None = None, *, since: datetime | None = None) -> Sequence[Checkin]:
         """Every check-in (of a goal, since a moment): for exports only, since it grows with history;
@@ -78,13 +129,14 @@ class GoalFigures:
         return int((await self.session.exec(query)).one())
 
     async def contributors(self, goal_id: int, limit: int) -> list[tuple[str | None, float]]:
-        """The biggest contributors to a goal, largest first: (name, or None for former members, total)."""
-        total = func.sum(Checkin.amount)
+        """The biggest contributors to a goal, largest first: (name, or None for former members, total),
+        from the totals per member (:class:`GoalTally`, one row per member; former members' summed)."""
+        total = func.sum(GoalTally.amount)
         query = (
-            select(Checkin.member_id, total)
-            .where(Checkin.coalition_id == self.coalition_id, Checkin.goal_id == goal_id)
-            .group_by(col(Checkin.member_id))
-            .order_by(total.desc(), col(Checkin.member_id))
+            select(GoalTally.member_id, total)
+            .where(GoalTally.coalition_id == self.coalition_id, GoalTally.goal_id == goal_id)
+            .group_by(col(GoalTally.member_id))
+            .order_by(total.desc(), col(GoalTally.member_id))
             .limit(limit)
         )
         rows = (await self.session.exec(query)).all()
@@ -104,13 +156,20 @@ class GoalFigures:
         return [(c, names.get(c.member_id) if c.member_id else None) for c in rows]
 
     async def reporters(self, since: datetime, until: datetime) -> list[str | None]:
-        """The distinct names of those who checked in during [since, until) (None: a former member)."""
-        query = self._period(
-            select(Checkin.member_id).where(Checkin.coalition_id == self.coalition_id).distinct(), since, until
+        """The distinct names of those who checked in during [since, until) (None: a former member):
+        one probe of the member-time index per member, rather than reading the period's check-ins."""
+        named = select(Member.display_name).where(
+            Member.coalition_id == self.coalition_id, self._reported(since, until)
         )
-        ids = list((await self.session.exec(query)).all())
-        names = await self._names([member_id for member_id in ids if member_id is not None])
-        return list({names.get(member_id) if member_id else None for member_id in ids})
+        names: set[str | None] = set((await self.session.exec(named)).all())
+        former = self._period(
+            select(Checkin.id).where(Checkin.coalition_id == self.coalition_id, col(Checkin.member_id).is_(None)),
+            since,
+            until,
+        )
+        if (await self.session.exec(former.limit(1))).first() is not None:
+            names.add(None)
+        return list(names)
 
     async def silent_members(self, since: datetime, until: datetime, limit: int) -> tuple[int, list[str]]:
         """How many members (observers aside) did not check in during [since, until), and the first
@@ -150,22 +209,24 @@ class GoalFigures:
         self, goal_ids: Sequence[int], *, now: datetime, points: int = SERIES_POINTS
     ) -> dict[int, list[tuple[datetime, float]]]:
         """Each goal's check-ins as at most about ``points`` (when, amount) pairs for a chart, summed
-        in SQL over equal spans of time from the first check-in to ``now``: each pair is a span's
-        total at the moment of its last check-in, so the running total is exact at every point."""
+        in SQL from the daily totals (:class:`GoalDay`) over equal spans of time from the first day to
+        ``now``: each pair is a span's total at the moment of its last check-in, so the running total
+        is exact at every point."""
         out: dict[int, list[tuple[datetime, float]]] = {goal_id: [] for goal_id in goal_ids}
         if not goal_ids:
             return out
-        scope = (Checkin.coalition_id == self.coalition_id, col(Checkin.goal_id).in_(list(goal_ids)))
-        moments = select(func.min(Checkin.created_at), func.max(Checkin.created_at)).where(*scope)
+        scope = (GoalDay.coalition_id == self.coalition_id, col(GoalDay.goal_id).in_(list(goal_ids)))
+        moments = select(func.min(GoalDay.last_at), func.max(GoalDay.last_at)).where(*scope)
         first, last = (await self.session.exec(moments)).one()
         if first is None or last is None:
             return out
+        first, last = _aware(first), _aware(last)
         start = first.timestamp() - 1.0  # a second early, so rounding never puts one before the start
         width = (max(last, now).timestamp() - start) / points
-        at = self._epoch(col(Checkin.created_at))
+        at = self._epoch(col(GoalDay.last_at))
         bucket = sa_cast((at - start) / width, Integer)
-        query = select(Checkin.goal_id, func.max(at), func.sum(Checkin.amount)).where(*scope)
-        query = query.group_by(col(Checkin.goal_id), bucket).order_by(col(Checkin.goal_id), func.max(at))
+        query = select(GoalDay.goal_id, func.max(at), func.sum(GoalDay.amount)).where(*scope)
+        query = query.group_by(col(GoalDay.goal_id), bucket).order_by(col(GoalDay.goal_id), func.max(at))
         for goal_id, moment, amount in (await self.session.exec(query)).all():
             out[goal_id].append((datetime.fromtimestamp(float(moment), UTC), float(amount)))
         return out

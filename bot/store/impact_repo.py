@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.store.flag_models import FlagEvent
 from bot.store.impact_models import Pulse, PulseComment, PulseResponder, PulseTally, Win
 from bot.store.meeting_models import Answer, Meeting, MeetingVote
-from bot.store.models import AuditEntry, Checkin, Coalition, Goal, GroupMembership, Identity, Member, WorkingGroup
+from bot.store.models import AuditEntry, Coalition, Goal, GoalTally, GroupMembership, Identity, Member, WorkingGroup
 from bot.store.pledge_models import MatchState, PledgeItem, PledgeMatch
 from bot.store.unity_models import UnitySignature
 
@@ -241,13 +241,9 @@ class ImpactRepo:
 
     async def _shared_goals(self, org_of: dict[int, int]) -> list[JointWork]:
         """Per goal, the organisations that checked in on it (and its owner), dated by the moment
-        the second one joined in. Aggregated in the database: one row per goal and member."""
-        from sqlalchemy import func
-
-        query = (
-            select(Checkin.goal_id, Checkin.member_id, func.min(Checkin.created_at))
-            .where(Checkin.coalition_id == self.coalition_id, col(Checkin.member_id).is_not(None))
-            .group_by(col(Checkin.goal_id), col(Checkin.member_id))
+        the second one joined in. From the totals kept per goal and member (their first check-in)."""
+        query = select(GoalTally.goal_id, GoalTally.member_id, GoalTally.first_at).where(
+            GoalTally.coalition_id == self.coalition_id, col(GoalTally.member_id).is_not(None)
         )
         first: dict[int, dict[int, datetime]] = defaultdict(dict)
         for goal_id, member_id, at in (await self.session.exec(query)).all():

@@ -144,6 +144,35 @@ class Checkin(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class GoalTally(SQLModel, table=True):
+    """One member's check-ins on one goal, summed: kept in the transaction of every change to check-ins
+    (``bot/store/tallies.py``), so totals per member are read without reading check-ins. ``member_id``
+    None: former members (forget-me), as on their check-ins; several such rows may exist per goal."""
+
+    __table_args__ = (UniqueConstraint("coalition_id", "goal_id", "member_id", name="uq_goaltally_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    coalition_id: int = Field(foreign_key="coalition.id", ondelete="CASCADE")
+    goal_id: int = Field(foreign_key="goal.id", index=True, ondelete="CASCADE")
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True, ondelete="SET NULL")
+    amount: float = 0.0
+    checkins: int = 0
+    first_at: datetime
+    last_at: datetime
+
+
+class GoalDay(SQLModel, table=True):
+    """One goal's check-ins of one UTC day, summed, kept like :class:`GoalTally`: goal totals, the
+    totals of a period and chart series read one row a day, however many check-ins it had."""
+
+    coalition_id: int = Field(foreign_key="coalition.id", primary_key=True, ondelete="CASCADE")
+    goal_id: int = Field(foreign_key="goal.id", primary_key=True, index=True, ondelete="CASCADE")
+    day: date = Field(primary_key=True)
+    amount: float = 0.0
+    checkins: int = 0
+    last_at: datetime = Field(description="the day's latest check-in")
+
+
 class LinkCode(SQLModel, table=True):
     """A one-time code that binds another channel to a coalition; only its hash is stored."""
 

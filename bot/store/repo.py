@@ -29,6 +29,7 @@ from bot.store.models import (
     WorkingGroup,
 )
 from bot.store.outbox_models import OutboxMessage, OutboxStatus
+from bot.store.tallies import CheckinTallies
 
 T = TypeVar("T", bound=SQLModel)
 __all__ = ["SERIES_POINTS", "CoalitionRepo", "Directory", "get_state", "hash_code", "name_key", "put_state"]
@@ -106,7 +107,7 @@ class Directory:
         return True
 
 
-class CoalitionRepo(GoalFigures, MemberMerging):
+class CoalitionRepo(GoalFigures, CheckinTallies, MemberMerging):
     """Every read and write of one coalition's data."""
 
     def __init__(self, session: AsyncSession, coalition_id: int) -> None:

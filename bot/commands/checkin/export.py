@@ -13,7 +13,6 @@ from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext
 from bot.core.ui import Attachment
 from bot.core.workflow import Export
-from bot.store.models import Checkin
 from bot.store.scheduling_models import CheckinSchedule
 
 CSV_COLUMNS = ["checkin_id", "goal_id", "goal", "member", "amount", "note", "blockers", "at"]
@@ -56,9 +55,10 @@ async def forget(ctx: Ctx, member_id: int) -> None:
     await forget_checkins(ctx, member_id, removed(ctx))
 
 
-MERGES = ("checkin", "checkinschedule")
+MERGES = ("checkin", "checkinschedule", "goaltally")
 
 
 async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
     """``/coalition connect``: what member ``from_id`` did becomes ``into_id``'s."""
-    await ctx.repo.repoint(from_id, into_id, col(Checkin.member_id), col(CheckinSchedule.created_by))
+    await ctx.repo.merge_checkins(from_id, into_id)  # their totals per goal too
+    await ctx.repo.repoint(from_id, into_id, col(CheckinSchedule.created_by))

@@ -119,7 +119,7 @@ async def record(ctx: Ctx, goal: Goal, amount: float, note: str, blockers: str) 
         request_key=ctx.request_id,
         created_at=ctx.clock.now(),
     )
-    await repo.add(entry)
+    await repo.add_checkin(entry)
     await repo.audit("checkin.logged", member=ctx.me, subject=goal.title, goal_id=goal.id, amount=amount)
     total = (await repo.progress([goal.id or 0])).get(goal.id or 0, 0.0)
     return Reply.private(

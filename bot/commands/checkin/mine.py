@@ -9,7 +9,7 @@ from bot.commands.common import mine
 from bot.core.context import Ctx
 from bot.core.i18n import N_, ngettext
 from bot.core.workflow import DataUse, Retention
-from bot.store.models import Checkin
+from bot.store.models import Checkin, GoalTally
 from bot.store.scheduling_models import CheckinSchedule
 
 PRIVACY = (
@@ -47,5 +47,6 @@ PRIVACY = (
 async def export_mine(ctx: Ctx, member_id: int) -> Mapping[str, Any]:
     return {
         "checkins": await mine(ctx, Checkin, member_id, "member_id"),
+        "checkin_totals": await mine(ctx, GoalTally, member_id, "member_id"),  # their sums per goal
         "checkin_schedules_created": await mine(ctx, CheckinSchedule, member_id, "created_by"),
     }

@@ -127,16 +127,8 @@ async def skipped_before(session: AsyncSession, window: CheckinWindow) -> int:
 
 async def forget_checkins(ctx: Ctx, member_id: int, placeholder: str) -> None:
     """A member's check-ins lose their author; their notes and blockers become ``placeholder``.
-    The amounts stay in every total."""
-    coalition_id = ctx.c.id or 0
-    mine = (col(Checkin.coalition_id) == coalition_id) & (col(Checkin.member_id) == member_id)
-    await ctx.session.exec(  # type: ignore[call-overload]
-        update(Checkin).where(mine, col(Checkin.note) != "").values(note=placeholder)
-    )
-    await ctx.session.exec(  # type: ignore[call-overload]
-        update(Checkin).where(mine, col(Checkin.blockers) != "").values(blockers=placeholder)
-    )
-    await ctx.session.exec(update(Checkin).where(mine).values(member_id=None))  # type: ignore[call-overload]
+    The amounts stay in every total (their totals per goal become a former member's)."""
+    await ctx.repo.unattribute_checkins(member_id, placeholder)
 
 
 async def erase_notes(session: AsyncSession, coalition_id: int, before: datetime) -> dict[str, int]:
