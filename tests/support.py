@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col, select
 
 from bot.commands import build_registry
 from bot.config import Settings
@@ -21,6 +22,7 @@ from bot.core.workflow import Workflow
 from bot.store import tables  # noqa: F401
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from bot.store.outbox_models import OutboxMessage
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
@@ -117,3 +119,51 @@ def make_core(db: Database, clock: ManualClock | None = None, workflows: Sequenc
     """The real core; ``workflows`` replaces the production list (e.g. to add one defined in a test)."""
     registry = build_registry() if workflows is None else build_registry(workflows)
     return Core(db, registry, settings(), clock or ManualClock())
+
+
+# a coalition and its outbox, as the workflow tests set them up ------------------------------------
+
+LINK_CODE = re.compile(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}")
+
+
+def link_code_in(text: str) -> str:
+    """The link code a ``/coalition link`` answer shows (the test fails if there is none)."""
+    match = LINK_CODE.search(text)
+    assert match is not None, text
+    return match.group(0)
+
+
+TWO_CHANNEL_MEMBERS = (("bob", "Acme Trust"), ("carol", "Riverside Group"), ("dave", "Acme Trust"))
+
+
+async def coalition_with_two_channels(
+    chat: Chat,
+    members: Sequence[tuple[str, str]] = TWO_CHANNEL_MEMBERS,
+    *,
+    tz: str = "Europe/Berlin",
+) -> None:
+    """ "Clean Air" created by Alice (steering) in #general and linked to #actions; then each
+    ``(who, org)`` of ``members`` joins in #general, in that order."""
+    assert not (await chat.say("alice", f'/coalition create "Clean Air" tz={tz}')).is_error
+    code = link_code_in((await chat.say("alice", "/coalition link")).plain())
+    assert not (await chat.say("alice", f"/coalition link {code}", channel="actions")).is_error
+    for who, org in members:
+        assert not (await chat.say(who, f'/coalition join org="{org}"')).is_error
+
+
+async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
+    """The outbox rows in the order queued, optionally only those whose columns equal ``where``."""
+    async with db.session() as session:
+        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        for name, value in where.items():
+            query = query.where(getattr(OutboxMessage, name) == value)
+        return list((await session.exec(query)).all())
+
+
+async def mark_sent(db: Database) -> None:
+    """What the delivery dispatcher does after a successful send: the copies get message ids."""
+    async with db.unit_of_work() as session:
+        for row in (await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all():
+            row.status = "sent"
+            row.message_id = row.message_id or f"m{row.id}"
+            session.add(row)

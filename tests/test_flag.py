@@ -22,7 +22,7 @@ from bot.store.flag_models import ConflictFlag, FlagEvent, FlagQuota
 from bot.store.flag_repo import FlagRepo
 from bot.store.models import Coalition, Member
 from bot.store.outbox_models import OutboxMessage
-from tests.support import Chat
+from tests.support import Chat, outbox
 from tests.test_scoping import dump
 
 RECEIPT = re.compile(r"[0-9A-Z]{5}(?:-[0-9A-Z]{5}){4}")
@@ -54,14 +54,6 @@ def receipt_of(reply: Reply) -> str:
     match = RECEIPT.search(reply.plain())
     assert match is not None, reply.plain()
     return match.group(0)
-
-
-async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
-    async with db.session() as session:
-        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
-        for name, value in where.items():
-            query = query.where(getattr(OutboxMessage, name) == value)
-        return list((await session.exec(query)).all())
 
 
 async def clear_outbox(db: Database) -> None:

@@ -6,7 +6,6 @@ status, export and forget-me."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -21,8 +20,8 @@ from bot.store.db import Database
 from bot.store.impact_models import PulseResponder, PulseTally, Win
 from bot.store.models import Goal
 from bot.store.repo import CoalitionRepo, Directory
-from tests.support import Chat
-from tests.test_meet import mark_sent, outbox, run_job
+from tests.support import Chat, coalition_with_two_channels, link_code_in, mark_sent, outbox
+from tests.test_meet import run_job
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -30,18 +29,16 @@ START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 async def coalition(chat: Chat) -> None:
     """Alice (steering) with two channels; Bob and Erin of Acme Trust, Carol of River Group, Dave of
     Harbour Aid, Frank of Lone Works."""
-    assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    assert not (await chat.say("alice", f"/coalition link {code.group(0)}", channel="actions")).is_error
-    for who, org in (
-        ("bob", "Acme Trust"),
-        ("carol", "River Group"),
-        ("dave", "Harbour Aid"),
-        ("erin", "Acme Trust"),
-        ("frank", "Lone Works"),
-    ):
-        assert not (await chat.say(who, f'/coalition join org="{org}"')).is_error
+    await coalition_with_two_channels(
+        chat,
+        (
+            ("bob", "Acme Trust"),
+            ("carol", "River Group"),
+            ("dave", "Harbour Aid"),
+            ("erin", "Acme Trust"),
+            ("frank", "Lone Works"),
+        ),
+    )
 
 
 async def rows(db: Database, model: type) -> list:  # type: ignore[type-arg]
@@ -218,9 +215,8 @@ async def test_non_responders_are_reminded_once(chat: Chat, db: Database, clock:
     clock.set(START)
     await coalition(chat)
     discord = Chat(chat.core, platform="discord", workspace="900001", channel="700001")
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    await discord.say("gina", f"/coalition link {code.group(0)}")
+    code = link_code_in((await chat.say("alice", "/coalition link")).plain())
+    await discord.say("gina", f"/coalition link {code}")
     await discord.say("hugo", "/coalition join")
     await chat.say("alice", "/impact pulse start")
     opened = await discord.say("gina", "/impact pulse")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from icalendar import Calendar
-from sqlmodel import col, select
+from sqlmodel import select
 from starlette.applications import Starlette
 
 from bot.commands import WORKFLOWS
@@ -24,26 +24,10 @@ from bot.scheduling.runner import Scheduler
 from bot.store.db import Database
 from bot.store.meeting_models import Meeting, MeetingVote
 from bot.store.outbox_models import OutboxMessage
-from tests.support import Chat
+from tests.support import Chat, coalition_with_two_channels, link_code_in, mark_sent, outbox
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PROPOSE = '/meet propose "Steering call" 2026-03-10 09:00 2026-03-11 17:00 18:00 deadline="2026-03-08 18:00"'
-
-
-async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
-    async with db.session() as session:
-        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
-        for name, value in where.items():
-            query = query.where(getattr(OutboxMessage, name) == value)
-        return list((await session.exec(query)).all())
-
-
-async def mark_sent(db: Database) -> None:
-    async with db.unit_of_work() as session:
-        for row in (await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all():
-            row.status = "sent"
-            row.message_id = row.message_id or f"m{row.id}"
-            session.add(row)
 
 
 async def run_job(db: Database, job: object, now: datetime) -> int:
@@ -61,10 +45,7 @@ async def run_job(db: Database, job: object, now: datetime) -> int:
 
 async def coalition(chat: Chat) -> None:
     """Alice (steering, Berlin) with a second channel; Bob in Los Angeles, Carol and Dave in Berlin."""
-    assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    assert not (await chat.say("alice", f"/coalition link {code.group(0)}", channel="actions")).is_error
+    await coalition_with_two_channels(chat, members=())
     assert "America/Los_Angeles" in (await chat.say("bob", "/meet tz America/Los_Angeles")).plain()
     assert not (await chat.say("carol", '/coalition join org="River Trust"')).is_error
     assert not (await chat.say("dave", '/coalition join org="Acme"')).is_error
@@ -202,9 +183,8 @@ async def test_one_nudge_before_the_deadline_then_the_proposer_is_asked_to_close
 
 
 async def link_discord(chat: Chat, core_chat_discord: Chat) -> None:
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    linked = await core_chat_discord.say("erin", f"/coalition link {code.group(0)}")
+    code = link_code_in((await chat.say("alice", "/coalition link")).plain())
+    linked = await core_chat_discord.say("erin", f"/coalition link {code}")
     assert not linked.is_error, linked.plain()
 
 

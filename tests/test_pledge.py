@@ -5,7 +5,6 @@ outbox rows the workflow queues."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,26 +18,11 @@ from bot.core.ui import Actions, Button, Image, Reply, Visibility
 from bot.core.workflow import JobEnv
 from bot.store.db import Database
 from bot.store.models import Member, Organisation
-from bot.store.outbox_models import OutboxMessage
 from bot.store.pledge_models import PledgeItem, PledgeMatch
 from bot.store.pledge_repo import PledgeRepo
-from tests.support import Chat
+from tests.support import Chat, coalition_with_two_channels, mark_sent, outbox
 
-
-async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
-    async with db.session() as session:
-        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
-        for name, value in where.items():
-            query = query.where(getattr(OutboxMessage, name) == value)
-        return list((await session.exec(query)).all())
-
-
-async def mark_sent(db: Database) -> None:
-    async with db.unit_of_work() as session:
-        for row in (await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all():
-            row.status = "sent"
-            row.message_id = row.message_id or f"m{row.id}"
-            session.add(row)
+PLEDGERS = (("bob", "Acme Trust"), ("carol", "River Group"), ("dave", "Harbour Aid"), ("erin", "Acme Trust"))
 
 
 async def rows(db: Database, model: type) -> list:  # type: ignore[type-arg]
@@ -47,12 +31,9 @@ async def rows(db: Database, model: type) -> list:  # type: ignore[type-arg]
 
 
 async def two_channels(chat: Chat) -> None:
-    assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    assert not (await chat.say("alice", f"/coalition link {code.group(0)}", channel="actions")).is_error
-    for who, org in (("bob", "Acme Trust"), ("carol", "River Group"), ("dave", "Harbour Aid"), ("erin", "Acme Trust")):
-        assert not (await chat.say(who, f'/coalition join org="{org}"')).is_error
+    """Alice (steering) in #general and #actions; Bob and Erin of Acme Trust, Carol of River Group,
+    Dave of Harbour Aid."""
+    await coalition_with_two_channels(chat, PLEDGERS)
 
 
 def button(reply: Reply, label: str) -> Button:

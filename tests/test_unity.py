@@ -31,41 +31,11 @@ from bot.core.ui import (
 )
 from bot.store.db import Database
 from bot.store.models import Coalition, Member
-from bot.store.outbox_models import OutboxMessage
 from bot.store.unity_models import UnitySignature
 from bot.store.unity_repo import UnityRepo
-from tests.support import Chat
+from tests.support import Chat, coalition_with_two_channels, mark_sent, outbox
 
 STATEMENT = "We, the undersigned organisations, call for clean air in every city.\n\nWe commit to act together."
-
-
-async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
-    async with db.session() as session:
-        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
-        for name, value in where.items():
-            query = query.where(getattr(OutboxMessage, name) == value)
-        return list((await session.exec(query)).all())
-
-
-async def mark_sent(db: Database) -> None:
-    """What the delivery dispatcher does after a successful send: the copies get message ids."""
-    async with db.unit_of_work() as session:
-        for row in (await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all():
-            row.status = "sent"
-            row.message_id = row.message_id or f"m{row.id}"
-            session.add(row)
-
-
-async def coalition_with_two_channels(chat: Chat) -> None:
-    assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
-    code = (await chat.say("alice", "/coalition link")).plain()
-    match = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", code)
-    assert match is not None, code
-    token = match.group(0)
-    assert not (await chat.say("alice", f"/coalition link {token}", channel="actions")).is_error
-    assert not (await chat.say("bob", '/coalition join org="Acme Trust"')).is_error
-    assert not (await chat.say("carol", '/coalition join org="Riverside Group"')).is_error
-    assert not (await chat.say("dave", '/coalition join org="Acme Trust"')).is_error
 
 
 async def publish_v1(chat: Chat) -> Reply:
