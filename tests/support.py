@@ -92,6 +92,12 @@ class Chat:
         self.transcript.append((who, line, reply))
         return reply
 
+    async def refused(self, who: str, line: str, *, channel: str | None = None) -> str:
+        """Say ``line`` and fail the test unless it is refused; the refusal's text."""
+        reply = await self.say(who, line, channel=channel)
+        assert reply.is_error, reply.plain()
+        return reply.plain()
+
     async def click(self, who: str, reply: Reply, label: str, *, channel: str | None = None) -> Reply:
         for block in reply.blocks:
             if isinstance(block, Actions):

@@ -188,14 +188,21 @@ async def link_discord(chat: Chat, core_chat_discord: Chat) -> None:
     assert not linked.is_error, linked.plain()
 
 
-async def test_closing_picks_the_best_slot_says_why_and_sends_calendar_event_and_reminders(
-    chat: Chat, db: Database, clock: ManualClock
-) -> None:
+async def proposed_with_discord(chat: Chat, clock: ManualClock) -> Chat:
+    """At START: the coalition, a Discord channel linked by Erin, and the steering call proposed;
+    the Discord side's chat."""
     clock.set(START)
     await coalition(chat)
     discord = Chat(chat.core, platform="discord", workspace="900001", channel="700001")
     await link_discord(chat, discord)
     await chat.say("alice", PROPOSE)
+    return discord
+
+
+async def test_closing_picks_the_best_slot_says_why_and_sends_calendar_event_and_reminders(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    discord = await proposed_with_discord(chat, clock)
     open_poll = decode_reply((await poll_copy(db)).payload)
     await chat.submit("bob", "meet.vote", {"slot1": "no", "slot2": "yes", "slot3": "yes"}, state="1")
     await chat.submit("carol", "meet.vote", {"slot1": "yes", "slot2": "yes", "slot3": "maybe"}, state="1")
@@ -246,11 +253,7 @@ async def test_closing_picks_the_best_slot_says_why_and_sends_calendar_event_and
 async def test_cancel_retracts_events_reminders_and_calendar_entry(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
-    clock.set(START)
-    await coalition(chat)
-    discord = Chat(chat.core, platform="discord", workspace="900001", channel="700001")
-    await link_discord(chat, discord)
-    await chat.say("alice", PROPOSE)
+    await proposed_with_discord(chat, clock)  # with a Discord channel: closing creates a Discord event
     await chat.say("alice", "/meet close 1 2")
     await mark_sent(db)  # the Discord event was created: it has an id now
     assert await run_job(db, REMINDER_JOB, datetime(2026, 3, 10, 16, 0, tzinfo=UTC)) == 3  # queued, not sent

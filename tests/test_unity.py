@@ -61,6 +61,12 @@ async def org_id(chat: Chat, name: str) -> str:
     return options[name]
 
 
+async def sign_as(chat: Chat, who: str, org: str, name: str) -> Reply:
+    """``who`` signs for ``org`` through the form, as ``name`` (title Lead), confirming authority."""
+    fields = {"org": await org_id(chat, org), "name": name, "title": "Lead", "authorised": "yes"}
+    return await chat.submit(who, "unity.sign", fields)
+
+
 async def test_member_cannot_draft_or_publish(chat: Chat, db: Database) -> None:
     await coalition_with_two_channels(chat)
     denied = await chat.say("bob", '/unity draft "Our text"')
@@ -240,11 +246,7 @@ async def test_withdraw_keeps_history_and_new_version_asks_to_resign(chat: Chat,
     await publish_v1(chat)
     await mark_sent(db)
     for who, org in (("bob", "Acme Trust"), ("carol", "Riverside Group")):
-        reply = await chat.submit(
-            who,
-            "unity.sign",
-            {"org": await org_id(chat, org), "name": who.title(), "title": "Lead", "authorised": "yes"},
-        )
+        reply = await sign_as(chat, who, org, who.title())
         assert not reply.is_error
     withdrawn = await chat.say("carol", "/unity withdraw")
     assert "Withdrew Riverside Group" in withdrawn.plain()
@@ -295,11 +297,7 @@ async def test_deadline_reminds_unsigned_organisations_once_then_closes(
     await chat.say("alice", f'/unity draft "{STATEMENT}"')
     published = await chat.say("alice", "/unity publish deadline=2026-11-30")
     assert "Signing closes" in published.plain()
-    await chat.submit(
-        "bob",
-        "unity.sign",
-        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
-    )
+    await sign_as(chat, "bob", "Acme Trust", "Bob")
     await mark_sent(db)
     deadline = datetime(2026, 11, 30, 22, 59, tzinfo=UTC)  # 23:59 in Berlin
 
@@ -331,11 +329,7 @@ async def test_deadline_reminds_unsigned_organisations_once_then_closes(
 async def test_forget_me_erases_the_signers_name_but_not_the_signature(chat: Chat, db: Database) -> None:
     await coalition_with_two_channels(chat)
     await publish_v1(chat)
-    await chat.submit(
-        "bob",
-        "unity.sign",
-        {"org": await org_id(chat, "Acme Trust"), "name": "Bob Ray", "title": "Lead", "authorised": "yes"},
-    )
+    await sign_as(chat, "bob", "Acme Trust", "Bob Ray")
     forget = await chat.say("bob", "/coalition forget-me")
     await chat.click("bob", forget, next(e.label for b in forget.blocks if isinstance(b, Actions) for e in b.elements))
     listing = (await chat.say("alice", "/unity signatories")).plain()
@@ -346,11 +340,7 @@ async def test_forget_me_erases_the_signers_name_but_not_the_signature(chat: Cha
 async def test_status_shows_signature_progress(chat: Chat) -> None:
     await coalition_with_two_channels(chat)
     await publish_v1(chat)
-    await chat.submit(
-        "bob",
-        "unity.sign",
-        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
-    )
+    await sign_as(chat, "bob", "Acme Trust", "Bob")
     status = await chat.say("alice", "/coalition status")
     assert "Unity statement v1: 1 of 2 organisations signed" in status.plain()
 
@@ -361,11 +351,7 @@ async def test_export_includes_the_statement_history(chat: Chat) -> None:
     await coalition_with_two_channels(chat)
     await publish_v1(chat)
     await chat.say("bob", '/unity comment "Looks good"')
-    await chat.submit(
-        "bob",
-        "unity.sign",
-        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
-    )
+    await sign_as(chat, "bob", "Acme Trust", "Bob")
     await chat.say("bob", "/unity withdraw")
     export = await chat.say("alice", "/coalition export")
     data = json.loads(next(a for a in export.attachments if a.filename.endswith(".json")).content)
