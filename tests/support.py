@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands import build_registry
 from bot.config import Settings
 from bot.core.clock import ManualClock
-from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Place
+from bot.core.context import ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
 from bot.core.dispatch import Core
 from bot.core.ui import Actions, Button, Reply
 from bot.core.workflow import Workflow
@@ -23,6 +24,7 @@ from bot.store import tables  # noqa: F401
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.outbox_models import OutboxMessage
+from bot.store.repo import CoalitionRepo, Directory
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
@@ -173,3 +175,16 @@ async def mark_sent(db: Database) -> None:
             row.status = "sent"
             row.message_id = row.message_id or f"m{row.id}"
             session.add(row)
+
+
+async def member_ctx(chat: Chat, session: AsyncSession, who: str) -> Ctx:
+    """The context the core gives ``who`` in the chat's channel (its coalition, ``who``'s member or
+    None), over ``session``: for calling a workflow's hooks directly."""
+    directory = Directory(session)
+    binding = await directory.binding(chat.platform, chat.workspace, chat.channel)
+    assert binding is not None
+    coalition = await directory.coalition(binding.coalition_id)
+    repo = CoalitionRepo(session, binding.coalition_id)
+    member = await repo.member_by_identity(chat.platform, chat.workspace, who)
+    core = chat.core
+    return Ctx(chat.actor(who), chat.place(), session, directory, core.clock, core.settings, coalition, member)

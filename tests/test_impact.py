@@ -13,14 +13,12 @@ from sqlmodel import select
 from bot.commands.impact import workflow
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
-from bot.core.context import Ctx
 from bot.core.ui import Image, Reply
 from bot.core.workflow import as_export
 from bot.store.db import Database
 from bot.store.impact_models import PulseResponder, PulseTally, Win
 from bot.store.models import Goal
-from bot.store.repo import CoalitionRepo, Directory
-from tests.support import Chat, coalition_with_two_channels, link_code_in, mark_sent, outbox
+from tests.support import Chat, coalition_with_two_channels, link_code_in, mark_sent, member_ctx, outbox
 from tests.test_meet import run_job
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -254,12 +252,8 @@ async def test_report_status_export_and_forget(chat: Chat, db: Database, clock: 
     assert image.alt.startswith("Four charts")
 
     async with db.unit_of_work() as session:
-        directory = Directory(session)
-        binding = await directory.binding("console", "local", "general")
-        assert binding is not None
-        c = await directory.coalition(binding.coalition_id)
-        bob = await CoalitionRepo(session, binding.coalition_id).member_by_identity("console", "local", "bob")
-        ctx = Ctx(chat.actor("bob"), chat.place(), session, directory, clock, chat.core.settings, c, bob)
+        ctx = await member_ctx(chat, session, "bob")
+        bob = ctx.member
         assert workflow.export is not None
         assert workflow.forget is not None
         assert bob is not None

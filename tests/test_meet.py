@@ -24,7 +24,7 @@ from bot.scheduling.runner import Scheduler
 from bot.store.db import Database
 from bot.store.meeting_models import Meeting, MeetingVote
 from bot.store.outbox_models import OutboxMessage
-from tests.support import Chat, coalition_with_two_channels, link_code_in, mark_sent, outbox
+from tests.support import Chat, coalition_with_two_channels, link_code_in, mark_sent, member_ctx, outbox
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PROPOSE = '/meet propose "Steering call" 2026-03-10 09:00 2026-03-11 17:00 18:00 deadline="2026-03-08 18:00"'
@@ -330,16 +330,9 @@ async def test_status_export_and_forget_hooks(chat: Chat, db: Database, clock: M
     await chat.say("alice", PROPOSE)
     await chat.submit("bob", "meet.vote", {"slot1": "yes"}, state="1")
     await chat.say("bob", '/meet agenda 1 "Bob\'s point"')
-    from bot.core.context import Ctx
-    from bot.store.repo import CoalitionRepo, Directory
-
     async with db.unit_of_work() as session:
-        directory = Directory(session)
-        binding = await directory.binding("console", "local", "general")
-        assert binding is not None
-        c = await directory.coalition(binding.coalition_id)
-        bob = await CoalitionRepo(session, binding.coalition_id).member_by_identity("console", "local", "bob")
-        ctx = Ctx(chat.actor("bob"), chat.place(), session, directory, clock, chat.core.settings, c, bob)
+        ctx = await member_ctx(chat, session, "bob")
+        bob = ctx.member
         status = " ".join(b.text.plain() for b in await workflow.status[0](ctx) if hasattr(b, "text"))  # type: ignore[union-attr]
         assert "#1 Steering call" in status
         assert "4 members have not answered" in status
