@@ -51,6 +51,13 @@ async def coalition(chat: Chat) -> None:
     assert not (await chat.say("dave", '/coalition join org="Acme"')).is_error
 
 
+async def proposed(chat: Chat, clock: ManualClock) -> None:
+    """At START: the coalition, and Alice proposes the steering call (meeting #1)."""
+    clock.set(START)
+    await coalition(chat)
+    await chat.say("alice", PROPOSE)
+
+
 async def poll_copy(db: Database) -> OutboxMessage:
     return (await outbox(db, topic="meet:1"))[0]
 
@@ -105,9 +112,7 @@ async def test_bad_slots_get_a_clear_private_error_and_nothing_is_written(
 async def test_votes_by_button_and_form_are_stored_once_and_refresh_every_copy(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     poll = decode_reply((await poll_copy(db)).payload)
     await mark_sent(db)
     first = await chat.click("bob", poll, "1: Yes")
@@ -142,9 +147,7 @@ async def test_votes_by_button_and_form_are_stored_once_and_refresh_every_copy(
 
 
 async def test_everyone_answered_tells_the_proposer_once(chat: Chat, db: Database, clock: ManualClock) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     everything = {"slot1": "yes", "slot2": "maybe", "slot3": "no"}
     for who in ("alice", "bob", "carol"):
         await chat.submit(who, "meet.vote", everything, state="1")
@@ -161,9 +164,7 @@ async def test_everyone_answered_tells_the_proposer_once(chat: Chat, db: Databas
 async def test_one_nudge_before_the_deadline_then_the_proposer_is_asked_to_close(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     await chat.submit("bob", "meet.vote", {"slot1": "no", "slot2": "yes", "slot3": "yes"}, state="1")
     assert await run_job(db, POLL_JOB, datetime(2026, 3, 7, 16, 0, tzinfo=UTC)) == 0
     async with db.session() as session:
@@ -275,9 +276,7 @@ async def test_cancel_retracts_events_reminders_and_calendar_entry(
 
 
 async def test_another_coalition_sees_nothing(chat: Chat, db: Database, clock: ManualClock) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     await chat.say("zoe", '/coalition create "Other"', channel="elsewhere")
     for line in (
         "/meet show 1",
@@ -304,9 +303,7 @@ async def test_another_coalition_sees_nothing(chat: Chat, db: Database, clock: M
 async def test_the_calendar_feed_lists_coming_meetings_behind_a_renewable_secret(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     await chat.say("alice", "/meet close 1 3")
     url = re.search(r"http://bot\.test(/calendar/clean-air/[\w-]+\.ics)", (await chat.say("bob", "/meet feed")).plain())
     assert url is not None
@@ -325,9 +322,7 @@ async def test_the_calendar_feed_lists_coming_meetings_behind_a_renewable_secret
 
 
 async def test_status_export_and_forget_hooks(chat: Chat, db: Database, clock: ManualClock) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     await chat.submit("bob", "meet.vote", {"slot1": "yes"}, state="1")
     await chat.say("bob", '/meet agenda 1 "Bob\'s point"')
     async with db.unit_of_work() as session:
@@ -353,9 +348,7 @@ async def test_the_real_scheduler_fed_by_the_workflow_list_sends_the_reminders(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
     """Production wiring: the scheduler runs the meetings' jobs because they are in ``WORKFLOWS``."""
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     assert not (await chat.say("alice", "/meet close 1 2")).is_error  # Wed 11 Mar 2026 16:00 UTC
     occurrence = datetime(2026, 3, 11, 16, 0, tzinfo=UTC)
     scheduler = Scheduler(db, jobs=jobs_of(WORKFLOWS), clock=clock)
