@@ -290,9 +290,7 @@ async def test_dismiss_and_refusals(chat: Chat, db: Database) -> None:
         assert "steering" in denied.plain(), line
     assert (await chat.say("alice", "/flag show abc")).is_error
     assert (await chat.say("alice", f'/flag note {fid} ""')).is_error
-    long = await chat.say("alice", f'/flag reply {fid} "{"x" * 2001}"')
-    assert long.is_error
-    assert "too long" in long.plain()
+    assert "too long" in await chat.refused("alice", f'/flag reply {fid} "{"x" * 2001}"')
     assert (await chat.say("alice", '/flag resolve 12345 "done"')).is_error
     dismissed = await chat.say("alice", f'/flag dismiss {fid} "Not a conflict between members"')
     assert "is dismissed" in dismissed.plain()
@@ -402,9 +400,7 @@ async def test_reply_and_add_relay_both_ways_with_an_anonymous_reporter(chat: Ch
     assert added_event.by_reporter
     assert len(await members(db)) == 4  # Quentin never became a member
 
-    wrong = await chat.say("quentin", "/flag status AAAAA-BBBBB-CCCCC-DDDDD-EEEEE")
-    assert wrong.is_error
-    assert "receipt code" in wrong.plain()
+    assert "receipt code" in await chat.refused("quentin", "/flag status AAAAA-BBBBB-CCCCC-DDDDD-EEEEE")
     assert (await chat.say("quentin", "/flag status nonsense")).is_error
     assert (await chat.say("quentin", f'/flag add {receipt} ""')).is_error
 

@@ -62,9 +62,7 @@ async def test_a_win_is_announced_everywhere_closes_its_goal_and_is_listed(
     assert "For goal #1 Clean air plan." in post
 
     # Closing the goal is steering's; a refused win writes nothing.
-    refused = await chat.say("bob", '/impact win "Another" goal=1 close=yes')
-    assert refused.is_error
-    assert "Only steering closes goals" in refused.plain()
+    assert "Only steering closes goals" in await chat.refused("bob", '/impact win "Another" goal=1 close=yes')
     assert (await chat.say("bob", '/impact win "Elsewhere" goal=99')).is_error
     assert (await chat.say("alice", '/impact win "No goal" close=yes')).is_error
     assert len(await rows(db, Win)) == 1
