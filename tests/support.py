@@ -97,7 +97,7 @@ class Chat:
     async def refused(self, who: str, line: str, *, channel: str | None = None) -> str:
         """Say ``line`` and fail the test unless it is refused; the refusal's text."""
         reply = await self.say(who, line, channel=channel)
-        assert reply.is_error, reply.plain()
+        assert reply.is_error, f"{line!r} was not refused: {reply.plain()}"
         return reply.plain()
 
     async def click(self, who: str, reply: Reply, label: str, *, channel: str | None = None) -> Reply:
