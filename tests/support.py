@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands import build_registry
 from bot.config import Settings
 from bot.core.clock import ManualClock
-from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Place
+from bot.core.context import ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
 from bot.core.dispatch import Core
 from bot.core.ui import Actions, Button, Reply
 from bot.core.workflow import Workflow
 from bot.store import tables  # noqa: F401
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from bot.store.outbox_models import OutboxMessage
+from bot.store.repo import CoalitionRepo, Directory
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
@@ -90,6 +94,12 @@ class Chat:
         self.transcript.append((who, line, reply))
         return reply
 
+    async def refused(self, who: str, line: str, *, channel: str | None = None) -> str:
+        """Say ``line`` and fail the test unless it is refused; the refusal's text."""
+        reply = await self.say(who, line, channel=channel)
+        assert reply.is_error, f"{line!r} was not refused: {reply.plain()}"
+        return reply.plain()
+
     async def click(self, who: str, reply: Reply, label: str, *, channel: str | None = None) -> Reply:
         for block in reply.blocks:
             if isinstance(block, Actions):
@@ -117,3 +127,64 @@ def make_core(db: Database, clock: ManualClock | None = None, workflows: Sequenc
     """The real core; ``workflows`` replaces the production list (e.g. to add one defined in a test)."""
     registry = build_registry() if workflows is None else build_registry(workflows)
     return Core(db, registry, settings(), clock or ManualClock())
+
+
+# a coalition and its outbox, as the workflow tests set them up ------------------------------------
+
+LINK_CODE = re.compile(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}")
+
+
+def link_code_in(text: str) -> str:
+    """The link code a ``/coalition link`` answer shows (the test fails if there is none)."""
+    match = LINK_CODE.search(text)
+    assert match is not None, text
+    return match.group(0)
+
+
+TWO_CHANNEL_MEMBERS = (("bob", "Acme Trust"), ("carol", "Riverside Group"), ("dave", "Acme Trust"))
+
+
+async def coalition_with_two_channels(
+    chat: Chat,
+    members: Sequence[tuple[str, str]] = TWO_CHANNEL_MEMBERS,
+    *,
+    tz: str = "Europe/Berlin",
+) -> None:
+    """ "Clean Air" created by Alice (steering) in #general and linked to #actions; then each
+    ``(who, org)`` of ``members`` joins in #general, in that order."""
+    assert not (await chat.say("alice", f'/coalition create "Clean Air" tz={tz}')).is_error
+    code = link_code_in((await chat.say("alice", "/coalition link")).plain())
+    assert not (await chat.say("alice", f"/coalition link {code}", channel="actions")).is_error
+    for who, org in members:
+        assert not (await chat.say(who, f'/coalition join org="{org}"')).is_error
+
+
+async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
+    """The outbox rows in the order queued, optionally only those whose columns equal ``where``."""
+    async with db.session() as session:
+        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        for name, value in where.items():
+            query = query.where(getattr(OutboxMessage, name) == value)
+        return list((await session.exec(query)).all())
+
+
+async def mark_sent(db: Database) -> None:
+    """What the delivery dispatcher does after a successful send: the copies get message ids."""
+    async with db.unit_of_work() as session:
+        for row in (await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all():
+            row.status = "sent"
+            row.message_id = row.message_id or f"m{row.id}"
+            session.add(row)
+
+
+async def member_ctx(chat: Chat, session: AsyncSession, who: str) -> Ctx:
+    """The context the core gives ``who`` in the chat's channel (its coalition, ``who``'s member or
+    None), over ``session``: for calling a workflow's hooks directly."""
+    directory = Directory(session)
+    binding = await directory.binding(chat.platform, chat.workspace, chat.channel)
+    assert binding is not None
+    coalition = await directory.coalition(binding.coalition_id)
+    repo = CoalitionRepo(session, binding.coalition_id)
+    member = await repo.member_by_identity(chat.platform, chat.workspace, who)
+    core = chat.core
+    return Ctx(chat.actor(who), chat.place(), session, directory, core.clock, core.settings, coalition, member)

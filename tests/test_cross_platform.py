@@ -4,7 +4,6 @@ either platform updates every posted copy on both."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,11 +21,13 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.store.outbox_models import OutboxMessage
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.slack_api import JSON, FakeSlack, Running, SlackSide, block_text, number, run_app
-from tests.support import settings, sqlite_copy
+from tests.support import link_code_in, settings, sqlite_copy
 from tests.test_discord_adapter import Chat as DiscordChat
 from tests.test_discord_adapter import connect, visible
 from tests.test_slack_adapter import SECRET, person
 from tests.test_slack_adapter import Chat as SlackChat
+
+Both = tuple[SlackChat, DiscordChat, Dispatcher]
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +70,30 @@ async def both(
         await db.dispose()
 
 
+def fresh_channels(both: Both) -> tuple[SlackChat, DiscordChat]:
+    """Chats over the module's fakes in a new Slack channel and a new Discord channel, so that a
+    test's coalition is its own."""
+    first_slack, first_discord, _ = both
+    return (
+        SlackChat(first_slack.fake, first_slack.side, first_slack.adapter, f"C{number():06d}"),
+        DiscordChat(first_discord.fake, first_discord.bot),
+    )
+
+
+async def link_discord(slack: SlackChat, founder: str, discord: DiscordChat, linker: str = "Dana") -> str:
+    """``founder`` asks for the link code of the Slack channel's coalition and ``linker`` links the
+    Discord channel with it; the text of the bot's answer to the link."""
+    code = link_code_in((await slack.say(founder, "/coalition link")).text())
+    return (await discord.slash(linker, "coalition", "link", code=code)).text()
+
+
 async def test_a_statement_signed_on_either_platform_updates_both(
     both: tuple[SlackChat, DiscordChat, Dispatcher],
 ) -> None:
     slack, discord, outbox = both
     alice, bob = person(slack.fake, "Alice"), person(slack.fake, "Bob")
     await slack.say(alice, '/coalition create "Both Platforms"')
-    code_text = (await slack.say(alice, "/coalition link")).text()
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", code_text)
-    assert code is not None, code_text
-    linked = await discord.slash("Dana", "coalition", "link", code=code.group(0))
-    assert "Both Platforms" in linked.text()
+    assert "Both Platforms" in await link_discord(slack, alice, discord)
     await slack.say(bob, '/coalition join org="Acme Trust"')
     await discord.slash("Erin", "coalition", "join", org="River Trust")
 
@@ -129,14 +143,11 @@ async def published_on_both(
 ) -> tuple[SlackChat, DiscordChat, Dispatcher]:
     """A new coalition in a fresh Slack channel and a fresh Discord channel, with a statement
     published (one outbox post queued for each channel, not yet sent)."""
-    first_slack, first_discord, outbox = both
-    slack = SlackChat(first_slack.fake, first_slack.side, first_slack.adapter, f"C{number():06d}")
-    discord = DiscordChat(first_discord.fake, first_discord.bot)
+    slack, discord = fresh_channels(both)
+    outbox = both[2]
     carol = person(slack.fake, "Carol")
     await slack.say(carol, f'/coalition create "{name}"')
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await slack.say(carol, "/coalition link")).text())
-    assert code is not None
-    assert name in (await discord.slash("Dana", "coalition", "link", code=code.group(0))).text()
+    assert name in await link_discord(slack, carol, discord)
     await slack.say(carol, f'/unity draft "{statement}"')
     await slack.say(carol, "/unity publish")
     return slack, discord, outbox

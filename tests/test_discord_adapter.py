@@ -29,6 +29,7 @@ from bot.core.dispatch import Core
 from bot.core.registry import Command
 from bot.core.ui import Actions, Attachment, Button, Image, Option, Reply, Section, Select, rich
 from bot.store.db import Database
+from tests.fakes.apps import bot_database, started
 from tests.fakes.discord_fake import EPHEMERAL, FakeDiscord
 from tests.support import settings, sqlite_copy
 
@@ -37,17 +38,14 @@ APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 
 @pytest.fixture(scope="module")
 async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
+    async with started(FakeDiscord()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 async def bot_db(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
-    db = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("discord"), "bot")
-    yield db
-    await db.dispose()
+    async with bot_database(sqlite_template, tmp_path_factory.mktemp("discord")) as db:
+        yield db
 
 
 def adapter_for(fake: FakeDiscord, db: Database, **options: Any) -> DiscordAdapter:

@@ -24,15 +24,13 @@ from sqlmodel import select
 from bot.adapters.discord.app import DiscordAdapter
 from bot.adapters.discord.commands import CatalogTranslator, build_command_set, localise, sync_commands
 from bot.core import i18n
-from bot.core.clock import ManualClock
-from bot.core.dispatch import Core
 from bot.core.services import Kept
 from bot.store.db import Database
 from bot.store.models import Identity, Member
 from tests.fakes import discord_rules as rules
+from tests.fakes.apps import bot_database, started
 from tests.fakes.discord_fake import FakeDiscord
-from tests.support import settings, sqlite_copy
-from tests.test_discord_adapter import APPLICATION_COMMAND, Chat, connect, visible
+from tests.test_discord_adapter import APPLICATION_COMMAND, Chat, adapter_for, connect, visible
 from tests.test_slack_languages import PSEUDO, lingo_registry, untranslated
 
 TRANSLATED = {"es-ES", "es-419", "fr"}
@@ -53,28 +51,19 @@ def pseudo_catalogs() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
+    async with started(FakeDiscord()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 async def bot_db(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
-    db = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("discord-languages"), "bot")
-    yield db
-    await db.dispose()
+    async with bot_database(sqlite_template, tmp_path_factory.mktemp("discord-languages")) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
 async def bot(fake: FakeDiscord, bot_db: Database) -> AsyncIterator[DiscordAdapter]:
-    config = settings(
-        DISCORD_TOKEN=fake.token,
-        DISCORD_API_URL=fake.api_url,
-        DISCORD_GATEWAY_URL=fake.gateway_url,
-        DISCORD_GUILD_IDS=str(fake.guild_id),
-    )
-    adapter = DiscordAdapter(Core(bot_db, lingo_registry(), config, ManualClock()), config, modal_budget=30.0)
+    adapter = adapter_for(fake, bot_db, registry=lingo_registry())
     with pseudo_catalogs():
         await connect(fake, adapter)
     yield adapter

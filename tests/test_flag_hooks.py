@@ -17,8 +17,8 @@ from bot.store.db import Database
 from bot.store.flag_models import FlagEvent
 from bot.store.models import Coalition, Member
 from bot.store.repo import CoalitionRepo, Directory
-from tests.support import Chat, settings
-from tests.test_flag import clear_outbox, coalition, flags, outbox, pending, raise_flag, set_settings
+from tests.support import Chat, outbox, settings
+from tests.test_flag import clear_outbox, coalition, flags, pending, raise_flag, set_settings
 
 
 async def run_jobs(db: Database, clock: ManualClock) -> int:

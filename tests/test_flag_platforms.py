@@ -16,7 +16,12 @@ import pytest
 
 from bot.delivery.dispatcher import Dispatcher
 from tests.fakes.slack_api import block_text, number
-from tests.test_cross_platform import both  # noqa: F401  (the module fixture: Slack and Discord at once)
+from tests.test_cross_platform import (
+    Both,
+    both,  # noqa: F401  (the module fixture: Slack and Discord at once)
+    fresh_channels,
+    link_discord,
+)
 from tests.test_discord_adapter import Chat as DiscordChat
 from tests.test_discord_adapter import visible
 from tests.test_flag import RECEIPT
@@ -27,24 +32,18 @@ from tests.test_slack_adapter import person
 # The fake Slack and Discord servers' access logs (they stand in for Slack's and Discord's own
 # servers, which see who calls) and the test's HTTP client are not the bot's logs.
 FAKES_AND_TEST_CLIENTS = frozenset({"aiohttp.access", "httpx"})
-Both = tuple[SlackChat, DiscordChat, Dispatcher]
 FORM = {"topic": "Pressure from a partner org", "description": "Told to keep quiet.", "severity": "high"}
 
 
 async def coalition_on_both(pair: Both, name: str) -> tuple[SlackChat, DiscordChat, Dispatcher, dict[str, str]]:
     """A coalition in a fresh Slack channel linked to a fresh Discord channel: Alice and Sam steering
     on Slack, Dana facilitator on Discord, Bob a member on Slack."""
-    first_slack, first_discord, outbox = pair
-    slack = SlackChat(first_slack.fake, first_slack.side, first_slack.adapter, f"C{number():06d}")
-    discord = DiscordChat(first_discord.fake, first_discord.bot)
+    slack, discord = fresh_channels(pair)
+    outbox = pair[2]
     people = {n: person(slack.fake, f"{n}{number()}") for n in ("Alice", "Sam", "Bob")}
     await slack.say(people["Alice"], f'/coalition create "{name}"')
-    code = re.search(
-        r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await slack.say(people["Alice"], "/coalition link")).text()
-    )
-    assert code is not None
     dana = f"Dana{number()}"
-    assert name in (await discord.slash(dana, "coalition", "link", code=code.group(0))).text()
+    assert name in await link_discord(slack, people["Alice"], discord, dana)
     await slack.say(people["Sam"], '/coalition join org="Harbour Alliance"')
     await slack.say(people["Bob"], '/coalition join org="Acme Trust"')
     await slack.say(people["Alice"], f"/coalition role <@{people['Sam']}> steering")

@@ -26,7 +26,7 @@ from bot.core.context import Actor
 from bot.core.ui import Bold, Code, Context, Fields, Form, Header, Italic, Plain, Reply, Rich, Section
 from bot.store.db import Database
 from bot.store.outbox_models import OutboxMessage
-from tests.support import Chat
+from tests.support import Chat, outbox
 from tests.test_console import run_console
 from tests.test_flag import (
     RECEIPT,
@@ -34,7 +34,6 @@ from tests.test_flag import (
     coalition,
     flags,
     form,
-    outbox,
     receipt_of,
     set_settings,
     submit_as,

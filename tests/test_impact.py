@@ -6,7 +6,6 @@ status, export and forget-me."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -14,15 +13,13 @@ from sqlmodel import select
 from bot.commands.impact import workflow
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
-from bot.core.context import Ctx
 from bot.core.ui import Image, Reply
 from bot.core.workflow import as_export
 from bot.store.db import Database
 from bot.store.impact_models import PulseResponder, PulseTally, Win
 from bot.store.models import Goal
-from bot.store.repo import CoalitionRepo, Directory
-from tests.support import Chat
-from tests.test_meet import mark_sent, outbox, run_job
+from tests.support import Chat, coalition_with_two_channels, link_code_in, mark_sent, member_ctx, outbox
+from tests.test_meet import run_job
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -30,18 +27,16 @@ START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 async def coalition(chat: Chat) -> None:
     """Alice (steering) with two channels; Bob and Erin of Acme Trust, Carol of River Group, Dave of
     Harbour Aid, Frank of Lone Works."""
-    assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    assert not (await chat.say("alice", f"/coalition link {code.group(0)}", channel="actions")).is_error
-    for who, org in (
-        ("bob", "Acme Trust"),
-        ("carol", "River Group"),
-        ("dave", "Harbour Aid"),
-        ("erin", "Acme Trust"),
-        ("frank", "Lone Works"),
-    ):
-        assert not (await chat.say(who, f'/coalition join org="{org}"')).is_error
+    await coalition_with_two_channels(
+        chat,
+        (
+            ("bob", "Acme Trust"),
+            ("carol", "River Group"),
+            ("dave", "Harbour Aid"),
+            ("erin", "Acme Trust"),
+            ("frank", "Lone Works"),
+        ),
+    )
 
 
 async def rows(db: Database, model: type) -> list:  # type: ignore[type-arg]
@@ -67,9 +62,7 @@ async def test_a_win_is_announced_everywhere_closes_its_goal_and_is_listed(
     assert "For goal #1 Clean air plan." in post
 
     # Closing the goal is steering's; a refused win writes nothing.
-    refused = await chat.say("bob", '/impact win "Another" goal=1 close=yes')
-    assert refused.is_error
-    assert "Only steering closes goals" in refused.plain()
+    assert "Only steering closes goals" in await chat.refused("bob", '/impact win "Another" goal=1 close=yes')
     assert (await chat.say("bob", '/impact win "Elsewhere" goal=99')).is_error
     assert (await chat.say("alice", '/impact win "No goal" close=yes')).is_error
     assert len(await rows(db, Win)) == 1
@@ -218,9 +211,8 @@ async def test_non_responders_are_reminded_once(chat: Chat, db: Database, clock:
     clock.set(START)
     await coalition(chat)
     discord = Chat(chat.core, platform="discord", workspace="900001", channel="700001")
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    await discord.say("gina", f"/coalition link {code.group(0)}")
+    code = link_code_in((await chat.say("alice", "/coalition link")).plain())
+    await discord.say("gina", f"/coalition link {code}")
     await discord.say("hugo", "/coalition join")
     await chat.say("alice", "/impact pulse start")
     opened = await discord.say("gina", "/impact pulse")
@@ -258,12 +250,8 @@ async def test_report_status_export_and_forget(chat: Chat, db: Database, clock: 
     assert image.alt.startswith("Four charts")
 
     async with db.unit_of_work() as session:
-        directory = Directory(session)
-        binding = await directory.binding("console", "local", "general")
-        assert binding is not None
-        c = await directory.coalition(binding.coalition_id)
-        bob = await CoalitionRepo(session, binding.coalition_id).member_by_identity("console", "local", "bob")
-        ctx = Ctx(chat.actor("bob"), chat.place(), session, directory, clock, chat.core.settings, c, bob)
+        ctx = await member_ctx(chat, session, "bob")
+        bob = ctx.member
         assert workflow.export is not None
         assert workflow.forget is not None
         assert bob is not None

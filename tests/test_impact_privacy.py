@@ -27,9 +27,9 @@ from bot.core.ui import Reply
 from bot.store.db import Database
 from bot.store.impact_models import PulseComment, PulseTally
 from bot.store.models import Coalition, Identity
-from tests.support import Chat
+from tests.support import Chat, outbox
 from tests.test_impact import START, coalition
-from tests.test_meet import outbox, run_job
+from tests.test_meet import run_job
 from tests.test_pledge_i18n import BABEL_MOMENT, ENGLISH, words_of
 
 RESPONDENT = Actor("console", "local", "quxrespond7", "Quxley Vantablack")

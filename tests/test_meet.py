@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from icalendar import Calendar
-from sqlmodel import col, select
+from sqlmodel import select
 from starlette.applications import Starlette
 
 from bot.commands import WORKFLOWS
@@ -24,26 +24,10 @@ from bot.scheduling.runner import Scheduler
 from bot.store.db import Database
 from bot.store.meeting_models import Meeting, MeetingVote
 from bot.store.outbox_models import OutboxMessage
-from tests.support import Chat
+from tests.support import Chat, coalition_with_two_channels, link_code_in, mark_sent, member_ctx, outbox
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PROPOSE = '/meet propose "Steering call" 2026-03-10 09:00 2026-03-11 17:00 18:00 deadline="2026-03-08 18:00"'
-
-
-async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
-    async with db.session() as session:
-        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
-        for name, value in where.items():
-            query = query.where(getattr(OutboxMessage, name) == value)
-        return list((await session.exec(query)).all())
-
-
-async def mark_sent(db: Database) -> None:
-    async with db.unit_of_work() as session:
-        for row in (await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all():
-            row.status = "sent"
-            row.message_id = row.message_id or f"m{row.id}"
-            session.add(row)
 
 
 async def run_job(db: Database, job: object, now: datetime) -> int:
@@ -61,13 +45,17 @@ async def run_job(db: Database, job: object, now: datetime) -> int:
 
 async def coalition(chat: Chat) -> None:
     """Alice (steering, Berlin) with a second channel; Bob in Los Angeles, Carol and Dave in Berlin."""
-    assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    assert not (await chat.say("alice", f"/coalition link {code.group(0)}", channel="actions")).is_error
+    await coalition_with_two_channels(chat, members=())
     assert "America/Los_Angeles" in (await chat.say("bob", "/meet tz America/Los_Angeles")).plain()
     assert not (await chat.say("carol", '/coalition join org="River Trust"')).is_error
     assert not (await chat.say("dave", '/coalition join org="Acme"')).is_error
+
+
+async def proposed(chat: Chat, clock: ManualClock) -> None:
+    """At START: the coalition, and Alice proposes the steering call (meeting #1)."""
+    clock.set(START)
+    await coalition(chat)
+    await chat.say("alice", PROPOSE)
 
 
 async def poll_copy(db: Database) -> OutboxMessage:
@@ -124,9 +112,7 @@ async def test_bad_slots_get_a_clear_private_error_and_nothing_is_written(
 async def test_votes_by_button_and_form_are_stored_once_and_refresh_every_copy(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     poll = decode_reply((await poll_copy(db)).payload)
     await mark_sent(db)
     first = await chat.click("bob", poll, "1: Yes")
@@ -161,9 +147,7 @@ async def test_votes_by_button_and_form_are_stored_once_and_refresh_every_copy(
 
 
 async def test_everyone_answered_tells_the_proposer_once(chat: Chat, db: Database, clock: ManualClock) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     everything = {"slot1": "yes", "slot2": "maybe", "slot3": "no"}
     for who in ("alice", "bob", "carol"):
         await chat.submit(who, "meet.vote", everything, state="1")
@@ -180,9 +164,7 @@ async def test_everyone_answered_tells_the_proposer_once(chat: Chat, db: Databas
 async def test_one_nudge_before_the_deadline_then_the_proposer_is_asked_to_close(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     await chat.submit("bob", "meet.vote", {"slot1": "no", "slot2": "yes", "slot3": "yes"}, state="1")
     assert await run_job(db, POLL_JOB, datetime(2026, 3, 7, 16, 0, tzinfo=UTC)) == 0
     async with db.session() as session:
@@ -202,20 +184,26 @@ async def test_one_nudge_before_the_deadline_then_the_proposer_is_asked_to_close
 
 
 async def link_discord(chat: Chat, core_chat_discord: Chat) -> None:
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert code is not None
-    linked = await core_chat_discord.say("erin", f"/coalition link {code.group(0)}")
+    code = link_code_in((await chat.say("alice", "/coalition link")).plain())
+    linked = await core_chat_discord.say("erin", f"/coalition link {code}")
     assert not linked.is_error, linked.plain()
 
 
-async def test_closing_picks_the_best_slot_says_why_and_sends_calendar_event_and_reminders(
-    chat: Chat, db: Database, clock: ManualClock
-) -> None:
+async def proposed_with_discord(chat: Chat, clock: ManualClock) -> Chat:
+    """At START: the coalition, a Discord channel linked by Erin, and the steering call proposed;
+    the Discord side's chat."""
     clock.set(START)
     await coalition(chat)
     discord = Chat(chat.core, platform="discord", workspace="900001", channel="700001")
     await link_discord(chat, discord)
     await chat.say("alice", PROPOSE)
+    return discord
+
+
+async def test_closing_picks_the_best_slot_says_why_and_sends_calendar_event_and_reminders(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    discord = await proposed_with_discord(chat, clock)
     open_poll = decode_reply((await poll_copy(db)).payload)
     await chat.submit("bob", "meet.vote", {"slot1": "no", "slot2": "yes", "slot3": "yes"}, state="1")
     await chat.submit("carol", "meet.vote", {"slot1": "yes", "slot2": "yes", "slot3": "maybe"}, state="1")
@@ -266,11 +254,7 @@ async def test_closing_picks_the_best_slot_says_why_and_sends_calendar_event_and
 async def test_cancel_retracts_events_reminders_and_calendar_entry(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
-    clock.set(START)
-    await coalition(chat)
-    discord = Chat(chat.core, platform="discord", workspace="900001", channel="700001")
-    await link_discord(chat, discord)
-    await chat.say("alice", PROPOSE)
+    await proposed_with_discord(chat, clock)  # with a Discord channel: closing creates a Discord event
     await chat.say("alice", "/meet close 1 2")
     await mark_sent(db)  # the Discord event was created: it has an id now
     assert await run_job(db, REMINDER_JOB, datetime(2026, 3, 10, 16, 0, tzinfo=UTC)) == 3  # queued, not sent
@@ -292,9 +276,7 @@ async def test_cancel_retracts_events_reminders_and_calendar_entry(
 
 
 async def test_another_coalition_sees_nothing(chat: Chat, db: Database, clock: ManualClock) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     await chat.say("zoe", '/coalition create "Other"', channel="elsewhere")
     for line in (
         "/meet show 1",
@@ -304,9 +286,7 @@ async def test_another_coalition_sees_nothing(chat: Chat, db: Database, clock: M
         "/meet ics 1",
         '/meet agenda 1 "x"',
     ):
-        reply = await chat.say("zoe", line, channel="elsewhere")
-        assert reply.is_error, line
-        assert "no meeting #1 in Other" in reply.plain(), line
+        assert "no meeting #1 in Other" in await chat.refused("zoe", line, channel="elsewhere"), line
     not_an_id = await chat.say("alice", "/meet show abc")
     assert not_an_id.is_error
     assert "abc is not a meeting id: ids are numbers like 3" in not_an_id.plain()  # the core's parser
@@ -321,9 +301,7 @@ async def test_another_coalition_sees_nothing(chat: Chat, db: Database, clock: M
 async def test_the_calendar_feed_lists_coming_meetings_behind_a_renewable_secret(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     await chat.say("alice", "/meet close 1 3")
     url = re.search(r"http://bot\.test(/calendar/clean-air/[\w-]+\.ics)", (await chat.say("bob", "/meet feed")).plain())
     assert url is not None
@@ -342,21 +320,12 @@ async def test_the_calendar_feed_lists_coming_meetings_behind_a_renewable_secret
 
 
 async def test_status_export_and_forget_hooks(chat: Chat, db: Database, clock: ManualClock) -> None:
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     await chat.submit("bob", "meet.vote", {"slot1": "yes"}, state="1")
     await chat.say("bob", '/meet agenda 1 "Bob\'s point"')
-    from bot.core.context import Ctx
-    from bot.store.repo import CoalitionRepo, Directory
-
     async with db.unit_of_work() as session:
-        directory = Directory(session)
-        binding = await directory.binding("console", "local", "general")
-        assert binding is not None
-        c = await directory.coalition(binding.coalition_id)
-        bob = await CoalitionRepo(session, binding.coalition_id).member_by_identity("console", "local", "bob")
-        ctx = Ctx(chat.actor("bob"), chat.place(), session, directory, clock, chat.core.settings, c, bob)
+        ctx = await member_ctx(chat, session, "bob")
+        bob = ctx.member
         status = " ".join(b.text.plain() for b in await workflow.status[0](ctx) if hasattr(b, "text"))  # type: ignore[union-attr]
         assert "#1 Steering call" in status
         assert "4 members have not answered" in status
@@ -377,9 +346,7 @@ async def test_the_real_scheduler_fed_by_the_workflow_list_sends_the_reminders(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
     """Production wiring: the scheduler runs the meetings' jobs because they are in ``WORKFLOWS``."""
-    clock.set(START)
-    await coalition(chat)
-    await chat.say("alice", PROPOSE)
+    await proposed(chat, clock)
     assert not (await chat.say("alice", "/meet close 1 2")).is_error  # Wed 11 Mar 2026 16:00 UTC
     occurrence = datetime(2026, 3, 11, 16, 0, tzinfo=UTC)
     scheduler = Scheduler(db, jobs=jobs_of(WORKFLOWS), clock=clock)

@@ -15,7 +15,11 @@ from bot.core.workflow import jobs_of
 from bot.delivery.dispatcher import Dispatcher
 from bot.scheduling.runner import Scheduler
 from tests.fakes.slack_api import block_text, number
-from tests.test_cross_platform import both, copies  # noqa: F401  (the fixture: Slack and Discord at once)
+from tests.test_cross_platform import (
+    both,  # noqa: F401  (the fixture: Slack and Discord at once)
+    copies,
+    link_discord,
+)
 from tests.test_discord_adapter import Chat as DiscordChat
 from tests.test_discord_adapter import visible
 from tests.test_slack_adapter import Chat as SlackChat
@@ -29,9 +33,7 @@ async def test_one_meeting_on_slack_and_discord(both: tuple[SlackChat, DiscordCh
     alice = person(slack.fake, "Alice")
     bob = slack.fake.add_user(f"UBOB{number()}", "Bob", tz="America/New_York")
     await slack.say(alice, '/coalition create "Meet Both" tz=Europe/Berlin')
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await slack.say(alice, "/coalition link")).text())
-    assert code is not None
-    assert "Meet Both" in (await discord.slash("Dana", "coalition", "link", code=code.group(0))).text()
+    assert "Meet Both" in await link_discord(slack, alice, discord)
     await slack.say(bob, "/coalition join")
 
     proposed = await slack.say(alice, '/meet propose "Both call" 2026-02-10 15:00 2026-02-11 08:00 duration=45')

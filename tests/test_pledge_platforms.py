@@ -5,18 +5,18 @@ posters are told privately on their own platform; ``/pledge map`` shows both and
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from bot.delivery.dispatcher import Dispatcher
-from tests.fakes.slack_api import block_text, number
-from tests.test_cross_platform import both  # noqa: F401  (the fixture: one coalition over both fakes)
+from tests.fakes.slack_api import block_text
+from tests.test_cross_platform import (
+    Both,
+    both,  # noqa: F401  (the fixture: one coalition over both fakes)
+    fresh_channels,
+    link_discord,
+)
 from tests.test_discord_adapter import Chat as DiscordChat
 from tests.test_discord_adapter import visible
-from tests.test_slack_adapter import Chat as SlackChat
 from tests.test_slack_adapter import person
-
-Both = tuple[SlackChat, DiscordChat, Dispatcher]
 
 
 def dm_to(discord: DiscordChat, user_id: str) -> list[dict[str, Any]]:
@@ -27,14 +27,11 @@ def dm_to(discord: DiscordChat, user_id: str) -> list[dict[str, Any]]:
 
 
 async def test_a_need_from_slack_is_met_from_discord_and_every_copy_follows(both: Both) -> None:  # noqa: F811
-    first_slack, first_discord, outbox = both
-    slack = SlackChat(first_slack.fake, first_slack.side, first_slack.adapter, f"C{number():06d}")
-    discord = DiscordChat(first_discord.fake, first_discord.bot)
+    slack, discord = fresh_channels(both)
+    outbox = both[2]
     alice, bob = person(slack.fake, "Alice"), person(slack.fake, "Bob")
     await slack.say(alice, '/coalition create "Masks Across Platforms"')
-    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await slack.say(alice, "/coalition link")).text())
-    assert code is not None
-    await discord.slash("Dana", "coalition", "link", code=code.group(0))
+    await link_discord(slack, alice, discord)
     await slack.say(bob, '/coalition join org="Clinic Collective"')
     await discord.slash("Erin", "coalition", "join", org="River Trust")
     await discord.slash("Dana", "coalition", "join", org="Harbour Aid")

@@ -28,8 +28,7 @@ from pathlib import Path
 import pytest
 
 from bot.store.db import Database
-from tests.support import Chat, make_core
-from tests.test_unity import coalition_with_two_channels
+from tests.support import Chat, coalition_with_two_channels, make_core
 from tests.test_unity_pages import ARABIC, LONG_NAME
 from tests.test_unity_sign_on import FORM, client, token_of
 

@@ -26,19 +26,14 @@ from bot.store.db import Database
 from bot.store.models import AuditEntry
 from bot.store.outbox_models import OutboxMessage
 from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
-from tests.support import Chat
+from tests.support import Chat, coalition_with_two_channels
 
 MakeScheduler = Callable[[], Scheduler]
 
 
 async def coalition_in_two_channels(chat: Chat, tz: str = "Europe/Berlin") -> None:
     """Alice (steering) in #general and #actions; Bob, Carol and Dave are members."""
-    assert not (await chat.say("alice", f'/coalition create "Clean Air" tz={tz}')).is_error
-    match = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", (await chat.say("alice", "/coalition link")).plain())
-    assert match is not None
-    assert not (await chat.say("alice", f"/coalition link {match.group(0)}", channel="actions")).is_error
-    for who, org in (("bob", "Acme Trust"), ("carol", "Riverside Group"), ("dave", "Acme Trust")):
-        assert not (await chat.say(who, f'/coalition join org="{org}"')).is_error
+    await coalition_with_two_channels(chat, tz=tz)
 
 
 async def setup(chat: Chat, clock: ManualClock, tz: str = "Europe/Berlin") -> None:

@@ -34,8 +34,9 @@ from bot.core.dispatch import Core
 from bot.core.ui import Actions, Button, ButtonStyle, Reply, Section, rich
 from bot.store.db import Database
 from bot.store.models import Checkin, Identity
-from tests.fakes.slack_api import JSON, FakeSlack, Running, SlackSide, block_text, free_socket, number, run_app, sign
-from tests.support import settings, sqlite_copy
+from tests.fakes.apps import bot_database, slack_bot, started
+from tests.fakes.slack_api import JSON, FakeSlack, Running, SlackSide, block_text, free_socket, number, sign
+from tests.support import settings
 
 SECRET = "test-signing-secret-0123456789abcdef"
 MANIFEST = Path(__file__).resolve().parent.parent / "slack" / "manifest.yml"
@@ -43,30 +44,20 @@ MANIFEST = Path(__file__).resolve().parent.parent / "slack" / "manifest.yml"
 
 @pytest.fixture(scope="module")
 async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.close()
+    async with started(FakeSlack()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 async def bot_db(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
-    db = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("slack"), "bot")
-    yield db
-    await db.dispose()
+    async with bot_database(sqlite_template, tmp_path_factory.mktemp("slack")) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
 async def bot(fake: FakeSlack, bot_db: Database) -> AsyncIterator[tuple[SlackAdapter, Running]]:
-    config = settings(
-        SLACK_BOT_TOKEN=fake.teams["T0001"].token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url
-    )
-    core = Core(bot_db, build_registry(), config, ManualClock(), home=home_view)
-    adapter = SlackAdapter(core, config)
-    running = await run_app(core, adapter)
-    yield adapter, running
-    await running.stop()
-    await adapter.stop()
+    async with slack_bot(fake, bot_db, build_registry(), SECRET) as served:
+        yield served
 
 
 @dataclass

@@ -21,17 +21,14 @@ from sqlmodel import select
 
 from bot.adapters.slack.app import SlackAdapter
 from bot.commands import build_registry
-from bot.commands.home import home_view
-from bot.core.clock import ManualClock
-from bot.core.dispatch import Core
 from bot.core.i18n import N_, _, pseudo
 from bot.core.params import Kind, Param
 from bot.core.registry import Command, Registry
 from bot.core.ui import Actions, Button, Form, FormField, Header, Option, Reply, Section, Select, rich
 from bot.store.db import Database
 from bot.store.models import Identity, Member
-from tests.fakes.slack_api import JSON, FakeSlack, Running, SlackSide, block_text, number, run_app
-from tests.support import settings, sqlite_copy
+from tests.fakes.apps import bot_database, slack_bot, started
+from tests.fakes.slack_api import JSON, FakeSlack, Running, SlackSide, block_text, number
 from tests.test_slack_adapter import SECRET, Chat
 
 PSEUDO = "qps"
@@ -95,30 +92,20 @@ def lingo_registry() -> Registry:
 
 @pytest.fixture(scope="module")
 async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.close()
+    async with started(FakeSlack()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 async def bot_db(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
-    db = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("slack-languages"), "bot")
-    yield db
-    await db.dispose()
+    async with bot_database(sqlite_template, tmp_path_factory.mktemp("slack-languages")) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
 async def bot(fake: FakeSlack, bot_db: Database) -> AsyncIterator[tuple[SlackAdapter, Running]]:
-    config = settings(
-        SLACK_BOT_TOKEN=fake.teams["T0001"].token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url
-    )
-    core = Core(bot_db, lingo_registry(), config, ManualClock(), home=home_view)
-    adapter = SlackAdapter(core, config)
-    running = await run_app(core, adapter)
-    yield adapter, running
-    await running.stop()
-    await adapter.stop()
+    async with slack_bot(fake, bot_db, lingo_registry(), SECRET) as served:
+        yield served
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from bot.core.dispatch import Core
 from bot.core.ui import Reply
 from bot.store.db import Database
 from bot.store.slack_installations import SlackInstallations
+from tests.fakes.apps import started
 from tests.fakes.slack_api import FakeSlack, SlackSide, block_text, number, run_app
 from tests.support import settings
 
@@ -29,10 +30,8 @@ SECRET = "oauth-signing-secret"
 
 @pytest.fixture(scope="module")
 async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.close()
+    async with started(FakeSlack()) as server:
+        yield server
 
 
 async def test_install_stores_the_token_encrypted_and_the_workspace_is_answered_with_it(

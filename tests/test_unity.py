@@ -31,41 +31,11 @@ from bot.core.ui import (
 )
 from bot.store.db import Database
 from bot.store.models import Coalition, Member
-from bot.store.outbox_models import OutboxMessage
 from bot.store.unity_models import UnitySignature
 from bot.store.unity_repo import UnityRepo
-from tests.support import Chat
+from tests.support import Chat, coalition_with_two_channels, mark_sent, outbox
 
 STATEMENT = "We, the undersigned organisations, call for clean air in every city.\n\nWe commit to act together."
-
-
-async def outbox(db: Database, **where: object) -> list[OutboxMessage]:
-    async with db.session() as session:
-        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
-        for name, value in where.items():
-            query = query.where(getattr(OutboxMessage, name) == value)
-        return list((await session.exec(query)).all())
-
-
-async def mark_sent(db: Database) -> None:
-    """What the delivery dispatcher does after a successful send: the copies get message ids."""
-    async with db.unit_of_work() as session:
-        for row in (await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all():
-            row.status = "sent"
-            row.message_id = row.message_id or f"m{row.id}"
-            session.add(row)
-
-
-async def coalition_with_two_channels(chat: Chat) -> None:
-    assert not (await chat.say("alice", '/coalition create "Clean Air" tz=Europe/Berlin')).is_error
-    code = (await chat.say("alice", "/coalition link")).plain()
-    match = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", code)
-    assert match is not None, code
-    token = match.group(0)
-    assert not (await chat.say("alice", f"/coalition link {token}", channel="actions")).is_error
-    assert not (await chat.say("bob", '/coalition join org="Acme Trust"')).is_error
-    assert not (await chat.say("carol", '/coalition join org="Riverside Group"')).is_error
-    assert not (await chat.say("dave", '/coalition join org="Acme Trust"')).is_error
 
 
 async def publish_v1(chat: Chat) -> Reply:
@@ -89,6 +59,12 @@ async def org_id(chat: Chat, name: str) -> str:
     assert form is not None
     options = {o.label: o.value for o in form.fields[0].options}
     return options[name]
+
+
+async def sign_as(chat: Chat, who: str, org: str, name: str) -> Reply:
+    """``who`` signs for ``org`` through the form, as ``name`` (title Lead), confirming authority."""
+    fields = {"org": await org_id(chat, org), "name": name, "title": "Lead", "authorised": "yes"}
+    return await chat.submit(who, "unity.sign", fields)
 
 
 async def test_member_cannot_draft_or_publish(chat: Chat, db: Database) -> None:
@@ -136,12 +112,8 @@ async def test_bad_input_is_explained_and_changes_nothing(chat: Chat, db: Databa
     assert too_long.is_error
     await chat.say("alice", '/unity draft "Text"')
     assert (await chat.say("alice", '/unity draft "Text"')).is_error  # same text again
-    missing = await chat.say("bob", "/unity show 7")
-    assert missing.is_error
-    assert "no version 7" in missing.plain()
-    past = await chat.say("alice", "/unity publish deadline=2020-01-01")
-    assert past.is_error
-    assert "has passed" in past.plain()
+    assert "no version 7" in await chat.refused("bob", "/unity show 7")
+    assert "has passed" in await chat.refused("alice", "/unity publish deadline=2020-01-01")
     assert await outbox(db) == []
     assert "Draft" in (await chat.say("bob", "/unity show")).plain()
 
@@ -270,11 +242,7 @@ async def test_withdraw_keeps_history_and_new_version_asks_to_resign(chat: Chat,
     await publish_v1(chat)
     await mark_sent(db)
     for who, org in (("bob", "Acme Trust"), ("carol", "Riverside Group")):
-        reply = await chat.submit(
-            who,
-            "unity.sign",
-            {"org": await org_id(chat, org), "name": who.title(), "title": "Lead", "authorised": "yes"},
-        )
+        reply = await sign_as(chat, who, org, who.title())
         assert not reply.is_error
     withdrawn = await chat.say("carol", "/unity withdraw")
     assert "Withdrew Riverside Group" in withdrawn.plain()
@@ -325,11 +293,7 @@ async def test_deadline_reminds_unsigned_organisations_once_then_closes(
     await chat.say("alice", f'/unity draft "{STATEMENT}"')
     published = await chat.say("alice", "/unity publish deadline=2026-11-30")
     assert "Signing closes" in published.plain()
-    await chat.submit(
-        "bob",
-        "unity.sign",
-        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
-    )
+    await sign_as(chat, "bob", "Acme Trust", "Bob")
     await mark_sent(db)
     deadline = datetime(2026, 11, 30, 22, 59, tzinfo=UTC)  # 23:59 in Berlin
 
@@ -352,20 +316,14 @@ async def test_deadline_reminds_unsigned_organisations_once_then_closes(
     assert "Signing closed" in closed_copy.plain()
     assert not any(isinstance(b, Actions) for b in closed_copy.blocks)
     clock.set(deadline + timedelta(minutes=2))
-    late = await chat.say("carol", "/unity sign")
-    assert late.is_error
-    assert "closed" in late.plain()
+    assert "closed" in await chat.refused("carol", "/unity sign")
     assert await tick(deadline + timedelta(hours=1)) == 0
 
 
 async def test_forget_me_erases_the_signers_name_but_not_the_signature(chat: Chat, db: Database) -> None:
     await coalition_with_two_channels(chat)
     await publish_v1(chat)
-    await chat.submit(
-        "bob",
-        "unity.sign",
-        {"org": await org_id(chat, "Acme Trust"), "name": "Bob Ray", "title": "Lead", "authorised": "yes"},
-    )
+    await sign_as(chat, "bob", "Acme Trust", "Bob Ray")
     forget = await chat.say("bob", "/coalition forget-me")
     await chat.click("bob", forget, next(e.label for b in forget.blocks if isinstance(b, Actions) for e in b.elements))
     listing = (await chat.say("alice", "/unity signatories")).plain()
@@ -376,11 +334,7 @@ async def test_forget_me_erases_the_signers_name_but_not_the_signature(chat: Cha
 async def test_status_shows_signature_progress(chat: Chat) -> None:
     await coalition_with_two_channels(chat)
     await publish_v1(chat)
-    await chat.submit(
-        "bob",
-        "unity.sign",
-        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
-    )
+    await sign_as(chat, "bob", "Acme Trust", "Bob")
     status = await chat.say("alice", "/coalition status")
     assert "Unity statement v1: 1 of 2 organisations signed" in status.plain()
 
@@ -391,11 +345,7 @@ async def test_export_includes_the_statement_history(chat: Chat) -> None:
     await coalition_with_two_channels(chat)
     await publish_v1(chat)
     await chat.say("bob", '/unity comment "Looks good"')
-    await chat.submit(
-        "bob",
-        "unity.sign",
-        {"org": await org_id(chat, "Acme Trust"), "name": "Bob", "title": "Lead", "authorised": "yes"},
-    )
+    await sign_as(chat, "bob", "Acme Trust", "Bob")
     await chat.say("bob", "/unity withdraw")
     export = await chat.say("alice", "/coalition export")
     data = json.loads(next(a for a in export.attachments if a.filename.endswith(".json")).content)

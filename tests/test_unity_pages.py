@@ -17,8 +17,8 @@ from bot.server import Metrics, build_app
 from bot.store.db import Database
 from bot.store.models import Coalition
 from bot.web.unity_pages import reader_language, unity_routes
-from tests.support import Chat
-from tests.test_unity import coalition_with_two_channels, org_id
+from tests.support import Chat, coalition_with_two_channels
+from tests.test_unity import org_id
 
 HOSTILE = 'We demand <script>alert("x")</script> & clean air.\n\nSecond paragraph.'
 

@@ -20,8 +20,7 @@ from bot.store.outbox_models import OutboxMessage
 from bot.store.unity_models import UnitySignRequest
 from bot.web.sign_on import RateLimit, Tokens, sign_on_routes
 from bot.web.unity_pages import unity_routes
-from tests.support import Chat
-from tests.test_unity import coalition_with_two_channels
+from tests.support import Chat, coalition_with_two_channels
 from tests.test_unity_pages import english_left
 
 FORM = "/unity/clean-air/sign"
