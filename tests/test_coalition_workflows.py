@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 from bot.core.clock import ManualClock
 from bot.core.ui import Visibility
 from bot.store.db import Database
+from bot.store.models import ProcessedRequest
 from tests.support import Chat
 
 
@@ -195,6 +196,23 @@ async def test_double_submitted_request_records_once(chat: Chat, db: Database) -
     fourth = await chat.say("bob", "/checkin 1", request_id="trigger-9")
     assert "8 / 1,000" in third.plain()
     assert "Already done" in fourth.plain()
+
+
+async def test_a_refused_request_is_not_marked_handled(chat: Chat, db: Database) -> None:
+    """The request id is claimed inside the command's own transaction: a command that fails rolls
+    the claim back with everything else, so the platform's retry of it runs again (on SQLite the
+    claim used to be committed on its own by a savepoint's release)."""
+    await setup_coalition(chat)
+    refused = await chat.say("bob", "/checkin 1 goal=99", request_id="trigger-10")
+    assert refused.is_error and "Already done" not in refused.plain()
+    async with db.session() as session:
+        assert (await session.get(ProcessedRequest, "console:trigger-10")) is None
+    again = await chat.say("bob", "/checkin 1 goal=99", request_id="trigger-10")
+    assert again.is_error and "Already done" not in again.plain()
+    done = await chat.say("bob", "/checkin 1", request_id="trigger-11")
+    assert "1 / 1,000" in done.plain()
+    async with db.session() as session:
+        assert (await session.get(ProcessedRequest, "console:trigger-11")) is not None
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,6 +27,7 @@ from bot.store.models import (
     Organisation,
     ProcessedRequest,
     WorkingGroup,
+    utcnow,
 )
 from bot.store.outbox_models import OutboxMessage, OutboxStatus
 from bot.store.tallies import CheckinTallies
@@ -95,16 +96,18 @@ class Directory:
         return (await self.session.exec(query)).all()
 
     async def claim_request(self, key: str) -> bool:
-        """Record a platform request id; False if it was handled before (a retry or double click)."""
-        if await self.session.get(ProcessedRequest, key) is not None:
-            return False
-        try:
-            async with self.session.begin_nested():
-                self.session.add(ProcessedRequest(key=key))
-                await self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        """Record a platform request id; False if it was handled before (a retry or double click).
+
+        One ``INSERT … ON CONFLICT DO NOTHING`` in the caller's transaction, so the claim stands or
+        falls with the command's work: a command that fails leaves its request unclaimed and the
+        platform's retry runs it again. (A savepoint would do on PostgreSQL, but on SQLite, as the
+        transaction's first write, its release commits the claim on its own.) A concurrent claim of
+        the same id waits for the other transaction and then finds the row: False."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        claim = insert(ProcessedRequest).values(key=key, created_at=utcnow()).on_conflict_do_nothing()
+        result = await self.session.exec(claim)  # type: ignore[call-overload]
+        return bool(result.rowcount)
 
 
 class CoalitionRepo(GoalFigures, CheckinTallies, MemberMerging):
