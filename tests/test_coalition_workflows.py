@@ -204,11 +204,13 @@ async def test_a_refused_request_is_not_marked_handled(chat: Chat, db: Database)
     claim used to be committed on its own by a savepoint's release)."""
     await setup_coalition(chat)
     refused = await chat.say("bob", "/checkin 1 goal=99", request_id="trigger-10")
-    assert refused.is_error and "Already done" not in refused.plain()
+    assert refused.is_error
+    assert "Already done" not in refused.plain()
     async with db.session() as session:
         assert (await session.get(ProcessedRequest, "console:trigger-10")) is None
     again = await chat.say("bob", "/checkin 1 goal=99", request_id="trigger-10")
-    assert again.is_error and "Already done" not in again.plain()
+    assert again.is_error
+    assert "Already done" not in again.plain()
     done = await chat.say("bob", "/checkin 1", request_id="trigger-11")
     assert "1 / 1,000" in done.plain()
     async with db.session() as session:

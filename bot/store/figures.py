@@ -155,21 +155,25 @@ class GoalFigures:
         names = await self._names([c.member_id for c in rows if c.member_id is not None])
         return [(c, names.get(c.member_id) if c.member_id else None) for c in rows]
 
-    async def reporters(self, since: datetime, until: datetime) -> list[str | None]:
-        """The distinct names of those who checked in during [since, until) (None: a former member):
-        one probe of the member-time index per member, rather than reading the period's check-ins."""
-        named = select(Member.display_name).where(
-            Member.coalition_id == self.coalition_id, self._reported(since, until)
-        )
-        names: set[str | None] = set((await self.session.exec(named)).all())
+    async def reporters(self, since: datetime, until: datetime, limit: int) -> tuple[int, list[str | None]]:
+        """How many took part in [since, until) — each member who checked in, plus one for former
+        members if any of theirs fall in it — and the first ``limit`` names in code-point order
+        (None, last: a former member). One probe of the member-time index per member, rather than
+        reading the period's check-ins; the answer's size is ``limit``, whatever the membership."""
+        reported = (Member.coalition_id == self.coalition_id, self._reported(since, until))
+        count = int((await self.session.exec(select(func.count()).select_from(Member).where(*reported))).one())
+        named = select(Member.display_name).where(*reported).order_by(self._binary(col(Member.display_name)))
+        names: list[str | None] = list((await self.session.exec(named.limit(limit))).all())
         former = self._period(
             select(Checkin.id).where(Checkin.coalition_id == self.coalition_id, col(Checkin.member_id).is_(None)),
             since,
             until,
         )
         if (await self.session.exec(former.limit(1))).first() is not None:
-            names.add(None)
-        return list(names)
+            count += 1
+            if len(names) < limit:
+                names.append(None)
+        return count, names
 
     async def silent_members(self, since: datetime, until: datetime, limit: int) -> tuple[int, list[str]]:
         """How many members (observers aside) did not check in during [since, until), and the first

@@ -16,6 +16,7 @@ from bot.store.repo import CoalitionRepo
 
 SHOWN_GOALS = 20
 SHOWN_SILENT = 40
+SHOWN_REPORTERS = 40  # names listed; the count is always whole
 SHOWN_BLOCKERS = 15
 
 
@@ -56,13 +57,14 @@ async def summary_blocks(repo: CoalitionRepo, start: datetime, end: datetime, tz
         added = in_period.get(goal.id or 0, 0.0)
         blocks.append(progress_of(goal, totals.get(goal.id or 0, 0.0)))
         blocks.append(Context(rich(_("+{amount} in this period", amount=quantity(added, goal.unit)))))
-    reporters = sorted({name or former for name in await repo.reporters(start, end)})
+    reported_count, reporters = await repo.reporters(start, end, SHOWN_REPORTERS)
+    reported_text = ", ".join(name or former for name in reporters) + (" …" if reported_count > SHOWN_REPORTERS else "")
     silent_count, silent = await repo.silent_members(start, end, SHOWN_SILENT)
     silent_text = ", ".join(silent) + (" …" if silent_count > SHOWN_SILENT else "")
     fields = [
         Field(
-            ngettext("Reported ({n})", "Reported ({n})", len(reporters)),
-            rich(", ".join(reporters) or _("nobody yet")),
+            ngettext("Reported ({n})", "Reported ({n})", reported_count),
+            rich(reported_text or _("nobody yet")),
         ),
         Field(
             ngettext("Not reported ({n})", "Not reported ({n})", silent_count),
