@@ -43,6 +43,8 @@ async def run() -> dict[str, object]:
         "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "matplotlib_loaded": "matplotlib" in sys.modules,
         "numpy_loaded": "numpy" in sys.modules,
+        "icalendar_loaded": "icalendar" in sys.modules,
+        "rapidfuzz_loaded": "rapidfuzz" in sys.modules,
     }
 
 

@@ -1,5 +1,5 @@
 """The scale benchmarks in miniature, so they cannot rot: status at a small scale answers without
-errors, and ``serve`` idles without matplotlib loaded."""
+errors, and ``serve`` idles without matplotlib, icalendar or rapidfuzz loaded."""
 
 from __future__ import annotations
 
@@ -20,3 +20,5 @@ def test_serve_idles_without_matplotlib() -> None:
     out = subprocess.run([sys.executable, "-m", "bench.idle_memory"], capture_output=True, text=True, check=True)
     assert '"matplotlib_loaded": false' in out.stdout
     assert '"numpy_loaded": false' in out.stdout
+    assert '"icalendar_loaded": false' in out.stdout  # loaded with the first .ics
+    assert '"rapidfuzz_loaded": false' in out.stdout  # loaded with the first pledge ranking

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 from bot.core.ui import Attachment
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//Coalition Bot//Meetings//EN"
 RRULES = {"weekly": {"FREQ": "WEEKLY"}, "biweekly": {"FREQ": "WEEKLY", "INTERVAL": 2}, "monthly": {"FREQ": "MONTHLY"}}
@@ -37,6 +39,8 @@ class CalendarEntry:
 
 def calendar(entries: Sequence[CalendarEntry], *, now: datetime, method: str | None, name: str = "") -> bytes:
     """A VCALENDAR with one VEVENT per entry and a VTIMEZONE for every zone they use."""
+    from icalendar import Calendar  # loaded with the first calendar, not at start (idle memory)
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -57,6 +61,8 @@ def calendar(entries: Sequence[CalendarEntry], *, now: datetime, method: str | N
 def event(entry: CalendarEntry, now: datetime) -> Event:
     zone = ZoneInfo(entry.tz)
     start = entry.start.astimezone(zone)
+    from icalendar import Event
+
     vevent = Event()
     vevent.add("uid", entry.uid)
     vevent.add("sequence", entry.sequence)

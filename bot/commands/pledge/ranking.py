@@ -12,8 +12,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, utils
-
 from bot.core.ui import singular
 
 OTHER_KIND_MIN_SIMILARITY = 60.0
@@ -83,6 +81,8 @@ def unit_fit(target: Candidate, other: Candidate) -> int:
 
 
 def similarity(a: str, b: str) -> float:
+    from rapidfuzz import fuzz, utils  # loaded with the first ranking, not at start (idle memory)
+
     return float(fuzz.WRatio(fold(a), fold(b), processor=utils.default_process))
 
 
