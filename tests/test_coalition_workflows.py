@@ -198,6 +198,19 @@ async def test_double_submitted_request_records_once(chat: Chat, db: Database) -
     assert "Already done" in fourth.plain()
 
 
+async def test_the_same_request_twice_at_once_is_done_once(chat: Chat, db: Database) -> None:
+    """A retry arriving while the first delivery is still being handled: both run, the one that
+    claims the request id second is rolled back and answered "Already done"."""
+    await setup_coalition(chat)
+    line = '/goal add "Posters" target=50'
+    first, second = await asyncio.gather(
+        chat.say("alice", line, request_id="trigger-20"), chat.say("alice", line, request_id="trigger-20")
+    )
+    answers = sorted(["Already done" in first.plain(), "Already done" in second.plain()])
+    assert answers == [False, True]
+    assert (await row_counts(db))["goal"] == 2  # Calls, and Posters once
+
+
 async def test_a_refused_request_is_not_marked_handled(chat: Chat, db: Database) -> None:
     """The request id is claimed inside the command's own transaction: a command that fails rolls
     the claim back with everything else, so the platform's retry of it runs again (on SQLite the

@@ -162,19 +162,22 @@ class Core:
         raise AssertionError("a mistake made twice")  # parsing is pure
 
     async def _run(self, sub: Subcommand, args: Args, inv: Invocation, spoken: list[str] | None = None) -> Reply:
-        async with self._context(
-            inv.actor, inv.place, inv.request_id, sub.needs_coalition, strangers=sub.strangers
-        ) as ctx:
-            if ctx is None:
-                return Reply.private(_(text.ALREADY_HANDLED))  # its language: looked up by run_command
-            lang = self._spoken(ctx)
-            if spoken is not None:
-                spoken.append(lang)
-            with i18n.language(lang):
-                self._check_role(ctx, sub.roles, sub.full_name)
-                reply = await sub.handler(ctx, args)
-                reply.lang = reply.lang or lang
-                return reply
+        try:
+            async with self._context(
+                inv.actor, inv.place, inv.request_id, sub.needs_coalition, strangers=sub.strangers
+            ) as ctx:
+                if ctx is None:
+                    return Reply.private(_(text.ALREADY_HANDLED))  # its language: looked up by run_command
+                lang = self._spoken(ctx)
+                if spoken is not None:
+                    spoken.append(lang)
+                with i18n.language(lang):
+                    self._check_role(ctx, sub.roles, sub.full_name)
+                    reply = await sub.handler(ctx, args)
+                    reply.lang = reply.lang or lang
+                    return reply
+        except HandledMeanwhile:
+            return Reply.private(_(text.ALREADY_HANDLED))
 
     @staticmethod
     def _spoken(ctx: Ctx) -> str:
@@ -265,17 +268,20 @@ class Core:
         spoken: list[str] = []
 
         async def attempt() -> Reply | None:
-            async with self._context(
-                unit.actor, unit.place, unit.request_id, unit.needs_coalition, strangers=unit.strangers
-            ) as ctx:
-                if ctx is None:
-                    return None  # handled already (a retried request)
-                lang = self._spoken(ctx)
-                spoken.append(lang)
-                with i18n.language(lang):
-                    reply = await work(ctx)
-                    reply.lang = reply.lang or lang
-                    return reply
+            try:
+                async with self._context(
+                    unit.actor, unit.place, unit.request_id, unit.needs_coalition, strangers=unit.strangers
+                ) as ctx:
+                    if ctx is None:
+                        return None  # handled already (a retried request)
+                    lang = self._spoken(ctx)
+                    spoken.append(lang)
+                    with i18n.language(lang):
+                        reply = await work(ctx)
+                        reply.lang = reply.lang or lang
+                        return reply
+            except HandledMeanwhile:
+                return None
 
         def written(write: Callable[[], Reply]) -> Awaitable[Reply]:
             return self.written_for(unit.actor, unit.place, write, confidential=unit.confidential)
@@ -362,7 +368,8 @@ class Core:
             async with self.db.unit_of_work() as session:
                 people = await self.services.people.write_pending(session)  # what a platform said, here
                 directory = Directory(session)
-                if request_id and not await directory.claim_request(f"{actor.platform}:{request_id}"):
+                request_key = f"{actor.platform}:{request_id}" if request_id else None
+                if request_key and await directory.was_handled(request_key):
                     yield None
                     return
                 ctx = Ctx(actor, place, session, directory, self.clock, self.settings, request_id=request_id)
@@ -394,6 +401,8 @@ class Core:
                 if ctx.member is not None and actor.locale and ctx.member.locale != actor.locale:
                     # Remembered (also for a member the handler just added): Slack tells it only on users.info.
                     ctx.member.locale = actor.locale
+                if request_key and not await directory.claim_request(request_key):
+                    raise HandledMeanwhile  # the same request, handled by another unit of work: undo ours
         except BaseException:
             self.services.people.restore(people)
             raise
@@ -428,6 +437,11 @@ class Core:
             ref,
         )
         return ref
+
+
+class HandledMeanwhile(Exception):
+    """The request's id was claimed by another unit of work while this one ran (a retry or a double
+    click that arrived at the same moment): this one is rolled back and answered "Already done"."""
 
 
 @dataclass(frozen=True)

@@ -95,14 +95,19 @@ class Directory:
         )
         return (await self.session.exec(query)).all()
 
-    async def claim_request(self, key: str) -> bool:
-        """Record a platform request id; False if it was handled before (a retry or double click).
+    async def was_handled(self, key: str) -> bool:
+        """Whether a platform request id was handled before (a retry or a double click)."""
+        return await self.session.get(ProcessedRequest, key) is not None
 
-        One ``INSERT … ON CONFLICT DO NOTHING`` in the caller's transaction, so the claim stands or
-        falls with the command's work: a command that fails leaves its request unclaimed and the
-        platform's retry runs it again. (A savepoint would do on PostgreSQL, but on SQLite, as the
-        transaction's first write, its release commits the claim on its own.) A concurrent claim of
-        the same id waits for the other transaction and then finds the row: False."""
+    async def claim_request(self, key: str) -> bool:
+        """Record a platform request id as handled; False if another transaction did meanwhile.
+
+        One ``INSERT … ON CONFLICT DO NOTHING`` in the caller's transaction, made when the command's
+        work is done: the claim stands or falls with that work, so a command that fails leaves its
+        request unclaimed and the platform's retry runs it again (a savepoint would not do: on
+        SQLite, as a transaction's first write, its release commits the claim on its own), and being
+        the last write it holds SQLite's one writer lock no longer than the work's own writes. A
+        concurrent claim of the same id waits for the other transaction and then finds the row."""
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         claim = insert(ProcessedRequest).values(key=key, created_at=utcnow()).on_conflict_do_nothing()
