@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import delete, func, text, update
+from sqlalchemy import bindparam, delete, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -88,25 +88,15 @@ class CheckinTallies:
 
     async def _count(self, entry: Checkin) -> None:
         at = entry.created_at
-        ins = self._insert(GoalDay).values(
-            coalition_id=self.coalition_id,
-            goal_id=entry.goal_id,
-            day=at.astimezone(UTC).date(),
-            amount=entry.amount,
-            checkins=1,
-            last_at=at,
-        )
-        table = GoalDay.__table__  # type: ignore[attr-defined]
-        await self.session.exec(  # type: ignore[call-overload]
-            ins.on_conflict_do_update(
-                index_elements=[table.c.coalition_id, table.c.goal_id, table.c.day],
-                set_={
-                    "amount": table.c.amount + ins.excluded.amount,
-                    "checkins": table.c.checkins + ins.excluded.checkins,
-                    "last_at": self._latest(table.c.last_at, ins.excluded.last_at),
-                },
-            )
-        )
+        day = {
+            "coalition_id": self.coalition_id,
+            "goal_id": entry.goal_id,
+            "day": at.astimezone(UTC).date(),
+            "amount": entry.amount,
+            "checkins": 1,
+            "last_at": at,
+        }
+        await self.session.exec(upsert(self._dialect(), "day"), params=day)  # type: ignore[call-overload]
         await self._upsert_tally(entry.goal_id, entry.member_id, entry.amount, 1, at, at)
 
     async def _upsert_tally(
@@ -121,34 +111,58 @@ class CheckinTallies:
             "first_at": first_at,
             "last_at": last_at,
         }
-        ins = self._insert(GoalTally).values(**values)
-        if member_id is None:  # never equal to another row's NULL: a row of its own, summed on reading
-            await self.session.exec(ins)  # type: ignore[call-overload]
-            return
+        # member None (a former member's) is never equal to another row's NULL: a row of its own,
+        # summed on reading
+        kind = "tally" if member_id is not None else "former"
+        await self.session.exec(upsert(self._dialect(), kind), params=values)  # type: ignore[call-overload]
+
+    def _dialect(self) -> str:
+        return str(self.session.get_bind().dialect.name)
+
+
+_UPSERTS: dict[tuple[str, str], Any] = {}
+_DAY = ("coalition_id", "goal_id", "day", "amount", "checkins", "last_at")
+_TALLY = ("coalition_id", "goal_id", "member_id", "amount", "checkins", "first_at", "last_at")
+
+
+def upsert(dialect: str, kind: str) -> Any:
+    """The statement that adds one check-in (or a merged member's totals) to ``goalday`` ("day") or
+    ``goaltally`` ("tally"; "former": a plain insert for a former member's row), built once per
+    dialect with bound parameters, so each check-in reuses its compiled form."""
+    key = (dialect, kind)
+    statement = _UPSERTS.get(key)
+    if statement is not None:
+        return statement
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    greatest, least = (func.greatest, func.least) if dialect == "postgresql" else (func.max, func.min)
+    # SQLite's two-argument max()/min() are its GREATEST/LEAST; both store moments comparably (UTC)
+    if kind == "day":
+        table = GoalDay.__table__  # type: ignore[attr-defined]
+        ins = insert(GoalDay).values({name: bindparam(name) for name in _DAY})
+        statement = ins.on_conflict_do_update(
+            index_elements=[table.c.coalition_id, table.c.goal_id, table.c.day],
+            set_={
+                "amount": table.c.amount + ins.excluded.amount,
+                "checkins": table.c.checkins + ins.excluded.checkins,
+                "last_at": greatest(table.c.last_at, ins.excluded.last_at),
+            },
+        )
+    else:
         table = GoalTally.__table__  # type: ignore[attr-defined]
-        await self.session.exec(  # type: ignore[call-overload]
-            ins.on_conflict_do_update(
+        ins = insert(GoalTally).values({name: bindparam(name) for name in _TALLY})
+        statement = ins
+        if kind == "tally":
+            statement = ins.on_conflict_do_update(
                 index_elements=[table.c.coalition_id, table.c.goal_id, table.c.member_id],
                 set_={
                     "amount": table.c.amount + ins.excluded.amount,
                     "checkins": table.c.checkins + ins.excluded.checkins,
-                    "first_at": self._earliest(table.c.first_at, ins.excluded.first_at),
-                    "last_at": self._latest(table.c.last_at, ins.excluded.last_at),
+                    "first_at": least(table.c.first_at, ins.excluded.first_at),
+                    "last_at": greatest(table.c.last_at, ins.excluded.last_at),
                 },
             )
-        )
-
-    def _insert(self, model: Any) -> Any:
-        if self.session.get_bind().dialect.name == "postgresql":
-            return postgresql.insert(model)
-        return sqlite.insert(model)
-
-    def _latest(self, a: Any, b: Any) -> Any:
-        # SQLite's two-argument max() is its GREATEST; both store moments comparably (UTC)
-        return func.greatest(a, b) if self.session.get_bind().dialect.name == "postgresql" else func.max(a, b)
-
-    def _earliest(self, a: Any, b: Any) -> Any:
-        return func.least(a, b) if self.session.get_bind().dialect.name == "postgresql" else func.min(a, b)
+    _UPSERTS[key] = statement
+    return statement
 
 
 def backfill_sql(dialect: str, where: str = "") -> list[str]:
