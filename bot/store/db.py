@@ -57,6 +57,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+@asynccontextmanager
+async def savepoint(session: AsyncSession) -> AsyncIterator[None]:
+    """``session.begin_nested()`` that stays inside the unit of work's transaction on SQLite too.
+
+    Python's sqlite3 driver begins its transaction only before a data write, so a SAVEPOINT issued
+    before any write opens the outermost transaction itself, and its RELEASE commits on its own: the
+    guarded row would stay even if the rest of the unit of work failed. An explicit BEGIN first
+    (deferred: the writer lock is still taken by the first write) keeps the savepoint nested."""
+    if session.get_bind().dialect.name == "sqlite":
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+            await connection.exec_driver_sql("BEGIN")
+    async with session.begin_nested():
+        yield
+
+
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
 
 

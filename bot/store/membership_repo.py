@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.db import savepoint
 from bot.store.membership_models import ConnectCode, JoinRequest
 from bot.store.models import Identity, LinkCode
 from bot.store.repo import hash_code
@@ -43,7 +44,7 @@ class MembershipRepo:
         if row.coalition_id != self.coalition_id:
             raise ValueError("row belongs to another coalition")
         try:
-            async with self.session.begin_nested():
+            async with savepoint(self.session):
                 self.session.add(row)
         except IntegrityError:
             return False

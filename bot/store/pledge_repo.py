@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.db import savepoint
 from bot.store.models import Coalition, Organisation
 from bot.store.pledge_models import (
     ItemState,
@@ -52,7 +53,7 @@ class PledgeRepo:
         made at the same moment in another request (a double click, a doubled tick)."""
         self._own(row)
         try:
-            async with self.session.begin_nested():
+            async with savepoint(self.session):
                 self.session.add(row)
         except IntegrityError:
             return False
@@ -109,7 +110,7 @@ class PledgeRepo:
         moment in another request, that one, and nothing added."""
         self._own(item)
         try:
-            async with self.session.begin_nested():
+            async with savepoint(self.session):
                 self.session.add(item)
         except IntegrityError:
             again = await self.active_by_fingerprint(item.fingerprint)

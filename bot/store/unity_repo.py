@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.db import savepoint
 from bot.store.models import Coalition, Member, Organisation
 from bot.store.unity_models import UnityComment, UnitySignature, UnitySignRequest, UnityVersion
 
@@ -109,7 +110,7 @@ class UnityRepo:
         same moment, in another request."""
         signature.coalition_id = self.coalition_id
         try:
-            async with self.session.begin_nested():
+            async with savepoint(self.session):
                 self.session.add(signature)
         except IntegrityError:
             return False
