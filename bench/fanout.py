@@ -180,7 +180,7 @@ async def run(
             rng=random.Random(seed),
         )
         if instant_retries:  # the miniature run in the test suite: no waiting for backoff
-            dispatcher.backoff = lambda attempts: 0.0  # type: ignore[method-assign]
+            dispatcher.retry.backoff = lambda attempts: 0.0  # type: ignore[method-assign]
         await dispatcher.start()
         while True:
             async with db.session() as session:

@@ -365,7 +365,7 @@ async def test_the_running_loop_delivers_everything_once_without_a_batch_barrier
     worker = Dispatcher(
         db, {"test": messenger}, limits=limits, batch=16, poll_interval=0.05, record_group=5, rng=random.Random(1)
     )  # type: ignore[dict-item]
-    worker.backoff = lambda attempts: 0.01  # type: ignore[method-assign]
+    worker.retry.backoff = lambda attempts: 0.01  # type: ignore[method-assign]
     clock = worker.clock
     for n in range(3):
         await announce(db, cid, f"p{n}", clock)  # type: ignore[arg-type]

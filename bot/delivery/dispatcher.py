@@ -25,7 +25,7 @@ The guarantee, precisely:
 * **Rate limits**: per platform and per channel (GCRA, :mod:`bot.delivery.ratelimit`), waited out
   before sending; a 429 ``Retry-After`` pushes the channel (and the row) back without counting as a
   failure. Other failures retry with exponential backoff and jitter; on a platform that otherwise
-  works (:meth:`Dispatcher.healthy`) the first two retries come sooner, so an isolated 500 at the
+  works (:meth:`bot.delivery.retry.RetryPolicy.healthy`) the first two retries come sooner, so an isolated 500 at the
   end of a fan-out does not hold it for seconds.
 * **No batch barrier** when running (:meth:`Dispatcher.start`): rows are claimed whenever fewer than
   ``batch`` are in flight and each goes to its channel's lane at once, so a retry that comes due
@@ -38,24 +38,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import inspect
 import logging
 import random
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
-
-from sqlalchemy import update
-from sqlmodel import col, or_, select
+from typing import Any, Protocol
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.codec import decode_reply
 from bot.core.context import Place
-from bot.core.delivery import CalendarEvent, DeliveryError, EventScheduler, MessageRef, Messenger
+from bot.core.delivery import DeliveryError, MessageRef, Messenger
+from bot.delivery import rows as row_store
+from bot.delivery.messengers import delivery_key, find, send_event, takes_key
 from bot.delivery.ratelimit import DEFAULT_LIMITS, FALLBACK, PlatformLimits, RateLimiter
+from bot.delivery.retry import RetryPolicy
 from bot.store.db import Database
 from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
 
@@ -63,11 +61,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 
-HEALTH_WINDOW = 20  # a platform's last answers considered by Dispatcher.healthy
-HEALTH_SAMPLE = 10  # …of which at least this many, before a platform counts as healthy
-HEALTH_FAILURES = 0.2  # …and at most this share failed
-QUICK_RETRIES = 2  # on a healthy platform, the first retries of a row…
-QUICK_FACTOR = 0.25  # …wait this share of the usual backoff
+LANE_STOPS = ("later", "expired")  # outcomes of a send after which the rest of its lane waits
 
 
 class Finder(Protocol):
@@ -119,7 +113,7 @@ class Dispatcher:
         self.lease = lease
         self.lease_margin = min(lease / 4, timedelta(seconds=30))  # time a send may take, at most
         self.poll_interval = poll_interval
-        self.rng = rng or random.Random()
+        self.retry = RetryPolicy(rng or random.Random())
         self.on_send = on_send  # a test hook: runs after the platform accepted, before recording
         self.record_group = record_group  # sends recorded in one commit (rows a crash cannot duplicate)
         self.record_delay = record_delay  # …or after this many seconds, whichever comes first
@@ -127,8 +121,7 @@ class Dispatcher:
         self.stats = DeliveryStats()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._outcomes: dict[str, deque[bool]] = defaultdict(lambda: deque(maxlen=HEALTH_WINDOW))
-        self._unrecorded: list[tuple[OutboxMessage, MessageRef | None, dict[str, Any]]] = []
+        self._unrecorded: list[row_store.Sent] = []
         self._recording = asyncio.Lock()
         self._in_flight = 0  # rows the running loop claimed and has not finished with
         self._more = False  # the loop's last claim was full: more rows may be due
@@ -176,15 +169,11 @@ class Dispatcher:
                             outcome = await self._send_one(row, recovering)
                         finally:
                             self._done(1)
-                        if outcome == "later":  # rate limited: the rest of the lane waits too
+                        if outcome in LANE_STOPS:
                             rest = [waiting for waiting, _ in queue]
                             queue.clear()
                             self._done(len(rest))
-                            await self._release(rest, row.not_before)
-                        elif outcome == "expired":  # the rest waits for its leases, so the lane keeps its order
-                            self.stats.expired += len(queue)
-                            self._done(len(queue))
-                            queue.clear()
+                            await self._stop_lane(row, outcome, rest)
             except Exception:
                 log.exception("outbox lane %s failed; its rows are retried when their lease ends", key)
                 self._done(len(queue))
@@ -289,58 +278,23 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> tuple[list[OutboxMessage], set[int]]:
         now = self.clock.now()
-        async with self.db.unit_of_work() as session:
-            query = (
-                select(OutboxMessage)
-                .where(
-                    or_(
-                        OutboxMessage.status == OutboxStatus.PENDING.value,
-                        OutboxMessage.status == OutboxStatus.SENDING.value,  # an expired lease
-                    ),
-                    col(OutboxMessage.not_before) <= now,
-                    col(OutboxMessage.platform).in_(list(self.messengers)),
-                )
-                .order_by(col(OutboxMessage.id))
-                .limit(limit)
-            )
-            if not self.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            candidates = list((await session.exec(query)).all())
-            session.expunge_all()
-            if not candidates:
-                return [], set()
-            lease_until = now + self.lease
-            # One compare-and-set for the whole batch: only rows still due are taken, so where SKIP
-            # LOCKED is not available (SQLite serialises writers) a competing dispatcher that read
-            # the same rows takes none of those this one took.
-            result = await session.exec(
-                update(OutboxMessage)  # type: ignore[call-overload]
-                .where(
-                    col(OutboxMessage.id).in_([row.id for row in candidates]),
-                    col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
-                    col(OutboxMessage.not_before) <= now,
-                )
-                .values(status=OutboxStatus.SENDING.value, not_before=lease_until)
-                .returning(col(OutboxMessage.id))
-                .execution_options(synchronize_session=False)
-            )
-            won = {row_id for (row_id,) in result.all()}
-            rows = [row for row in candidates if row.id in won]
-            recovering = {row.id for row in rows if row.status == OutboxStatus.SENDING.value and row.id is not None}
-            for row in rows:
-                row.status = OutboxStatus.SENDING.value
-                row.not_before = lease_until
-        return rows, recovering
+        return await row_store.claim(self.db, self.messengers, now, now + self.lease, limit)
 
     async def _send_lane(self, lane: list[OutboxMessage], recovering: set[int]) -> None:
         for index, row in enumerate(lane):
             outcome = await self._send_one(row, row.id in recovering)
-            if outcome == "later":  # the channel is rate limited: the rest of the lane waits too
-                await self._release(lane[index + 1 :], row.not_before)
+            if outcome in LANE_STOPS:
+                await self._stop_lane(row, outcome, lane[index + 1 :])
                 return
-            if outcome == "expired":  # so is the claim on the rest: the next claim takes them, in order
-                self.stats.expired += len(lane) - index - 1
-                return
+
+    async def _stop_lane(self, row: OutboxMessage, outcome: str, rest: list[OutboxMessage]) -> None:
+        """A lane stops behind ``row`` so its channel keeps its order: rate limited ("later"), the
+        rows behind it are handed back for when the channel may send again; its claim running out
+        ("expired"), so are theirs, and the next claim takes them in order."""
+        if outcome == "later":
+            await row_store.release(self.db, rest, row.not_before)
+        else:
+            self.stats.expired += len(rest)
 
     async def _send_one(self, row: OutboxMessage, recovering: bool) -> str:
         messenger = self.messengers[row.platform]
@@ -350,7 +304,7 @@ class Dispatcher:
         try:
             key = delivery_key(row)
             if recovering and row.kind in (OutboxKind.POST.value, OutboxKind.DIRECT.value):
-                found = await self._find(messenger, place, key)
+                found = await find(messenger, place, key)
                 if found is not None:
                     self.stats.recovered += 1
                     await self._record_sent(row, found, row.payload)
@@ -378,10 +332,10 @@ class Dispatcher:
                     raise DeliveryError("nothing to update: the message id is unknown", permanent=True)
                 await messenger.update(MessageRef(row.platform, row.workspace, row.target, row.message_id), reply)
             elif row.kind in (OutboxKind.EVENT.value, OutboxKind.EVENT_CANCEL.value):
-                ref = await self._send_event(messenger, row)
+                ref = await send_event(self.db, messenger, row)
             else:
                 raise DeliveryError(f"unknown outbox kind {row.kind!r}", permanent=True)
-            self._outcome(row.platform, failed=False)
+            self.retry.outcome(row.platform, failed=False)
             if self.on_send is not None:
                 await self.on_send(row)
         except DeliveryError as error:
@@ -396,40 +350,6 @@ class Dispatcher:
         else:
             await self._record_sent(row, ref, row.payload)
         return "sent"
-
-    async def _send_event(self, messenger: Messenger, row: OutboxMessage) -> MessageRef | None:
-        """Create a scheduled event (its id becomes the row's ``message_id``) or delete one."""
-        if not callable(getattr(messenger, "schedule_event", None)):
-            raise DeliveryError(f"{row.platform} has no scheduled events", permanent=True)
-        scheduler = cast(EventScheduler, messenger)
-        if row.kind == OutboxKind.EVENT.value:
-            created = await scheduler.schedule_event(row.workspace, CalendarEvent.from_payload(row.payload))
-            return MessageRef(row.platform, row.workspace, row.target, created)
-        retracted = row.message_id or await self._created_event(row)
-        if retracted:
-            await scheduler.cancel_event(row.workspace, retracted)
-        return None
-
-    async def _created_event(self, row: OutboxMessage) -> str | None:
-        """The id of the event a cancellation retracts, once the row that creates it has been sent;
-        ``None`` if that row was never sent (nothing to delete)."""
-        async with self.db.session() as session:
-            source = await session.get(OutboxMessage, row.payload.get("event_row"))
-        if source is None or source.status in (OutboxStatus.CANCELLED.value, OutboxStatus.PARKED.value):
-            return None
-        if source.status != OutboxStatus.SENT.value:
-            raise DeliveryError("the event is still being created; deleting it once it exists")
-        return source.message_id
-
-    async def _find(self, messenger: Messenger, place: Place, key: str) -> MessageRef | None:
-        finder: Any = getattr(messenger, "find", None)
-        if finder is None:
-            return None
-        try:
-            found: MessageRef | None = await finder(place, key)
-            return found
-        except DeliveryError:
-            return None
 
     async def _wait_turn(self, platform: str, channel_key: str, limits: PlatformLimits) -> None:
         now = self.clock.now().timestamp()
@@ -446,10 +366,8 @@ class Dispatcher:
         neither) is recorded in a commit of its own right after the platform accepted it."""
         if row.kind == OutboxKind.UPDATE.value:
             return True
-        if row.kind == OutboxKind.POST.value:
-            return "post" in self._keyed[row.platform] or callable(getattr(self.messengers[row.platform], "find", None))
-        if row.kind == OutboxKind.DIRECT.value:
-            return "direct" in self._keyed[row.platform] or callable(
+        if row.kind in (OutboxKind.POST.value, OutboxKind.DIRECT.value):  # "post" / "direct", as in _keyed
+            return row.kind in self._keyed[row.platform] or callable(
                 getattr(self.messengers[row.platform], "find", None)
             )
         return False
@@ -474,41 +392,14 @@ class Dispatcher:
     async def _record_sent(self, row: OutboxMessage, ref: MessageRef | None, sent_payload: dict[str, Any]) -> None:
         await self._record([(row, ref, sent_payload)])
 
-    async def _record(self, sent: list[tuple[OutboxMessage, MessageRef | None, dict[str, Any]]]) -> None:
-        now = self.clock.now()
-        async with self.db.unit_of_work() as session:
-            ids = [row.id for row, _, _ in sent]
-            fresh_rows = {
-                fresh.id: fresh
-                for fresh in (await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))).all()
-            }
-            for row, ref, sent_payload in sent:
-                fresh = fresh_rows.get(row.id)
-                if fresh is None or fresh.status == OutboxStatus.SENT.value:
-                    continue
-                fresh.status = OutboxStatus.SENT.value
-                fresh.sent_at = now
-                fresh.last_error = None
-                if ref is not None and fresh.kind != OutboxKind.UPDATE.value:
-                    fresh.message_id = ref.message_id
-                session.add(fresh)
-                if fresh.payload != sent_payload and ref is not None and fresh.kind != OutboxKind.UPDATE.value:
-                    # Refreshed while in flight: bring the posted copy up to date.
-                    key = f"update:{fresh.id}:inflight:{now.timestamp():.6f}"
-                    session.add(fresh.update_for(fresh.payload, key=key, now=now))
+    async def _record(self, sent: list[row_store.Sent]) -> None:
+        await row_store.record(self.db, sent, self.clock.now())
         for row, _, _ in sent:
             self.stats.sent += 1
             self.stats.by_platform[row.platform] += 1
 
-    def _outcome(self, platform: str, *, failed: bool) -> None:
-        self._outcomes[platform].append(failed)
-
     def healthy(self, platform: str) -> bool:
-        """Whether ``platform`` mostly accepts what it is sent: of its last ``HEALTH_WINDOW`` answers
-        (429s and permanent refusals aside) at least ``HEALTH_SAMPLE`` came, and at most
-        ``HEALTH_FAILURES`` of them were failures."""
-        outcomes = self._outcomes[platform]
-        return len(outcomes) >= HEALTH_SAMPLE and sum(outcomes) <= HEALTH_FAILURES * len(outcomes)
+        return self.retry.healthy(platform)
 
     async def _failed(self, row: OutboxMessage, error: DeliveryError, channel_key: str) -> str:
         now = self.clock.now()
@@ -530,17 +421,14 @@ class Dispatcher:
                 return "later"
             fresh.attempts += 1
             if not error.permanent:
-                self._outcome(row.platform, failed=True)
+                self.retry.outcome(row.platform, failed=True)
             if error.permanent or fresh.attempts >= self.max_attempts:
                 fresh.status = OutboxStatus.PARKED.value
                 self.stats.parked += 1
                 log.warning("outbox row %s parked after %d attempts: %s", fresh.id, fresh.attempts, error)
             else:
                 fresh.status = OutboxStatus.PENDING.value
-                delay = self.backoff(fresh.attempts)
-                if fresh.attempts <= QUICK_RETRIES and self.healthy(row.platform):
-                    delay *= QUICK_FACTOR  # an isolated failure on a platform that otherwise works
-                fresh.not_before = now + timedelta(seconds=delay)
+                fresh.not_before = now + timedelta(seconds=self.retry.delay(row.platform, fresh.attempts))
                 self._retry_at(fresh.not_before)
                 self.stats.retried += 1
             session.add(fresh)
@@ -550,45 +438,3 @@ class Dispatcher:
         """A row comes due again at ``due``: the running loop looks for it then, not at its next poll."""
         if self._next_retry is None or due < self._next_retry:
             self._next_retry = due
-
-    def backoff(self, attempts: int) -> float:
-        """Seconds before retry ``attempts`` + 1: 1, 2, 4 … capped at 15 minutes, with ±50% jitter.
-        On a healthy platform (:meth:`healthy`) the first ``QUICK_RETRIES`` retries wait
-        ``QUICK_FACTOR`` of that (⅛–⅜ s, then ¼–¾ s); a failing platform gets the full backoff."""
-        base = min(2.0 ** (attempts - 1), 900.0)
-        return base * (0.5 + self.rng.random())
-
-    async def _release(self, rows: list[OutboxMessage], until: datetime) -> None:
-        if not rows:
-            return
-        async with self.db.unit_of_work() as session:
-            for row in rows:
-                fresh = await session.get(OutboxMessage, row.id)
-                if fresh is not None and fresh.status == OutboxStatus.SENDING.value:
-                    fresh.status = OutboxStatus.PENDING.value
-                    fresh.not_before = until
-                    session.add(fresh)
-
-
-def takes_key(send: Callable[..., Any]) -> bool:
-    """Whether a messenger's ``post`` or ``direct`` accepts ``outbox_key`` (an optional capability)."""
-    try:
-        return "outbox_key" in inspect.signature(send).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def delivery_key(row: OutboxMessage) -> str:
-    """The row's identity on the platform: the same on every retry and in every process, different
-    for every coalition's rows, and short enough for any platform (20 characters; a Discord nonce
-    allows 25)."""
-    return hashlib.blake2b(f"{row.coalition_id}/{row.key}".encode(), digest_size=10).hexdigest()
-
-
-async def queue_depth(db: Database) -> dict[str, int]:
-    """Rows per status, for /metrics."""
-    from sqlalchemy import func
-
-    async with db.session() as session:
-        query = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
-        return {status: int(count) for status, count in (await session.exec(query)).all()}
