@@ -16,7 +16,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.config import Settings
 from bot.core import i18n, text
@@ -24,7 +24,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.context import NOT_BOUND, ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
 from bot.core.errors import FormInvalid, NotAMember, NotInCoalition, PermissionDenied, UnknownCommand, UserError
 from bot.core.i18n import _
-from bot.core.params import Args, convert_options, convert_value, parse_text
+from bot.core.params import Args, convert_fields, convert_options, parse_text
 from bot.core.registry import Command, Registry, Subcommand
 from bot.core.services import HomeBuilder, KnownPerson, Services
 from bot.core.ui import Option, Reply
@@ -127,20 +127,22 @@ class Core:
         if resolved is None:
             return await written(lambda: self.help(command))
         sub, args = resolved
-        spoken: list[str] = []  # the language the unit of work found, once it found it
-        try:
-            return await self._again_on_conflict(lambda: self._run(sub, args, inv, spoken))
-        except UserError as error:
-            if not spoken and isinstance(error, NotInCoalition) and not isinstance(error, NotAMember):  # unlinked
-                return await written(lambda: Reply.error(_(NOT_BOUND)))
-            if not spoken:  # a stranger under the approval policy: written in their language already
-                return Reply.error(error.message)
-            reply = Reply.error(error.message)
-            reply.lang = spoken[-1]
-            return reply
-        except Exception:
-            ref = self._logged("command", inv.command, inv.actor, confidential)
-            return await written(lambda: Reply.error(text.apology(ref)))
+
+        async def run(ctx: Ctx) -> Reply:
+            self._check_role(ctx, sub.roles, sub.full_name)
+            return await sub.handler(ctx, args)
+
+        unit = _Unit(
+            inv.actor,
+            inv.place,
+            inv.request_id,
+            sub.needs_coalition,
+            "command",
+            inv.command,
+            confidential,
+            strangers=sub.strangers,
+        )
+        return await self._in_unit(unit, run)
 
     def _resolve(self, command: Command, inv: Invocation) -> tuple[Subcommand, Args] | None:
         """The subcommand and its arguments; None for help. Raises the ``UserError`` of a mistake."""
@@ -160,24 +162,6 @@ class Core:
         except UserError as error:
             return Reply.error(error.message)
         raise AssertionError("a mistake made twice")  # parsing is pure
-
-    async def _run(self, sub: Subcommand, args: Args, inv: Invocation, spoken: list[str] | None = None) -> Reply:
-        try:
-            async with self._context(
-                inv.actor, inv.place, inv.request_id, sub.needs_coalition, strangers=sub.strangers
-            ) as ctx:
-                if ctx is None:
-                    return Reply.private(_(text.ALREADY_HANDLED))  # its language: looked up by run_command
-                lang = self._spoken(ctx)
-                if spoken is not None:
-                    spoken.append(lang)
-                with i18n.language(lang):
-                    self._check_role(ctx, sub.roles, sub.full_name)
-                    reply = await sub.handler(ctx, args)
-                    reply.lang = reply.lang or lang
-                    return reply
-        except HandledMeanwhile:
-            return Reply.private(_(text.ALREADY_HANDLED))
 
     @staticmethod
     def _spoken(ctx: Ctx) -> str:
@@ -223,27 +207,13 @@ class Core:
                 submission.actor, submission.place, lambda: Reply.error(_(text.STALE_BUTTON)), confidential=confidential
             )
 
-        def converted() -> tuple[dict[str, Any], dict[str, str]]:
-            values: dict[str, Any] = {}
-            errors: dict[str, str] = {}
-            for param in spec.params:
-                raw = (submission.values.get(param.name) or "").strip()
-                if not raw:
-                    if param.required:
-                        errors[param.name] = _("Please fill this in.")
-                    values[param.name] = None
-                    continue
-                try:
-                    values[param.name] = convert_value(param, raw)
-                except UserError as error:
-                    errors[param.name] = error.message.replace("`", "")
-            return values, errors
-
-        values, errors = converted()  # no database: a mistake is found before any unit of work…
+        values, errors = convert_fields(
+            spec.params, submission.values
+        )  # no database: a mistake is found before any unit of work…
         if errors:  # …and, like a command's typo, written in the language looked up for it
             lang = await self.language_of(submission.actor, submission.place, confidential=confidential)
             with i18n.language(lang):
-                reply = Reply(form_errors=converted()[1])
+                reply = Reply(form_errors=convert_fields(spec.params, submission.values)[1])
             reply.lang = lang
             return reply
 
@@ -263,8 +233,9 @@ class Core:
         return await self._in_unit(unit, submit)
 
     async def _in_unit(self, unit: _Unit, work: Callable[[Ctx], Awaitable[Reply]]) -> Reply:
-        """Run ``work`` in one unit of work for ``unit``'s person, in the language that unit of work
-        finds (SPEC §7), run again if it lost a race; its mistakes become private error replies."""
+        """Run ``work`` (a command, a click, a form) in one unit of work for ``unit``'s person, in the
+        language that unit of work finds (SPEC §7), run again if it lost a race; its mistakes become
+        private error replies, a request handled before is answered "Already done"."""
         spoken: list[str] = []
 
         async def attempt() -> Reply | None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.core.errors import BadArgument, UnknownCommand
+from bot.core.errors import BadArgument, UnknownCommand, UserError
 from bot.core.i18n import _, number
 from bot.core.values import (  # noqa: F401  (re-exported: the grammar's values, for workflows)
     ChannelRef,
@@ -196,6 +196,27 @@ def convert_options(sub: Subcommand, options: Mapping[str, Any]) -> Args:
     if sub.opens_form and not any(raw.values()):
         return Args({p.name: None for p in sub.params}, given=False)
     return Args(convert(sub.params, raw, sub.usage))
+
+
+def convert_fields(
+    params: Iterable[Param], submitted: Mapping[str, str | None]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A form's fields converted as the text grammar's values are: (values, a mistake per field).
+    A required field left empty is a mistake; an empty optional one is ``None``."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for param in params:
+        raw = (submitted.get(param.name) or "").strip()
+        if not raw:
+            if param.required:
+                errors[param.name] = _("Please fill this in.")
+            values[param.name] = None
+            continue
+        try:
+            values[param.name] = convert_value(param, raw)
+        except UserError as error:
+            errors[param.name] = error.message.replace("`", "")
+    return values, errors
 
 
 def unknown_subcommand(command: Command, word: str) -> str:
