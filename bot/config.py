@@ -81,6 +81,16 @@ class Settings(BaseSettings):
         return bool(self.discord_token)
 
     @property
+    def element_key(self) -> bytes | None:
+        """The key that signs which coalition a button or form belongs to (``bot.core.scope``), the
+        same in every process: derived like :attr:`form_key`; ``None`` (a development key) when no
+        secret is set (the console)."""
+        form_key = self.form_key
+        if form_key is None:
+            return None
+        return hmac.new(form_key, b"coalition-bot/element-scope", hashlib.sha256).digest()
+
+    @property
     def form_key(self) -> bytes | None:
         """The key that signs the public sign-on form's CSRF tokens, the same in every process:
         from ``FORM_SECRET``, else derived from the first secret that is set (Slack signing secret,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.core.clock import ManualClock
+from bot.core.scope import base
 from bot.core.ui import Visibility
 from bot.store.db import Database
 from bot.store.models import ProcessedRequest
@@ -162,7 +163,7 @@ async def test_checkin_with_several_goals_asks_which(chat: Chat) -> None:
     await chat.say("alice", '/goal add "Letters" target=50')
     reply = await chat.say("bob", '/checkin 3 "wrote letters"')
     assert reply.form is not None
-    assert reply.form.form_id == "checkin.log"
+    assert base(reply.form.form_id) == "checkin.log"
     assert "#1 Calls" in reply.plain()
     assert "#2 Letters" in reply.plain()
     goal_field = reply.form.fields[0]

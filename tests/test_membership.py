@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.core.codec import decode_reply
+from bot.core.scope import base
 from bot.core.ui import Reply
 from bot.store.db import Database
 from bot.store.membership_models import JoinRequest
@@ -138,7 +139,7 @@ async def test_settings_by_arguments_and_form(chat: Chat, db: Database) -> None:
     await chat.say("alice", '/coalition create "Clean Air"')
     form = await chat.say("alice", "/coalition settings")
     assert form.form is not None
-    assert form.form.form_id == "coalition.settings"
+    assert base(form.form.form_id) == "coalition.settings"
     saved = await chat.submit(
         "alice",
         "coalition.settings",

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from bot.commands.pledge import hooks
 from bot.core.codec import decode_reply
 from bot.core.context import ActionEvent
+from bot.core.scope import base
 from bot.core.ui import (
     Actions,
     Button,
@@ -123,7 +124,7 @@ async def test_no_english_escapes_the_catalogs(chat: Chat, db: Database) -> None
             for b in reply.blocks
             if isinstance(b, Actions)
             for e in b.elements
-            if isinstance(e, Button) and e.action_id == action
+            if isinstance(e, Button) and base(e.action_id) == action
         )
         clicked = await chat.core.run_action(
             ActionEvent(element.action_id, element.value, chat.actor(who), chat.place())
@@ -194,7 +195,9 @@ async def test_no_english_escapes_the_catalogs(chat: Chat, db: Database) -> None
     await say("carol", '/coalition profile "Acme Trust"')
     await say("carol", '/coalition profile "Nobody"')
     joined = await say("frank", '/coalition join org="Tenants United"')
-    assert any(e.action_id == "pledge.profile" for b in joined.blocks if isinstance(b, Actions) for e in b.elements)
+    assert any(
+        base(e.action_id) == "pledge.profile" for b in joined.blocks if isinstance(b, Actions) for e in b.elements
+    )
     listed = await say("carol", "/coalition orgs")
     assert "A housing charity" in listed.plain()
 

@@ -335,7 +335,7 @@ async def test_a_slack_connect_user_keeps_their_own_workspace(chat: Chat, bot_db
     assert "Gita" in members.text()
 
 
-async def test_app_home_shows_coalitions_with_progress(chat: Chat) -> None:
+async def test_app_home_shows_the_inbox_of_each_coalition(chat: Chat) -> None:
     alice = person(chat.fake, "Alice")
     await coalition_with_goal(chat, alice)
     await chat.say(alice, "/checkin 250")
@@ -345,8 +345,8 @@ async def test_app_home_shows_coalitions_with_progress(chat: Chat) -> None:
     home = chat.fake.home[alice]
     shown = block_text(home["blocks"])
     assert "Clean Air" in shown
-    assert "250 / 1,000 calls (25%)" in shown
-    assert not any(b["type"] == "actions" for b in home["blocks"])
+    assert "Your inbox" in shown
+    assert "Your role: steering." in shown
     stranger = person(chat.fake, "Sam")
     await chat.side.event({"type": "app_home_opened", "user": stranger, "tab": "home"})
     await chat.settle()

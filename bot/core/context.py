@@ -33,12 +33,15 @@ class Actor:
 
 @dataclass(frozen=True)
 class Place:
-    """A channel on a platform."""
+    """A channel on a platform, or a person's own place: a direct message with the bot, the Slack
+    Home tab (``private``; SPEC §2). A private place belongs to no coalition: what is clicked or
+    typed there finds its coalition from the element or the person (:mod:`bot.core.scope`)."""
 
     platform: str
     workspace: str
     channel: str
     name: str = ""
+    private: bool = False
 
 
 @dataclass(frozen=True)

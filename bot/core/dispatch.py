@@ -9,6 +9,8 @@ exception is logged with its context and answered with a short apology.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import secrets
 import sys
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.config import Settings
-from bot.core import i18n, text
+from bot.core import i18n, own_place, scope, text
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import NOT_BOUND, ActionEvent, Actor, Ctx, FormSubmission, Invocation, Place
 from bot.core.errors import FormInvalid, NotAMember, NotInCoalition, PermissionDenied, UnknownCommand, UserError
@@ -61,6 +63,7 @@ class Core:
         self.services = Services(db)  # what adapters keep and look up, without opening the database
         self.home_builder = home
         self.after_commit: list[Callable[[], None]] = []
+        scope.configure(settings.element_key)  # signs which coalition each button carries
 
     # commands ----------------------------------------------------------------------------------
 
@@ -132,6 +135,8 @@ class Core:
             self._check_role(ctx, sub.roles, sub.full_name)
             return await sub.handler(ctx, args)
 
+        if inv.place.private and sub.in_channel:
+            return await written(lambda: Reply.error(_(own_place.IN_CHANNEL_ONLY, command=sub.full_name)))
         unit = _Unit(
             inv.actor,
             inv.place,
@@ -141,6 +146,7 @@ class Core:
             inv.command,
             confidential,
             strangers=sub.strangers,
+            pending=inv,
         )
         return await self._in_unit(unit, run)
 
@@ -183,6 +189,8 @@ class Core:
         """A button click in one unit of work, which also finds the person's language (as a command's
         does); only the rare answers given without one (a stale button, a channel not linked, an
         apology) look the language up on their own."""
+        if scope.base(event.action_id) == own_place.CHOOSE:
+            return await self._choose(event)
         spec = self.registry.action(event.action_id)
         if spec is None:
             return await self.written_for(event.actor, event.place, lambda: Reply.error(_(text.STALE_BUTTON)))
@@ -192,7 +200,14 @@ class Core:
             return await spec.handler(ctx, event.value)
 
         unit = _Unit(
-            event.actor, event.place, event.request_id, True, "action", event.action_id, strangers=spec.strangers
+            event.actor,
+            event.place,
+            event.request_id,
+            True,
+            "action",
+            scope.base(event.action_id),
+            strangers=spec.strangers,
+            element=event.action_id,
         )
         return await self._in_unit(unit, act)
 
@@ -227,8 +242,9 @@ class Core:
             submission.request_id,
             spec.needs_coalition,
             "form",
-            submission.form_id,
+            scope.base(submission.form_id),
             confidential,
+            element=submission.form_id,
         )
         return await self._in_unit(unit, submit)
 
@@ -241,7 +257,12 @@ class Core:
         async def attempt() -> Reply | None:
             try:
                 async with self._context(
-                    unit.actor, unit.place, unit.request_id, unit.needs_coalition, strangers=unit.strangers
+                    unit.actor,
+                    unit.place,
+                    unit.request_id,
+                    unit.needs_coalition,
+                    strangers=unit.strangers,
+                    element=unit.element,
                 ) as ctx:
                     if ctx is None:
                         return None  # handled already (a retried request)
@@ -250,7 +271,8 @@ class Core:
                     with i18n.language(lang):
                         reply = await work(ctx)
                         reply.lang = reply.lang or lang
-                        return reply
+                        # Whatever it offers to click names its coalition (SPEC §2, bot.core.scope).
+                        return scope.stamp_reply(reply, ctx.coalition.id if ctx.coalition else None)
             except HandledMeanwhile:
                 return None
 
@@ -261,6 +283,9 @@ class Core:
             reply = await self._again_on_conflict(attempt)
         except FormInvalid as invalid:
             reply = Reply(form_errors=invalid.errors)
+        except own_place.ChooseCoalition as asked:
+            picker, pending = asked.picker, await self._keep_pending(unit)
+            return await written(lambda: picker(pending))
         except UserError as error:
             if not spoken and isinstance(error, NotInCoalition) and not isinstance(error, NotAMember):  # unlinked
                 return await written(lambda: Reply.error(_(NOT_BOUND)))
@@ -290,6 +315,63 @@ class Core:
         except UserError:
             return []
 
+    # a person's own place --------------------------------------------------------------------
+
+    async def _keep_pending(self, unit: _Unit) -> str:
+        """Keep the command a person in several coalitions typed in their own place, so choosing a
+        coalition runs it; the key goes into the picker's choices. A confidential command (a flag's
+        receipt) is kept in memory only, never in the database."""
+        inv = unit.pending
+        if inv is None:
+            return ""
+        document = {"command": inv.command, "text": inv.text, "path": list(inv.path or ()), "options": inv.options}
+        raw = json.dumps(document, sort_keys=True, default=str)
+        key = hashlib.sha256(f"{inv.actor.platform}:{inv.actor.user_id}:{raw}".encode()).hexdigest()[:24]
+        stored = {f"own-place:pending:{key}": {**document, "user": inv.actor.user_id}}
+        if unit.confidential:
+            self.services.kept.hold(stored)
+        else:
+            await self.services.kept.put(stored)
+        return key
+
+    async def _choose(self, event: ActionEvent) -> Reply:
+        """The picker's choice: remember the coalition for this person's own place (after checking
+        they belong to it), then run the command that asked, if it is still known."""
+        choice = own_place.parse_choice(event.value)
+        if choice is None:
+            return await self.written_for(event.actor, event.place, lambda: Reply.error(_(text.STALE_BUTTON)))
+        coalition_id, pending_key = choice
+
+        async def remember(ctx: Ctx) -> Reply:
+            if ctx.member is None:
+                raise NotAMember(_(own_place.LEFT, coalition=ctx.c.name))
+            await own_place.remember(ctx.session, ctx.actor, ctx.c.id or 0, ctx.clock.now())
+            return Reply.private(_("From now on, what you type here is for {coalition}.", coalition=ctx.c.name))
+
+        unit = _Unit(
+            event.actor,
+            event.place,
+            event.request_id,
+            True,
+            "action",
+            own_place.CHOOSE,
+            element=scope.stamp(own_place.CHOOSE, coalition_id),
+        )
+        chosen = await self._in_unit(unit, remember)
+        stored = await self.services.kept.get(f"own-place:pending:{pending_key}") if pending_key else None
+        if chosen.is_error or not stored or stored.get("user") != event.actor.user_id:
+            return chosen
+        path = stored.get("path")
+        again = Invocation(
+            str(stored.get("command") or ""),
+            event.actor,
+            event.place,
+            text=str(stored.get("text") or ""),
+            path=tuple(path) if path else None,
+            options=stored.get("options"),
+        )
+        return await self.run_command(again)
+
     # the Home view -----------------------------------------------------------------------------
 
     async def home(self, actor: Actor) -> Reply:
@@ -298,8 +380,11 @@ class Core:
         seats = await self.services.places.seats(actor, limit=HOME_COALITIONS)
         lang = await self.language_of(actor, seats[0].place) if seats else i18n.choose(None, actor.locale, None)
 
+        own = Place(actor.platform, actor.workspace, "", private=True)
+
         async def ask(place: Place, command: str, text_: str) -> Reply:
-            return await self.run_command(Invocation(command, actor, place, text=text_))
+            """Run a command as the person in ``place`` (a private one: their own place)."""
+            return await self.run_command(Invocation(command, actor, own if place.private else place, text=text_))
 
         with i18n.language(lang):
             reply = await self.home_builder(seats, ask) if self.home_builder else text.overview(self.registry)
@@ -330,10 +415,15 @@ class Core:
         *,
         auto_join: bool = True,
         strangers: bool = False,
+        element: str = "",
     ) -> AsyncIterator[Ctx | None]:
-        """One unit of work for this person here. A person the coalition does not know yet becomes a
-        member on first use when its join policy is ``open`` (the default); with ``approval`` they
-        reach nothing but what is open to strangers (``/coalition join``) until steering approves."""
+        """One unit of work for this person here. The coalition is the one the clicked element
+        carries (:mod:`bot.core.scope`), else the channel's, else, in the person's own place, theirs
+        (:mod:`bot.core.own_place`). A person the coalition does not know yet becomes a member on
+        first use in one of its channels when its join policy is ``open`` (the default); with
+        ``approval`` they reach nothing but what is open to strangers (``/coalition join``) until
+        steering approves. Outside its channels nobody joins by a click: the element's coalition
+        must be the person's own."""
         people: list[KnownPerson] = []
         try:
             async with self.db.unit_of_work() as session:
@@ -345,12 +435,33 @@ class Core:
                     return
                 ctx = Ctx(actor, place, session, directory, self.clock, self.settings, request_id=request_id)
                 ctx.channels = self.services.channels
-                binding = await directory.binding(place.platform, place.workspace, place.channel)
-                if binding is not None:
-                    ctx.coalition = await directory.coalition(binding.coalition_id)
+                binding = (
+                    await directory.binding(place.platform, place.workspace, place.channel)
+                    if place.channel and not place.private
+                    else None
+                )
+                stamp = scope.read(element) if element else None
+                coalition_id = binding.coalition_id if binding is not None else None
+                if stamp is not None and stamp.coalition_id is not None:
+                    coalition_id = stamp.coalition_id
+                elif coalition_id is None and place.private:
+                    now = self.clock.now()
+                    coalition_id = await own_place.coalition_for(session, directory, actor, now, needs=needs_coalition)
+                in_its_channel = binding is not None and binding.coalition_id == coalition_id
+                if coalition_id is not None:
+                    ctx.coalition = await directory.coalition(coalition_id)
+                    if ctx.coalition is None:
+                        with i18n.language(i18n.choose(None, actor.locale, None)):
+                            raise UserError(_(own_place.GONE))
                     repo = ctx.repo
                     ctx.member = await repo.member_by_identity(actor.platform, actor.workspace, actor.user_id)
-                    if ctx.member is None and auto_join and needs_coalition and admits_on_approval(ctx):
+                    if ctx.member is None and not in_its_channel:  # a DM, the Home tab, another channel
+                        ctx.member = await repo.member_by_account(actor.platform, actor.user_id)
+                    if ctx.member is None and not in_its_channel:
+                        if needs_coalition and not strangers and auto_join:
+                            with i18n.language(self._spoken(ctx)):
+                                raise NotAMember(_(own_place.LEFT, coalition=ctx.c.name))
+                    elif ctx.member is None and auto_join and needs_coalition and admits_on_approval(ctx):
                         if not strangers:
                             with i18n.language(self._spoken(ctx)):
                                 raise NotAMember(text.how_to_join(ctx.c.name))
@@ -427,6 +538,8 @@ class _Unit:
     name: str
     confidential: bool = False
     strangers: bool = False  # open to people the coalition has not admitted yet (approval policy)
+    element: str = ""  # the clicked element's (stamped) id: it names its coalition
+    pending: Invocation | None = None  # the command, kept if the person must choose a coalition
 
 
 def admits_on_approval(ctx: Ctx) -> bool:

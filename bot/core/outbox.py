@@ -20,6 +20,7 @@ from bot.core.codec import encode_reply as _encode
 from bot.core.context import Place
 from bot.core.delivery import CalendarEvent
 from bot.core.i18n import current as current_language
+from bot.core.scope import stamp_reply
 from bot.core.ui import Reply, Visibility
 from bot.store.models import ChannelBinding, Identity, utcnow
 from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
@@ -81,7 +82,7 @@ class Outbox:
     ) -> OutboxMessage:
         """Queue a channel-visible message in one channel."""
         reply.visibility = Visibility.CHANNEL
-        payload = encode_reply(reply)
+        payload = encode_reply(stamp_reply(reply, self.coalition_id))
         return await self._add(
             self._row(OutboxKind.POST, place.platform, place.workspace, place.channel, payload, key, topic, not_before)
         )
@@ -97,7 +98,7 @@ class Outbox:
         query = select(ChannelBinding).where(ChannelBinding.coalition_id == self.coalition_id)
         bindings = (await self.session.exec(query.order_by(col(ChannelBinding.id)))).all()
         reply.visibility = Visibility.CHANNEL
-        payload = encode_reply(reply)
+        payload = encode_reply(stamp_reply(reply, self.coalition_id))
         keys = {f"{key}@{b.id}": b for b in bindings}
         # One query for what was queued before (a re-run job), one flush for the rest: a prompt to a
         # thousand channels is two statements, not two thousand.
@@ -137,7 +138,7 @@ class Outbox:
         if identity is None:
             return []
         reply.visibility = Visibility.PRIVATE
-        payload = encode_reply(reply)
+        payload = encode_reply(stamp_reply(reply, self.coalition_id))
         row = self._row(
             OutboxKind.DIRECT, identity.platform, identity.workspace, identity.user_id, payload, key, None, not_before
         )
@@ -161,7 +162,7 @@ class Outbox:
         refresh replaces the content of an update still waiting). Returns how many copies changed.
         """
         reply.visibility = Visibility.CHANNEL
-        payload = encode_reply(reply)
+        payload = encode_reply(stamp_reply(reply, self.coalition_id))
         query = select(OutboxMessage).where(
             OutboxMessage.coalition_id == self.coalition_id,
             OutboxMessage.topic == topic,

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.core import scope
 from bot.core import workflow as _workflow
 from bot.core.params import Args, Param
 from bot.core.ui import Option, Reply
@@ -42,6 +43,9 @@ class Subcommand:
     opens_form: bool = False
     # Open to a stranger in a coalition that admits members on approval (``/coalition join``).
     strangers: bool = False
+    # Works in a channel only, never in a person's own place (``/coalition create``: a DM never
+    # becomes a coalition's channel).
+    in_channel: bool = False
 
     @property
     def full_name(self) -> str:
@@ -90,12 +94,23 @@ class Command:
         needs_coalition: bool = True,
         opens_form: bool = False,
         strangers: bool = False,
+        in_channel: bool = False,
     ) -> Callable[[Handler], Handler]:
         key = tuple(path.split())
 
         def register(handler: Handler) -> Handler:
             self.subcommands[key] = Subcommand(
-                self.name, key, handler, summary, usage, params, roles, needs_coalition, opens_form, strangers
+                self.name,
+                key,
+                handler,
+                summary,
+                usage,
+                params,
+                roles,
+                needs_coalition,
+                opens_form,
+                strangers,
+                in_channel,
             )
             return handler
 
@@ -167,14 +182,18 @@ class Registry:
         return self.commands.get(name.lstrip("/").lower())
 
     def form(self, form_id: str) -> FormSpec | None:
+        """The form a (possibly coalition-stamped, :mod:`bot.core.scope`) form id names."""
         self._activate()
+        form_id = scope.base(form_id)
         for command in self.commands.values():
             if form_id in command.forms:
                 return command.forms[form_id]
         return None
 
     def action(self, action_id: str) -> ActionSpec | None:
+        """The action a (possibly coalition-stamped) action id names."""
         self._activate()
+        action_id = scope.base(action_id)
         for command in self.commands.values():
             if action_id in command.actions:
                 return command.actions[action_id]
@@ -189,7 +208,9 @@ class Registry:
             found = self.get(command)
             return found is not None and found.confidential
         if action_id is not None:
+            action_id = scope.base(action_id)
             return any(action_id in c.actions for c in self.commands.values() if c.confidential)
+        form_id = scope.base(form_id or "")
         return any(form_id in c.forms for c in self.commands.values() if c.confidential)
 
     def completer(self, kind: str) -> Completer | None:

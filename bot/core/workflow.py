@@ -90,6 +90,9 @@ class Retention:
 
 
 StatusSection = Callable[["Ctx"], Awaitable[list["Block"]]]
+InboxSection = Callable[["Ctx"], Awaitable[list["Block"]]]
+"""What waits for ``ctx.member`` in ``ctx.coalition`` (``/coalition inbox``, the Slack Home tab):
+blocks with working buttons, or none when nothing waits."""
 ExportPart = Callable[["Ctx"], Awaitable["Mapping[str, Any] | Export"]]
 ForgetHook = Callable[["Ctx", int], Awaitable[None]]
 ExportMine = Callable[["Ctx", int], Awaitable["Mapping[str, Any]"]]
@@ -120,6 +123,8 @@ class Workflow:
       ``bot.commands`` at request time).
     - ``export_mine``: everything the workflow holds about one member (``/coalition export mine``),
       as named sections of rows; never another person's data, never an anonymous answer.
+    - ``inbox``: sections of a person's inbox (``/coalition inbox``, the Slack Home tab): what waits
+      for them in this coalition, with the buttons to act on it; none when nothing waits.
     - ``privacy``: what the workflow stores about people, why, who sees it and how long it is kept
       (``/coalition privacy``, ``GET /privacy``); a test fails if a workflow with ``exports`` has none.
     - Further subcommands a workflow adds to another workflow's command are registered on that
@@ -138,6 +143,7 @@ class Workflow:
     routes: RoutesFactory | None = None
     export_mine: ExportMine | None = None
     privacy: tuple[DataUse, ...] = ()
+    inbox: tuple[InboxSection, ...] = ()
 
 
 def as_export(part: Mapping[str, Any] | Export) -> Export:

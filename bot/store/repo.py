@@ -95,6 +95,21 @@ class Directory:
         )
         return (await self.session.exec(query)).all()
 
+    async def memberships_of_account(self, platform: str, user_id: str) -> Sequence[tuple[Member, Coalition]]:
+        """A person's memberships by their platform account alone (any workspace: a Discord DM
+        belongs to no guild, a Slack user id is the same in every workspace), oldest first."""
+        query = (
+            select(Member, Coalition)
+            .join(Identity, col(Identity.member_id) == col(Member.id))
+            .join(Coalition, col(Coalition.id) == col(Member.coalition_id))
+            .where(Identity.platform == platform, Identity.user_id == user_id)
+            .order_by(col(Member.id))
+        )
+        seen: dict[int | None, tuple[Member, Coalition]] = {}
+        for member, coalition in (await self.session.exec(query)).all():
+            seen.setdefault(coalition.id, (member, coalition))
+        return list(seen.values())
+
     async def was_handled(self, key: str) -> bool:
         """Whether a platform request id was handled before (a retry or a double click)."""
         return await self.session.get(ProcessedRequest, key) is not None
@@ -258,6 +273,21 @@ class CoalitionRepo(GoalFigures, CheckinTallies, MemberMerging):
                 Identity.workspace == workspace,
                 Identity.user_id == user_id,
             )
+        )
+        return (await self.session.exec(query)).first()
+
+    async def member_by_account(self, platform: str, user_id: str) -> Member | None:
+        """The member with this platform account in any workspace (see
+        :meth:`Directory.memberships_of_account`); for places that belong to no workspace."""
+        query = (
+            select(Member)
+            .join(Identity, col(Identity.member_id) == col(Member.id))
+            .where(
+                Identity.coalition_id == self.coalition_id,
+                Identity.platform == platform,
+                Identity.user_id == user_id,
+            )
+            .order_by(col(Identity.id).desc())
         )
         return (await self.session.exec(query)).first()
 

@@ -1,7 +1,8 @@
 """The console adapter: reads lines, turns them into invocations, prints neutral replies.
 
 ``/command ...`` runs a command; a number clicks a button of the last reply; ``:as NAME`` acts as
-someone else; ``:channel NAME`` moves to another channel; ``:lang es`` changes the language the
+someone else; ``:channel NAME`` moves to another channel; ``:dm`` to the person's direct messages
+with the bot (their own place, SPEC §2: private messages to them can be clicked there); ``:lang es`` changes the language the
 console reports as the person's own (``--lang`` at start, as a platform locale would); ``:help``
 and ``:quit``. Forms become one prompt per field. A channel whose name starts with ``private-``
 (``:channel private-handlers``) is what the console calls private (the private flag channel of
@@ -51,6 +52,7 @@ CONSOLE_HELP = N_(
   1, 2, ...                                     click a numbered button of the last reply
   :as NAME                                      act as another person (e.g. :as bob)
   :channel NAME                                 move to another channel (e.g. :channel outreach)
+  :dm                                           your direct messages with the bot
   :lang CODE                                    your language: en, es or fr (e.g. :lang es)
   :whoami   :help   :quit"""
 )
@@ -72,6 +74,7 @@ class Console:
         core.services.channels.register(PLATFORM, ConsoleChannels())
         self.user = user
         self.channel = channel
+        self.direct = False  # in the person's direct messages with the bot, not a channel
         self.locale = normalize(locale)  # the console's "platform locale", as --lang or :lang set it
         self.out = out or sys.stdout
         self.files_dir = files_dir or Path.cwd() / "coalition-bot-files"
@@ -83,7 +86,7 @@ class Console:
 
     @property
     def prompt(self) -> str:
-        return f"{self.user}@#{self.channel}> "
+        return f"{self.user}@dm> " if self.direct else f"{self.user}@#{self.channel}> "
 
     @property
     def actor(self) -> Actor:
@@ -91,6 +94,8 @@ class Console:
 
     @property
     def place(self) -> Place:
+        if self.direct:
+            return Place(PLATFORM, WORKSPACE, f"@{self.user.lower()}", "", private=True)
         return Place(PLATFORM, WORKSPACE, self.channel, f"#{self.channel}")
 
     def say(self, line: str) -> None:
@@ -140,8 +145,11 @@ class Console:
             self.user = arg
             self.tell(N_("You are now {user}."), user=arg)
         elif word == ":channel" and NAME_RE.match(arg):
-            self.channel = arg
+            self.channel, self.direct = arg, False
             self.tell(N_("You are now in #{channel}."), channel=arg)
+        elif word == ":dm":
+            self.direct = True
+            self.tell(N_("You are now in your direct messages with the bot."))
         elif word == ":lang" and normalize(arg):
             self.locale = normalize(arg)
             self.tell(N_("Your language is now {language}."), language=self.locale)

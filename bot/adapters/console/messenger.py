@@ -36,7 +36,7 @@ class ConsoleMessenger:
         await self._print(heading, {"channel": ref.channel, "message": ref.message_id}, ref.channel, reply)
 
     async def direct(self, workspace: str, user_id: str, reply: Reply) -> MessageRef:
-        await self._print(N_("── private message to {user} ──"), {"user": user_id}, None, reply)
+        await self._print(N_("── private message to {user} ──"), {"user": user_id}, f"@{user_id}", reply)
         return MessageRef(PLATFORM, workspace, f"@{user_id}", str(next(self._ids)))
 
     async def _print(self, heading: str, values: dict[str, str], channel: str | None, reply: Reply) -> None:
@@ -48,5 +48,5 @@ class ConsoleMessenger:
         if rendered.text:
             console.say(rendered.text)
         console.save_files(reply)
-        if channel == console.channel and rendered.choices:
+        if channel == console.place.channel and rendered.choices:
             console.choices = rendered.choices  # the newest message here: its buttons are the ones to click

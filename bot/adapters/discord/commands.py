@@ -34,6 +34,7 @@ from bot.core.services import Kept
 log = logging.getLogger(__name__)
 
 GUILD_CONTEXT = 0
+BOT_DM_CONTEXT = 1  # commands typed in a DM with the bot: a person's own place (SPEC §2)
 GUILD_INSTALL = 0
 MAX_DESCRIPTION = 100
 MAX_STRING = 6000
@@ -136,7 +137,7 @@ class _Builder:
                 description="",
                 type=1,
                 options=top,
-                contexts=[GUILD_CONTEXT],
+                contexts=[GUILD_CONTEXT, BOT_DM_CONTEXT],
                 integration_types=[GUILD_INSTALL],
             )
             location = TranslationContextLocation.command_description

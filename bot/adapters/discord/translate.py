@@ -2,7 +2,8 @@
 which button or select, which form with which values.
 
 A member is platform + guild + user: the same person in two servers is two identities, exactly
-as in Slack a person in two workspaces is.
+as in Slack a person in two workspaces is. A DM belongs to no guild: its place is private and the
+core finds the person there by their account alone.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def place_of(interaction: discord.Interaction[Any]) -> Place:
     workspace = str(interaction.guild_id) if interaction.guild_id else DIRECT
     channel = interaction.channel
     name = getattr(channel, "name", None) or ""
-    return Place(PLATFORM, workspace, str(interaction.channel_id or ""), f"#{name}" if name else "")
+    private = interaction.guild_id is None  # a DM with the bot: the person's own place (SPEC §2)
+    return Place(PLATFORM, workspace, str(interaction.channel_id or ""), f"#{name}" if name else "", private=private)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def manifest(registry: Registry) -> dict[str, Any]:
             "app_home": {
                 "home_tab_enabled": True,
                 "messages_tab_enabled": True,  # reminders and private files arrive as direct messages
-                "messages_tab_read_only_enabled": True,
+                "messages_tab_read_only_enabled": False,  # commands are typed there too (SPEC §2)
             },
             "bot_user": {"display_name": "Coalition Bot", "always_online": True},
             "slash_commands": [

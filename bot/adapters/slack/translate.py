@@ -78,7 +78,20 @@ def actor_of(origin: Origin, person: Person) -> Actor:
 
 
 def place_of(origin: Origin) -> Place:
-    return Place(PLATFORM, origin.team, origin.channel, f"#{origin.channel_name}" if origin.channel_name else "")
+    """The channel, or the person's own place: a direct message (``D…``, a group DM) or the Home
+    tab (a click there names no channel)."""
+    private = is_own_place(origin.channel, origin.channel_name)
+    name = f"#{origin.channel_name}" if origin.channel_name and not private else ""
+    return Place(PLATFORM, origin.team, origin.channel, name, private=private)
+
+
+def is_own_place(channel: str, channel_name: str = "") -> bool:
+    return (
+        not channel
+        or channel.startswith("D")
+        or channel_name in ("directmessage", "privategroup-mpim")
+        or (channel_name.startswith("mpdm-"))
+    )
 
 
 def invocation(body: Payload, origin: Origin, person: Person) -> Invocation:

@@ -9,6 +9,7 @@ import bot.commands.coalition.groups
 import bot.commands.coalition.channels
 import bot.commands.coalition.connect
 import bot.commands.coalition.status
+import bot.commands.coalition.inbox
 import bot.commands.coalition.export
 import bot.commands.coalition.privacy
 import bot.commands.coalition.privacy_page
@@ -23,6 +24,7 @@ from bot.commands.coalition.command import coalition
 from bot.commands.coalition.connect import MERGES, merge
 from bot.commands.coalition.delivery import delivery_section
 from bot.commands.coalition.export import coalition_export
+from bot.commands.coalition.membership import requests_inbox
 from bot.commands.coalition.mine import PRIVACY, export_mine
 from bot.commands.coalition.privacy_page import privacy_routes
 from bot.commands.coalition.repo import forget
@@ -63,4 +65,5 @@ workflow = Workflow(
     privacy=PRIVACY,
     merge=merge,
     merges=MERGES,
+    inbox=(requests_inbox,),
 )

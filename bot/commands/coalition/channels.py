@@ -11,6 +11,7 @@ from bot.core.context import Ctx
 from bot.core.dispatch import admits_on_approval
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.i18n import N_, _
+from bot.core.own_place import IN_CHANNEL_ONLY
 from bot.core.params import Args, Param
 from bot.core.registry import STEERING
 from bot.core.ui import Bold, Code, Context, Reply, rich
@@ -29,6 +30,8 @@ LINK_VALIDITY = timedelta(hours=24)
 async def link(ctx: Ctx, args: Args) -> Reply:
     if args.code is None:
         return await new_code(ctx)
+    if ctx.place.private:
+        raise UserError(_(IN_CHANNEL_ONLY, command="/coalition link <code>"))
     if ctx.coalition is not None:
         raise UserError(
             _(
@@ -116,6 +119,7 @@ async def new_code(ctx: Ctx) -> Reply:
     summary=N_("Steering: detach this channel from the coalition"),
     usage=N_("/coalition unlink"),
     roles=STEERING,
+    in_channel=True,
 )
 async def unlink(ctx: Ctx, args: Args) -> Reply:
     bindings = await ctx.repo.bindings()

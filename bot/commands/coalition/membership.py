@@ -11,12 +11,13 @@ from bot.core import i18n, workflow
 from bot.core.context import Ctx
 from bot.core.dispatch import JOIN_APPROVAL, JOIN_OPEN
 from bot.core.errors import BadArgument, NotFound, UserError
-from bot.core.i18n import N_, _, language, of_member
+from bot.core.i18n import N_, _, language, ngettext, of_member
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
 from bot.core.retention import FOREVER, months_kept, parse_months
 from bot.core.ui import (
     Actions,
+    Block,
     Bold,
     Button,
     ButtonStyle,
@@ -327,3 +328,21 @@ def general_summary(ctx: Ctx) -> str:
         hours=i18n.number(int(c.settings.get("flag_escalation_hours", 48))),
         day=i18n.weekday(DAYS.index(str(c.settings.get("stalled_need_day", "mon")))),
     )
+
+
+INBOX_SHOWN = 5
+
+
+async def requests_inbox(ctx: Ctx) -> list[Block]:
+    """Steering's inbox: requests to join, with Approve / Decline."""
+    if ctx.member is None or ctx.member.role != Role.STEERING.value:
+        return []
+    pending = await membership_repo(ctx).requests()
+    if not pending:
+        return []
+    blocks: list[Block] = [Section(markup(ngettext("{n} request to join:", "{n} requests to join:", len(pending))))]
+    for request in pending[:INBOX_SHOWN]:
+        blocks.extend(request_blocks(request))
+    if len(pending) > INBOX_SHOWN:
+        blocks.append(Context(markup(_("The others: `/coalition requests`."))))
+    return blocks

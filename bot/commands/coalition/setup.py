@@ -23,6 +23,7 @@ LANG = Param("lang", Kind.CHOICE, choices=i18n.LANGUAGES, description=N_("Langua
     usage=N_('/coalition create "<name>" [tz=Area/City] [lang=en|es|fr]'),
     params=(NAME, TZ, LANG),
     needs_coalition=False,
+    in_channel=True,
 )
 async def create(ctx: Ctx, args: Args) -> Reply:
     if ctx.coalition is not None:

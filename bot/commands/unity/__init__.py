@@ -23,6 +23,7 @@ from bot.commands.unity.command import unity
 from bot.commands.unity.deadlines import run_deadlines
 from bot.commands.unity.mine import PRIVACY, export_mine
 from bot.commands.unity.records import MERGES, TABLES, export, forget, merge
+from bot.commands.unity.requests import requests_inbox
 from bot.commands.unity.status import unity_status
 from bot.core.workflow import TimedJob, Workflow
 
@@ -57,4 +58,5 @@ workflow = Workflow(
     privacy=PRIVACY,
     merge=merge,
     merges=MERGES,
+    inbox=(requests_inbox,),
 )

@@ -14,11 +14,11 @@ from bot.commands.unity.sign_form import already_signed, organisation_name, sign
 from bot.commands.unity.words import fill
 from bot.core.context import Ctx
 from bot.core.errors import NotFound, UserError
-from bot.core.i18n import N_, _, language, of_member
+from bot.core.i18n import N_, _, language, ngettext, of_member
 from bot.core.outbox import Outbox
 from bot.core.params import Args
 from bot.core.registry import STEERING
-from bot.core.ui import Actions, Block, Bold, Button, ButtonStyle, Context, Reply, Section, Timestamp
+from bot.core.ui import Actions, Block, Bold, Button, ButtonStyle, Context, Reply, Section, Timestamp, markup
 from bot.store.models import Coalition, Role
 from bot.store.repo import CoalitionRepo
 from bot.store.unity_models import UnitySignature, UnitySignRequest, UnityVersion
@@ -177,3 +177,28 @@ async def decline(ctx: Ctx, value: str) -> Reply:
     )
     reply.replace_original = True
     return reply
+
+
+INBOX_SHOWN = 5
+
+
+async def requests_inbox(ctx: Ctx) -> list[Block]:
+    """Steering's inbox: sign-on requests from the public page, with Approve / Decline."""
+    if ctx.member is None or ctx.member.role != Role.STEERING.value:
+        return []
+    repo = unity_repo(ctx)
+    waiting = await repo.requests()
+    if not waiting:
+        return []
+    blocks: list[Block] = [
+        Section(
+            markup(ngettext("{n} request to sign the statement:", "{n} requests to sign the statement:", len(waiting)))
+        )
+    ]
+    for request in waiting[:INBOX_SHOWN]:
+        version = await repo.version_by_id(request.version_id)
+        if version is not None:
+            blocks.extend(request_blocks(request, version, ctx.tz))
+    if len(waiting) > INBOX_SHOWN:
+        blocks.append(Context(markup(_("The others: `/unity requests`."))))
+    return blocks
