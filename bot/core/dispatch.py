@@ -147,6 +147,7 @@ class Core:
             confidential,
             strangers=sub.strangers,
             pending=inv,
+            one_coalition=not sub.every_coalition,
         )
         return await self._in_unit(unit, run)
 
@@ -263,6 +264,7 @@ class Core:
                     unit.needs_coalition,
                     strangers=unit.strangers,
                     element=unit.element,
+                    one_coalition=unit.one_coalition,
                 ) as ctx:
                     if ctx is None:
                         return None  # handled already (a retried request)
@@ -416,6 +418,7 @@ class Core:
         auto_join: bool = True,
         strangers: bool = False,
         element: str = "",
+        one_coalition: bool = True,
     ) -> AsyncIterator[Ctx | None]:
         """One unit of work for this person here. The coalition is the one the clicked element
         carries (:mod:`bot.core.scope`), else the channel's, else, in the person's own place, theirs
@@ -446,7 +449,7 @@ class Core:
                     coalition_id = stamp.coalition_id
                 elif coalition_id is None and place.private:
                     now = self.clock.now()
-                    coalition_id = await own_place.coalition_for(session, directory, actor, now, needs=needs_coalition)
+                    coalition_id = await own_place.coalition_for(session, directory, actor, now, needs=one_coalition)
                 in_its_channel = binding is not None and binding.coalition_id == coalition_id
                 if coalition_id is not None:
                     ctx.coalition = await directory.coalition(coalition_id)
@@ -540,6 +543,7 @@ class _Unit:
     strangers: bool = False  # open to people the coalition has not admitted yet (approval policy)
     element: str = ""  # the clicked element's (stamped) id: it names its coalition
     pending: Invocation | None = None  # the command, kept if the person must choose a coalition
+    one_coalition: bool = True  # in the person's own place, it acts for one coalition (asked if unclear)
 
 
 def admits_on_approval(ctx: Ctx) -> bool:

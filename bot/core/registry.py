@@ -46,6 +46,9 @@ class Subcommand:
     # Works in a channel only, never in a person's own place (``/coalition create``: a DM never
     # becomes a coalition's channel).
     in_channel: bool = False
+    # Acts across all the person's coalitions (``/coalition inbox``): in their own place it asks
+    # for none. Every other command there acts for one coalition, asked for when unclear.
+    every_coalition: bool = False
 
     @property
     def full_name(self) -> str:
@@ -95,6 +98,7 @@ class Command:
         opens_form: bool = False,
         strangers: bool = False,
         in_channel: bool = False,
+        every_coalition: bool = False,
     ) -> Callable[[Handler], Handler]:
         key = tuple(path.split())
 

@@ -59,7 +59,7 @@ async def slack_bot(
         SLACK_BOT_TOKEN=fake.teams["T0001"].token, SLACK_SIGNING_SECRET=secret, SLACK_API_URL=fake.api_url
     )
     core = Core(db, registry, config, ManualClock(), home=home_view)
-    adapter = SlackAdapter(core, config)
+    adapter = SlackAdapter(core, config, home_delay=0)
     running = await run_app(core, adapter)
     try:
         yield adapter, running

@@ -605,7 +605,7 @@ class SlackSide:
             "team_id": team or self.team,
             "team_domain": "home",
             "channel_id": channel,
-            "channel_name": f"chan-{channel.lower()}",
+            "channel_name": "directmessage" if channel.startswith("D") else f"chan-{channel.lower()}",
             "user_id": user,
             "user_name": self.fake.users.get(user, {}).get("name", user),
             "command": f"/{name}",
@@ -644,8 +644,11 @@ class SlackSide:
         team: str | None = None,
         ephemeral: bool = False,
         action_ts: str | None = None,
+        home: bool = False,
     ) -> JSON:
-        """A block_actions payload for clicking the button labelled ``label`` in ``message``."""
+        """A block_actions payload for clicking the button labelled ``label`` in ``message``: a
+        channel message, an ephemeral one (``ephemeral``), a DM (``channel`` ``D…``) or the Home tab
+        (``home``: ``message`` is the published view; the payload names no channel)."""
         for block in message["blocks"]:
             for element in block.get("elements", []):
                 if element.get("type") == "button" and element["text"]["text"] == label:
@@ -657,6 +660,8 @@ class SlackSide:
                         "text": element["text"],
                         "action_ts": action_ts or f"{self.now():.6f}",
                     }
+                    if home:
+                        return self._home_actions(user, message, action, team)
                     return self._block_actions(user, message, action, channel, team, ephemeral)
         raise AssertionError(f"no button {label!r} in {block_text(message['blocks'])!r}")
 
@@ -677,6 +682,23 @@ class SlackSide:
                         return self._block_actions(user, message, action, channel, None, ephemeral)
         raise AssertionError(f"no option {option_label!r}")
 
+    def _home_actions(self, user: str, view: JSON, action: JSON, team: str | None) -> JSON:
+        """What Slack sends for a click on the Home tab: a ``view`` container, the view itself, and
+        no channel, message or response_url."""
+        user_team = self.fake.users.get(user, {}).get("team_id", team or self.team)
+        view_id = str(view.get("id") or f"V{number():06d}")
+        return {
+            "type": "block_actions",
+            "team": {"id": team or self.team, "domain": "home"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": user_team},
+            "api_app_id": "A0001",
+            "token": "deprecated-verification-token",
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": self.fake.trigger(),
+            "view": {**view, "id": view_id, "type": "home", "team_id": team or self.team, "state": {"values": {}}},
+            "actions": [action],
+        }
+
     def _block_actions(
         self, user: str, message: JSON, action: JSON, channel: str, team: str | None, ephemeral: bool
     ) -> JSON:
@@ -693,7 +715,10 @@ class SlackSide:
                 "is_ephemeral": ephemeral,
             },
             "trigger_id": self.fake.trigger(),
-            "channel": {"id": channel, "name": f"chan-{channel.lower()}"},
+            "channel": {
+                "id": channel,
+                "name": "directmessage" if channel.startswith("D") else f"chan-{channel.lower()}",
+            },
             "message": {"ts": message["ts"], "blocks": message["blocks"]} if not ephemeral else None,
             "response_url": self.fake.response_url(),
             "actions": [action],

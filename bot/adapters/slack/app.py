@@ -87,6 +87,7 @@ class SlackAdapter:
         *,
         installations: InstallationRows | None = None,
         form_budget: float = FORM_BUDGET,
+        home_delay: float | None = None,
         **app_options: Any,
     ) -> None:
         self.core = core
@@ -105,13 +106,16 @@ class SlackAdapter:
                 raise ConfigError("Slack OAuth (SLACK_CLIENT_ID) needs somewhere to keep installations.")
             self.installations = EncryptedInstallationStore(installations, TokenCipher(settings.token_encryption_key))
         self.app = AsyncApp(**self._app_options(), **app_options)
-        self.interactions = SlackInteractions(core, People(core.services.people, core.clock), form_budget=form_budget)
+        self.interactions = SlackInteractions(
+            core, People(core.services.people, core.clock), form_budget=form_budget, home_delay=home_delay
+        )
         self.interactions.register(self.app)
         if self.oauth:
             self.app.event("app_uninstalled")(self._forget_workspace)
             self.app.event("tokens_revoked")(self._forget_workspace)
         self.http = AsyncSlackRequestHandler(self.app)
         messenger = SlackMessenger(core.services.kept, self.bot_token, settings.slack_api_url)
+        messenger.on_direct = self.interactions.refresh_home
         self.messenger: Messenger = messenger
         core.services.channels.register(PLATFORM, messenger)  # is a channel private: conversations.info
         self._socket: AsyncSocketModeHandler | None = None

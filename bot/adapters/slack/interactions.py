@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.slack.home import HomeTab
 from bot.adapters.slack.ids import (
     FORM_CALLBACK,
     OPEN_FORM,
@@ -44,7 +45,6 @@ from bot.adapters.slack.people import People, Person
 from bot.adapters.slack.render import (
     SlackMessage,
     form_errors,
-    render_home,
     render_modal,
     render_reply,
     submitted_values,
@@ -77,9 +77,18 @@ FORM_GONE = N_("This form is no longer active. Run the command again to get a fr
 
 
 class SlackInteractions:
-    def __init__(self, core: Core, people: People, *, form_budget: float = FORM_BUDGET, workers: int = WORKERS) -> None:
+    def __init__(
+        self,
+        core: Core,
+        people: People,
+        *,
+        form_budget: float = FORM_BUDGET,
+        workers: int = WORKERS,
+        home_delay: float | None = None,
+    ) -> None:
         self.core = core
         self.people = people
+        self.home = HomeTab(core) if home_delay is None else HomeTab(core, delay=home_delay)
         self.kept = core.services.kept
         self.form_budget = form_budget
         # Work after the ack takes turns, so a burst of requests still gets every ack out at once
@@ -110,8 +119,18 @@ class SlackInteractions:
                 self._idle.set()
 
     async def drain(self) -> None:
-        """Wait until every request that arrived has been answered."""
+        """Wait until every request that arrived has been answered (and Home tabs refreshed)."""
         await self._idle.wait()
+        await self.home.drain()
+
+    def refresh_home(self, client: AsyncWebClient, workspace: str, user: str) -> None:
+        """Something changed for this person (a private message to them): their Home tab soon."""
+
+        async def publish() -> None:
+            origin = Origin(team=workspace, channel="", user=user, user_name="", user_team=workspace)
+            await self.home.publish(client, actor_of(origin, await self.person(client, origin)))
+
+        self.home.soon((workspace, user), publish)
 
     # listeners -------------------------------------------------------------------------------
 
@@ -152,6 +171,8 @@ class SlackInteractions:
                         lambda: Reply.open_form(form) if form is not None else Reply.error(_(text.STALE_BUTTON)),
                     )
                 await self.deliver(client, origin, reply)
+                if (body.get("view") or {}).get("type") == "home":  # clicked on the Home tab: show what is left
+                    await self.home.publish(client, actor_of(origin, person))
             except Exception:
                 await self.apologise(client, origin, person, f"action {action.get('action_id')}")
             finally:
@@ -215,13 +236,7 @@ class SlackInteractions:
             team = str(body.get("team_id", ""))
             origin = Origin(team=team, channel="", user=user, user_name="", user_team=team)
             person = await self.person(client, origin)
-            stash = Stash()
-            view = render_home(await self.core.home(actor_of(origin, person)), stash)
-            await stash.save(self.kept)
-            try:
-                await client.views_publish(user_id=user, view=view)
-            except SlackApiError as error:
-                log.warning("views.publish for %s failed: %s", user, error.response.get("error"))
+            await self.home.publish(client, actor_of(origin, person))
 
     # helpers ---------------------------------------------------------------------------------
 

@@ -64,6 +64,8 @@ class SlackMessenger:
         self.tokens = tokens
         self.api_url = api_url
         self._clients: dict[str, AsyncWebClient] = {}
+        # Told of every private message sent (the Home tab of its reader is refreshed soon after).
+        self.on_direct: Callable[[AsyncWebClient, str, str], None] | None = None
 
     async def post(self, place: Place, reply: Reply, *, outbox_key: str | None = None) -> MessageRef:
         """Post every message of the reply; the first one's ``ts`` names it. With ``outbox_key``
@@ -90,7 +92,10 @@ class SlackMessenger:
         client = await self._client(workspace)
         with delivery_errors():
             channel = await open_dm(client, user_id)
-        return await self.post(Place(PLATFORM, workspace, channel), reply, outbox_key=outbox_key)
+        sent = await self.post(Place(PLATFORM, workspace, channel), reply, outbox_key=outbox_key)
+        if self.on_direct is not None:
+            self.on_direct(client, workspace, user_id)
+        return sent
 
     async def find(self, place: Place, key: str) -> MessageRef | None:
         """The message an earlier ``post``/``direct`` sent with ``outbox_key=key``, if Slack has it.
