@@ -9,6 +9,7 @@ exception is logged with its context and answered with a short apology.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -459,7 +460,10 @@ class Core:
                     repo = ctx.repo
                     ctx.member = await repo.member_by_identity(actor.platform, actor.workspace, actor.user_id)
                     if ctx.member is None and not in_its_channel:  # a DM, the Home tab, another channel
-                        ctx.member = await repo.member_by_account(actor.platform, actor.user_id)
+                        account = await repo.member_by_account(actor.platform, actor.user_id)
+                        if account is not None:  # the person as their coalition knows them (a guild, not "@me")
+                            ctx.member, workspace = account
+                            ctx.actor = dataclasses.replace(actor, workspace=workspace)
                     if ctx.member is None and not in_its_channel:
                         if needs_coalition and not strangers and auto_join:
                             with i18n.language(self._spoken(ctx)):

@@ -276,11 +276,12 @@ class CoalitionRepo(GoalFigures, CheckinTallies, MemberMerging):
         )
         return (await self.session.exec(query)).first()
 
-    async def member_by_account(self, platform: str, user_id: str) -> Member | None:
+    async def member_by_account(self, platform: str, user_id: str) -> tuple[Member, str] | None:
         """The member with this platform account in any workspace (see
-        :meth:`Directory.memberships_of_account`); for places that belong to no workspace."""
+        :meth:`Directory.memberships_of_account`), with the workspace of that account; for places
+        that belong to no workspace."""
         query = (
-            select(Member)
+            select(Member, Identity.workspace)
             .join(Identity, col(Identity.member_id) == col(Member.id))
             .where(
                 Identity.coalition_id == self.coalition_id,
@@ -289,7 +290,8 @@ class CoalitionRepo(GoalFigures, CheckinTallies, MemberMerging):
             )
             .order_by(col(Identity.id).desc())
         )
-        return (await self.session.exec(query)).first()
+        found = (await self.session.exec(query)).first()
+        return None if found is None else (found[0], found[1])
 
     async def member_named(self, name: str) -> Member | None:
         query = select(Member).where(

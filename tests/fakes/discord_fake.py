@@ -408,8 +408,13 @@ class FakeDiscord:
         channel_id: int | None = None,
         message: dict[str, Any] | None = None,
         interaction_id: int | None = None,
+        dm: bool = False,
     ) -> int:
-        """Send an INTERACTION_CREATE shaped like Discord's; returns the interaction id."""
+        """Send an INTERACTION_CREATE shaped like Discord's; returns the interaction id. ``dm``: from
+        the person's DM with the bot, as Discord sends it: no guild, a ``user`` instead of a
+        ``member``, a channel of type 1, context 1 (BOT_DM)."""
+        if dm:
+            channel_id = self.dm_channel(user)
         channel_id = channel_id or self.general
         existing = self.interactions.get(interaction_id) if interaction_id else None
         if existing is not None:
@@ -437,6 +442,12 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": self.attachment_size_limit,
         }
+        if dm:
+            for key in ("guild_id", "guild", "member", "guild_locale"):
+                payload.pop(key)
+            payload["user"] = user_payload(int(user["id"]), user.get("username", "someone"))
+            payload["context"] = 1
+            payload["authorizing_integration_owners"] = {"0": "0"}
         if message is not None:
             payload["message"] = message
         interaction = Interaction(
@@ -744,9 +755,30 @@ class FakeDiscord:
         await self._notify()
         return respond(message)
 
+    def dm_channel(self, user: dict[str, Any]) -> int:
+        """The id of the DM channel between the bot and ``user`` (made on first use)."""
+        for channel_id, channel in self.channels.items():
+            if channel.get("type") == 1 and any(r.get("id") == str(user["id"]) for r in channel["recipients"]):
+                return channel_id
+        channel_id = snowflake()
+        self.channels[channel_id] = {
+            "id": str(channel_id),
+            "type": 1,
+            "recipients": [user_payload(int(user["id"]), user.get("username", "someone"))],
+            "last_message_id": None,
+            "flags": 0,
+        }
+        return channel_id
+
     async def _open_dm(self, request: web.Request) -> web.Response:
         body = await request.json()
         user = self.users.get(int(body["recipient_id"])) or user_payload(int(body["recipient_id"]), "Someone")
+        existing = [
+            i for i, c in self.channels.items() if c.get("type") == 1 and c["recipients"][0]["id"] == str(user["id"])
+        ]
+        if existing:
+            self.records.append(Record("dm", {"recipient_id": body["recipient_id"], "channel_id": existing[0]}))
+            return respond(self.channels[existing[0]])
         channel_id = snowflake()
         self.channels[channel_id] = {
             "id": str(channel_id),

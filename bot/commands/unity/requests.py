@@ -56,8 +56,9 @@ def request_blocks(request: UnitySignRequest, version: UnityVersion, tz: str) ->
 async def notify_steering(
     session: AsyncSession, coalition: Coalition, request: UnitySignRequest, version: UnityVersion
 ) -> int:
-    """Queue the request privately to every steering member, each in their language; how many."""
-    outbox = Outbox(session, coalition.id or 0)
+    """Queue the request privately to every steering member, each in their language; how many.
+    Due when the request was made (the page's clock, as every other message is the core's)."""
+    outbox = Outbox(session, coalition.id or 0, now=request.requested_at)
     sent = 0
     for member in await CoalitionRepo(session, coalition.id or 0).members():
         if member.role != Role.STEERING.value or member.id is None:
