@@ -106,6 +106,22 @@ async def test_flags_show_counts_and_ids_to_their_handlers_only(chat: Chat, cloc
     assert flag_ids(await inbox(chat, "alice")) is None
 
 
+async def test_the_inbox_shows_the_flags_flag_list_shows_each_handler(chat: Chat) -> None:
+    """The SQL of the inbox and the workflow's own visibility rules agree: recused by name, by
+    organisation, as the named reporter; an anonymous reporter is not known, so not recused."""
+    await flag_coalition(chat)
+    await raise_flag(chat, "bob", parties="Fay")  # 1
+    await raise_flag(chat, "bob", parties="Harbour Alliance")  # 2: Sam's organisation
+    await raise_flag(chat, "fay", anonymous="yes")  # 3
+    await raise_flag(chat, "sam", parties="Acme Trust")  # 4: Sam reported it
+    await raise_flag(chat, "bob", parties="Alice")  # 5
+    expected = {"alice": "#1, #2, #3, #4", "sam": "#1, #3, #5", "fay": "#2, #3, #4, #5"}
+    for who, ids in expected.items():
+        assert flag_ids(await inbox(chat, who)) == ids
+        listed = sorted(int(n) for n in re.findall(r"#(\d+) ", (await chat.say(who, "/flag list")).plain()))
+        assert ", ".join(f"#{n}" for n in listed) == ids
+
+
 # meetings -------------------------------------------------------------------------------------------
 
 

@@ -103,10 +103,9 @@ def poll_blocks(ctx: Ctx, meeting: Meeting, unanswered: Sequence[MeetingSlot]) -
         )
     else:
         heading = rich(title)
-    lines = rich()
-    for index, slot in enumerate(unanswered):
-        lines = lines + (rich("\n") if index else rich()) + poll.slot_rich(slot, ctx.tz)
-    return [Section(heading), Section(lines), *(poll.vote_buttons(meeting, slot) for slot in unanswered)]
+    for slot in unanswered:
+        heading = heading + "\n" + poll.slot_rich(slot, ctx.tz)
+    return [Section(heading), *(poll.vote_buttons(meeting, slot) for slot in unanswered)]
 
 
 async def to_close_part(ctx: Ctx) -> list[Block]:
