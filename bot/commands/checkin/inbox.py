@@ -2,22 +2,17 @@
 they have not checked in yet, each with the prompt's own "Check in" button.
 
 One query for the windows (at most a few are open at a time: one per schedule), with a correlated
-EXISTS on the check-in time index for "not checked in yet".
+EXISTS on the check-in time index for "not checked in yet" (:meth:`ScheduleRepo.waiting`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import func
-from sqlmodel import col, select
-
+from bot.commands.checkin.repo import ScheduleRepo
 from bot.commands.common import sentence
 from bot.core.context import Ctx
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Actions, Block, Bold, Button, ButtonStyle, Context, Section, Timestamp, markup
-from bot.store.models import Checkin, Role
-from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
+from bot.store.models import Role
 
 OPEN_ACTION = "checkin.open"  # the prompt's button (bot.commands.checkin.messages.prompt_reply)
 SHOWN = 5
@@ -28,34 +23,11 @@ async def checkin_inbox(ctx: Ctx) -> list[Block]:
     if ctx.member is None or ctx.member.role == Role.OBSERVER.value:
         return []
     now = ctx.clock.now()
-    reported = (
-        select(Checkin.id)
-        .where(
-            Checkin.coalition_id == ctx.c.id,
-            Checkin.member_id == ctx.me.id,
-            Checkin.created_at >= CheckinWindow.opened_at,
-            Checkin.created_at < CheckinWindow.closes_at,
-        )
-        .exists()
-    )
-    where: list[Any] = [
-        CheckinWindow.coalition_id == ctx.c.id,
-        col(CheckinWindow.skipped).is_(False),
-        CheckinWindow.opened_at <= now,
-        CheckinWindow.closes_at > now,
-        ~reported,
-    ]
-    total = (await ctx.session.exec(select(func.count()).select_from(CheckinWindow).where(*where))).one()
+    repo = ScheduleRepo.of(ctx)
+    total = await repo.waiting_count(ctx.me.id or 0, now)
     if not total:
         return []
-    query = (
-        select(CheckinWindow, CheckinSchedule.label)
-        .join(CheckinSchedule, col(CheckinSchedule.id) == CheckinWindow.schedule_id)
-        .where(*where)
-        .order_by(col(CheckinWindow.closes_at), col(CheckinWindow.id))
-        .limit(SHOWN)
-    )
-    rows = (await ctx.session.exec(query)).all()
+    rows = await repo.waiting(ctx.me.id or 0, now, SHOWN)
     blocks: list[Block] = []
     for window, label in rows:
         blocks.append(
@@ -70,7 +42,7 @@ async def checkin_inbox(ctx: Ctx) -> list[Block]:
         )
         blocks.append(Actions((Button(_("Check in"), OPEN_ACTION, str(window.id), ButtonStyle.PRIMARY),)))
     if total > len(rows):
-        left = int(total) - len(rows)
+        left = total - len(rows)
         blocks.append(
             Context(markup(ngettext("{n} more: `/checkin schedules`.", "{n} more: `/checkin schedules`.", left)))
         )

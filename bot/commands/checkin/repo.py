@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Executable, func, or_, update
 from sqlmodel import col, select
@@ -52,6 +53,41 @@ class ScheduleRepo:
             col(CheckinWindow.skipped).is_(True),
         )
         return int((await self.session.exec(query)).one())
+
+    def _waiting_for(self, member_id: int, now: datetime) -> list[Any]:
+        reported = (
+            select(Checkin.id)
+            .where(
+                Checkin.coalition_id == self.coalition_id,
+                Checkin.member_id == member_id,
+                Checkin.created_at >= CheckinWindow.opened_at,
+                Checkin.created_at < CheckinWindow.closes_at,
+            )
+            .exists()
+        )
+        return [
+            CheckinWindow.coalition_id == self.coalition_id,
+            col(CheckinWindow.skipped).is_(False),
+            CheckinWindow.opened_at <= now,
+            CheckinWindow.closes_at > now,
+            ~reported,
+        ]
+
+    async def waiting_count(self, member_id: int, now: datetime) -> int:
+        """Windows open at ``now`` in which this member has not checked in yet (a member's inbox)."""
+        query = select(func.count()).select_from(CheckinWindow).where(*self._waiting_for(member_id, now))
+        return int((await self.session.exec(query)).one())
+
+    async def waiting(self, member_id: int, now: datetime, limit: int) -> Sequence[tuple[CheckinWindow, str]]:
+        """The first ``limit`` of them, soonest to close first, with their schedule's label."""
+        query = (
+            select(CheckinWindow, CheckinSchedule.label)
+            .join(CheckinSchedule, col(CheckinSchedule.id) == CheckinWindow.schedule_id)
+            .where(*self._waiting_for(member_id, now))
+            .order_by(col(CheckinWindow.closes_at), col(CheckinWindow.id))
+            .limit(limit)
+        )
+        return (await self.session.exec(query)).all()
 
     async def all_schedules(self) -> Sequence[CheckinSchedule]:
         query = select(CheckinSchedule).where(CheckinSchedule.coalition_id == self.coalition_id)
