@@ -6,10 +6,13 @@ item is gone once done. Flags show counts and ids only: no topic, description or
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
+from bot.adapters.slack.app import SlackAdapter
 from bot.commands.checkin.timing import fire
 from bot.core import scope
 from bot.core.clock import ManualClock
@@ -17,11 +20,14 @@ from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Pla
 from bot.core.ui import Actions, Button, Reply
 from bot.store.db import Database
 from bot.store.scheduling_models import CheckinSchedule
+from tests.fakes.slack_api import JSON, FakeSlack, Running, SlackSide, block_text, number
 from tests.support import Chat, coalition_with_two_channels
 from tests.test_flag import coalition as flag_coalition
 from tests.test_flag import raise_flag
 from tests.test_meet import PROPOSE, START
 from tests.test_meet import coalition as meet_coalition
+from tests.test_slack_adapter import SECRET, bot, bot_db, fake, person  # noqa: F401  (the module's Slack fixtures)
+from tests.test_slack_adapter import Chat as SlackChat
 
 
 def own_place(who: str) -> Place:
@@ -238,3 +244,76 @@ async def test_needs_the_organisation_could_meet_and_its_own_open_pledges(chat: 
     assert "#2" not in carol_after
     assert "1 open offer or need of River Group" in carol_after
     assert "#4" not in (await inbox(chat, "bob")).plain()
+
+
+# the Slack Home tab ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def slack(fake: FakeSlack, bot: tuple[SlackAdapter, Running]) -> AsyncIterator[SlackChat]:  # noqa: F811
+    adapter, running = bot
+    side = SlackSide(fake, running.url, SECRET)
+    yield SlackChat(fake, side, adapter, f"C{number():06d}")
+    await side.aclose()
+
+
+async def home_of(slack: SlackChat, user: str) -> JSON:
+    """The Home view published for ``user`` when they open the tab (checked against Slack's rules)."""
+    await slack.side.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    await slack.settle()
+    return slack.fake.home[user]
+
+
+def home_click(slack: SlackChat, user: str, view: JSON, label: str) -> JSON:
+    """The block_actions payload of a click on the Home tab: a ``view`` container, no channel."""
+    [element] = [
+        e
+        for block in view["blocks"]
+        for e in block.get("elements", [])
+        if e.get("type") == "button" and e["text"]["text"] == label
+    ]
+    action = {
+        "type": "button",
+        "action_id": element["action_id"],
+        "block_id": "b",
+        "value": element.get("value", ""),
+        "text": element["text"],
+        "action_ts": f"{slack.side.now():.6f}",
+    }
+    team = slack.fake.users[user]["team_id"]
+    return {
+        "type": "block_actions",
+        "team": {"id": team, "domain": "home"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": "A0001",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "trigger_id": slack.fake.trigger(),
+        "view": {**view, "id": "VHOME", "team_id": team},
+        "actions": [action],
+    }
+
+
+async def test_the_slack_home_tab_shows_flag_ids_only_and_a_polls_buttons_work_there(slack: SlackChat) -> None:
+    alice, bob = person(slack.fake, f"Alice{number()}"), person(slack.fake, f"Bob{number()}")
+    await slack.say(alice, '/coalition create "Home Inbox"')
+    await slack.say(bob, '/coalition join org="Acme Trust"')
+    await slack.say(alice, '/meet propose "Planning" 2026-01-20 09:00 2026-01-20 10:00')
+    opened = await slack.say(bob, "/flag")
+    topic, description = "Pressure from a partner org", "Told to keep quiet."
+    flagged = {"topic": topic, "description": description, "severity": "high"}
+    await slack.interact(slack.side.submit_payload(bob, opened.modal, flagged))
+    flag_id = re.search(r"#(\d+)", opened.text())
+    assert flag_id is not None, opened.text()
+
+    shown = block_text((await home_of(slack, alice))["blocks"])
+    assert f"1 open flag to handle: #{flag_id.group(1)}." in shown
+    for secret in (topic, description, "high", "Acme"):
+        assert secret not in shown
+
+    home = await home_of(slack, bob)
+    assert "open flag" not in block_text(home["blocks"])
+    assert "Planning" in block_text(home["blocks"])
+    await slack.interact(home_click(slack, bob, home, "1: Yes"))
+    after = block_text((await home_of(slack, bob))["blocks"])
+    assert "1: Yes" not in after
+    assert "2: Yes" in after
