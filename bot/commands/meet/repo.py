@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,9 +39,14 @@ class WaitingPolls:
 
     def _unanswered(self, now: datetime) -> list[Any]:
         slots = select(func.count(col(MeetingSlot.id))).where(MeetingSlot.meeting_id == Meeting.id).scalar_subquery()
-        mine = (
+        mine = (  # through the slots, so the (slot, member) index answers it
             select(func.count(col(MeetingVote.id)))
-            .where(MeetingVote.meeting_id == Meeting.id, MeetingVote.member_id == self.member_id)
+            .select_from(MeetingSlot)
+            .join(
+                MeetingVote,
+                and_(col(MeetingVote.slot_id) == MeetingSlot.id, col(MeetingVote.member_id) == self.member_id),
+            )
+            .where(MeetingSlot.meeting_id == Meeting.id)
             .scalar_subquery()
         )
         return [
@@ -75,16 +80,18 @@ class WaitingPolls:
         """The slots of these polls (in order), and the ids of the slots this member has answered."""
         slot_rows = await self.session.exec(
             select(MeetingSlot)
-            .where(MeetingSlot.coalition_id == self.coalition_id, col(MeetingSlot.meeting_id).in_(meeting_ids))
+            .join(Meeting, col(Meeting.id) == MeetingSlot.meeting_id)
+            .where(Meeting.coalition_id == self.coalition_id, col(Meeting.id).in_(meeting_ids))
             .order_by(col(MeetingSlot.meeting_id), col(MeetingSlot.position))
         )
         slots: dict[int, list[MeetingSlot]] = defaultdict(list)
         for slot in slot_rows.all():
             slots[slot.meeting_id].append(slot)
+        slot_ids = [slot.id for shown in slots.values() for slot in shown]
         votes = await self.session.exec(
             select(MeetingVote.slot_id).where(
                 MeetingVote.coalition_id == self.coalition_id,
-                col(MeetingVote.meeting_id).in_(meeting_ids),
+                col(MeetingVote.slot_id).in_(slot_ids),
                 MeetingVote.member_id == self.member_id,
             )
         )
