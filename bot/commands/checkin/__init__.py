@@ -8,6 +8,7 @@ import bot.commands.checkin.report  # noqa: F401
 
 # isort: on
 from bot.commands.checkin.export import MERGES, checkins_export, forget, merge
+from bot.commands.checkin.inbox import checkin_inbox
 from bot.commands.checkin.log import checkin
 from bot.commands.checkin.mine import PRIVACY, export_mine
 from bot.commands.checkin.repo import erase_notes
@@ -28,4 +29,5 @@ workflow = Workflow(
     privacy=PRIVACY,
     merge=merge,
     merges=MERGES,
+    inbox=(checkin_inbox,),
 )

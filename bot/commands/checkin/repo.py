@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Executable, func, or_, update
+from sqlalchemy import Executable, and_, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +16,8 @@ from bot.core.context import Ctx
 from bot.store.models import Checkin
 from bot.store.retention import drop_delivered
 from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
+
+latest = aliased(CheckinWindow)
 
 
 class ScheduleRepo:
@@ -52,6 +56,53 @@ class ScheduleRepo:
             col(CheckinWindow.skipped).is_(True),
         )
         return int((await self.session.exec(query)).one())
+
+    def _waiting_for(self, member_id: int, now: datetime) -> tuple[Any, list[Any]]:
+        """Each schedule's newest window opened by ``now`` (found through the (schedule, opened_at)
+        index, so the cost follows the coalition's few schedules, not its years of windows), if it
+        is still open and has no check-in of this member."""
+        newest = (
+            select(func.max(latest.opened_at))
+            .where(latest.schedule_id == CheckinSchedule.id, latest.opened_at <= now)
+            .scalar_subquery()
+        )
+        reported = (
+            select(Checkin.id)
+            .where(
+                Checkin.coalition_id == self.coalition_id,
+                Checkin.member_id == member_id,
+                Checkin.created_at >= CheckinWindow.opened_at,
+                Checkin.created_at < CheckinWindow.closes_at,
+            )
+            .exists()
+        )
+        join = and_(col(CheckinWindow.schedule_id) == CheckinSchedule.id, col(CheckinWindow.opened_at) == newest)
+        where = [
+            CheckinSchedule.coalition_id == self.coalition_id,  # and so its windows
+            col(CheckinWindow.skipped).is_(False),
+            CheckinWindow.closes_at > now,
+            ~reported,
+        ]
+        return join, where
+
+    async def waiting_count(self, member_id: int, now: datetime) -> int:
+        """Windows open at ``now`` in which this member has not checked in yet (a member's inbox)."""
+        join, where = self._waiting_for(member_id, now)
+        query = select(func.count()).select_from(CheckinSchedule).join(CheckinWindow, join).where(*where)
+        return int((await self.session.exec(query)).one())
+
+    async def waiting(self, member_id: int, now: datetime, limit: int) -> Sequence[tuple[CheckinWindow, str]]:
+        """The first ``limit`` of them, soonest to close first, with their schedule's label."""
+        join, where = self._waiting_for(member_id, now)
+        query = (
+            select(CheckinWindow, CheckinSchedule.label)
+            .select_from(CheckinSchedule)
+            .join(CheckinWindow, join)
+            .where(*where)
+            .order_by(col(CheckinWindow.closes_at), col(CheckinWindow.id))
+            .limit(limit)
+        )
+        return (await self.session.exec(query)).all()
 
     async def all_schedules(self) -> Sequence[CheckinSchedule]:
         query = select(CheckinSchedule).where(CheckinSchedule.coalition_id == self.coalition_id)

@@ -21,6 +21,7 @@ from bot.commands.flag.hooks import (
     next_escalation,
     status_section,
 )
+from bot.commands.flag.inbox import flags_inbox
 from bot.commands.flag.mine import PRIVACY, export_mine
 from bot.core.retention import retention_job
 from bot.core.workflow import TimedJob, Workflow
@@ -44,6 +45,7 @@ workflow = Workflow(
     privacy=PRIVACY,
     merge=merge,
     merges=MERGES,
+    inbox=(flags_inbox,),
 )
 
 __all__ = ["ESCALATION", "RETENTION", "flag", "workflow"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.commands.meet import closing, info, propose, vote  # noqa: F401  (they register the subcommands)
 from bot.commands.meet.feed import calendar_routes
 from bot.commands.meet.hooks import EXPORTED, MERGES, export, forget, merge, status_section
+from bot.commands.meet.inbox import polls_inbox
 from bot.commands.meet.jobs import POLL_JOB, REMINDER_JOB
 from bot.commands.meet.mine import PRIVACY, export_mine
 from bot.commands.meet.shared import meet
@@ -32,6 +33,7 @@ workflow = Workflow(
     privacy=PRIVACY,
     merge=merge,
     merges=MERGES,
+    inbox=(polls_inbox,),
 )
 
 __all__ = ["meet", "workflow"]

@@ -202,21 +202,23 @@ def footer(state: PollState) -> list[Block]:
             )
         )
     ]
-    for slot in state.slots:
-        rows.append(
-            Actions(
-                tuple(
-                    Button(
-                        _("{slot}: {answer}", slot=slot.position, answer=tr(label)),
-                        VOTE_ACTION,
-                        f"{meeting.id}:{slot.id}:{answer}",
-                        ButtonStyle.PRIMARY if answer == Answer.YES.value else ButtonStyle.DEFAULT,
-                    )
-                    for answer, label in ANSWER_LABELS.items()
-                )
-            )
-        )
+    rows.extend(vote_buttons(meeting, slot) for slot in state.slots)
     return rows
+
+
+def vote_buttons(meeting: Meeting, slot: MeetingSlot) -> Actions:
+    """Yes / If need be / No for one slot: the poll's own buttons (the inbox shows them too)."""
+    return Actions(
+        tuple(
+            Button(
+                _("{slot}: {answer}", slot=slot.position, answer=tr(label)),
+                VOTE_ACTION,
+                f"{meeting.id}:{slot.id}:{answer}",
+                ButtonStyle.PRIMARY if answer == Answer.YES.value else ButtonStyle.DEFAULT,
+            )
+            for answer, label in ANSWER_LABELS.items()
+        )
+    )
 
 
 def answer_label(answer: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bot.commands.pledge import listing, matching, offers, profiles, resource_map  # noqa: F401  (register subcommands)
 from bot.commands.pledge.command import pledge
 from bot.commands.pledge.hooks import EXPORTS, MERGES, digest_due, digest_run, export, forget, merge, status
+from bot.commands.pledge.inbox import pledge_inbox
 from bot.commands.pledge.mine import PRIVACY, export_mine
 from bot.commands.pledge.profiles import join_offer, profile_lines
 from bot.core.workflow import TimedJob, Workflow
@@ -34,6 +35,7 @@ workflow = Workflow(
     privacy=PRIVACY,
     merge=merge,
     merges=MERGES,
+    inbox=(pledge_inbox,),
 )
 
 __all__ = ["join_offer", "pledge", "profile_lines", "workflow"]
