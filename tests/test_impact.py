@@ -124,7 +124,7 @@ async def test_relationships_count_a_matched_pledge_a_meeting_and_a_group_and_na
     assert "Working with nobody yet: Lone Works." in text
     [image] = [b for b in shown.blocks if isinstance(b, Image)]
     assert image.attachment.content.startswith(b"\x89PNG")
-    assert "Network of 4 organisations with 2 working relationships" in image.alt
+    assert "The network of 4 organisations. 2 pairs worked together" in image.alt
 
 
 async def test_leaders_per_organisation_with_the_new_ones(chat: Chat, db: Database, clock: ManualClock) -> None:
