@@ -16,9 +16,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from bot.charts import Bars, Network, Series, Trend, burnup_figure, pace_of, status_figure
-from bot.charts.burnup import burnup_alt, too_early
+from bot.charts.burnup import burnup_alt
 from bot.charts.grouped import bars_alt, grouped_figure
 from bot.charts.impact import network_alt, network_figure, report_chart, report_figure
+from bot.charts.pace import too_early
 from bot.core import i18n
 from tests.chart_checks import blank_margin, count_ticks, legend_overlaps, outside, problems
 

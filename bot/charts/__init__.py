@@ -29,6 +29,7 @@ _HOMES = {
     "GoalState": "pace",
     "Pace": "pace",
     "pace_of": "pace",
+    "too_early": "pace",
     "Series": "series",
     "cumulative": "series",
     "Bars": "panels",
@@ -71,4 +72,5 @@ __all__ = [
     "report_chart",
     "status_chart",
     "status_figure",
+    "too_early",
 ]

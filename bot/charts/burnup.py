@@ -11,7 +11,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from bot.charts.dates import date_ticks
-from bot.charts.pace import MIN_CHECKINS, MIN_DAYS, GoalState, Pace, pace_of
+from bot.charts.pace import GoalState, Pace, pace_of, too_early
 from bot.charts.series import Series, cumulative
 from bot.charts.style import (
     BLUE,
@@ -30,7 +30,7 @@ from bot.charts.style import (
     title,
 )
 from bot.core import i18n
-from bot.core.i18n import _, ngettext
+from bot.core.i18n import _
 
 MOST_POINTS = 1500  # beyond this, one step per day: the same picture, drawn faster
 
@@ -120,17 +120,6 @@ def burnup_alt(series: Series, pace: Pace) -> str:
     elif pace.too_early:
         sentences.append(too_early() + ".")
     return " ".join(sentences)
-
-
-def too_early() -> str:
-    """Why no date is projected yet, said on the chart, in its alt text and in the text beside it."""
-    return ngettext(
-        "Too early to project: wait for {n} check-in over {days} days, or a tenth of the target",
-        "Too early to project: wait for {n} check-ins over {days} days, or a tenth of the target",
-        MIN_CHECKINS,
-        n=i18n.number(MIN_CHECKINS),
-        days=i18n.number(MIN_DAYS),
-    )
 
 
 def _thinned(points: Sequence[tuple[datetime, float]], zone: ZoneInfo) -> list[tuple[datetime, float]]:

@@ -22,7 +22,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.charts.series import Series
-from bot.core.i18n import N_, tr
+from bot.core.i18n import N_, ngettext, number, tr
 
 DAY = timedelta(days=1)
 MIN_CHECKINS = 3
@@ -127,3 +127,14 @@ def _state(
     if projected is not None and projected <= series.due:
         return GoalState.ON_TRACK
     return GoalState.AT_RISK
+
+
+def too_early() -> str:
+    """Why no date is projected yet, said on the chart, in its alt text and in the text beside it."""
+    return ngettext(
+        "Too early to project: wait for {n} check-in over {days} days, or a tenth of the target",
+        "Too early to project: wait for {n} check-ins over {days} days, or a tenth of the target",
+        MIN_CHECKINS,
+        n=number(MIN_CHECKINS),
+        days=number(MIN_DAYS),
+    )

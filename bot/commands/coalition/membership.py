@@ -11,7 +11,7 @@ from bot.core import i18n, workflow
 from bot.core.context import Ctx
 from bot.core.dispatch import JOIN_APPROVAL, JOIN_OPEN
 from bot.core.errors import BadArgument, NotFound, UserError
-from bot.core.i18n import N_, _, language, of_member
+from bot.core.i18n import N_, _, language, ngettext, of_member
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
 from bot.core.retention import FOREVER, months_kept, parse_months
@@ -318,12 +318,16 @@ def settings_summary(ctx: Ctx) -> str:
 def general_summary(ctx: Ctx) -> str:
     c = ctx.c
     policy = _("approval by steering") if join_policy(ctx) == JOIN_APPROVAL else _("open")
-    return _(
+    hours = int(c.settings.get("flag_escalation_hours", 48))
+    return ngettext(
+        "Language {lang}, time zone {tz}, join policy {policy}, flags escalate after {hours} hour, "
+        "stalled needs on {day}.",
         "Language {lang}, time zone {tz}, join policy {policy}, flags escalate after {hours} hours, "
         "stalled needs on {day}.",
+        hours,
         lang=i18n.LANGUAGE_NAMES.get(c.language, c.language),
         tz=c.tz,
         policy=policy,
-        hours=i18n.number(int(c.settings.get("flag_escalation_hours", 48))),
+        hours=i18n.number(hours),
         day=i18n.weekday(DAYS.index(str(c.settings.get("stalled_need_day", "mon")))),
     )

@@ -58,8 +58,10 @@ def pair_line(r: Relationships, p: PairWork) -> Section:
         total=ngettext("{n} piece of work together", "{n} pieces of work together", p.total, n=number(p.total)),
         what=what,
     )
-    change = _(
+    change = ngettext(
+        "Last {days} day: {recent} (the {days} day before: {before})",
         "Last {days} days: {recent} (the {days} days before: {before})",
+        WINDOW_DAYS,
         days=number(WINDOW_DAYS),
         recent=number(p.recent),
         before=number(p.before),
