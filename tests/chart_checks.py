@@ -151,6 +151,16 @@ def legend_overlaps(figure: Figure) -> list[str]:
     return covered
 
 
+def overlapping_texts(figure: Figure) -> list[tuple[str, str]]:
+    """Pairs of drawn texts that cover each other (names on a network, labels on bars). Slanted
+    labels are left out: their upright boxes overlap where their letters do not."""
+    r = renderer(figure)
+    boxes = [
+        (t.get_text(), t.get_window_extent(r).shrunk(0.9, 0.8)) for t in drawn_texts(figure, r) if not t.get_rotation()
+    ]
+    return [(a, b) for k, (a, box_a) in enumerate(boxes) for b, box_b in boxes[k + 1 :] if box_a.overlaps(box_b)]
+
+
 def blank_margin(figure: Figure) -> float:
     """The largest share of the figure's height or width that nothing is drawn on, at one edge."""
     r = renderer(figure)

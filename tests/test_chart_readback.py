@@ -11,6 +11,7 @@ minutes after a goal was created projected the target for the next day.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
@@ -21,7 +22,7 @@ from bot.charts.grouped import bars_alt, grouped_figure
 from bot.charts.impact import network_alt, network_figure, report_chart, report_figure
 from bot.charts.pace import too_early
 from bot.core import i18n
-from tests.chart_checks import blank_margin, count_ticks, legend_overlaps, outside, problems
+from tests.chart_checks import blank_margin, count_ticks, legend_overlaps, outside, overlapping_texts, problems
 
 NOW = datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
 
@@ -137,12 +138,13 @@ def test_the_impact_report_counts_whole_numbers_cuts_nothing_and_covers_nothing(
         figure = report_figure(*panels)
         assert outside(figure) == []
         assert legend_overlaps(figure) == []
+        assert overlapping_texts(figure) == []
         wins_axes, _network, leaders_axes, _pulse = figure.axes
         for axes, bars in ((wins_axes, panels[0]), (leaders_axes, panels[2])):
             if bars.labels:
                 assert count_ticks(axes) == []
                 shown = [t.get_text() for t in axes.get_xticklabels()]
-                assert all(label in bars.labels or label.endswith("…") for label in shown), shown
+                assert all(label in bars.labels or "…" in label for label in shown), shown
 
 
 def test_an_empty_panel_says_why_instead_of_an_empty_frame() -> None:
@@ -184,14 +186,43 @@ def test_the_pledge_map_counts_whole_numbers_and_keeps_its_legend_off_the_bars(g
     )
     figure = grouped_figure(bars)
     assert problems(figure) == []
+    assert overlapping_texts(figure) == []
     assert count_ticks(figure.axes[0]) == []
 
 
+def pairs_of(names: int) -> list[tuple[int, int, int]]:
+    """Each organisation works with one other (deterministic), each pair once."""
+    pairs = {tuple(sorted((k, (k * 7 + 1) % names))): k % 5 + 1 for k in range(names) if k != (k * 7 + 1) % names}
+    return [(a, b, weight) for (a, b), weight in pairs.items()]
+
+
 @pytest.mark.parametrize("names", [2, 12, 40])
-def test_the_network_cuts_no_name(names: int) -> None:
+def test_the_network_cuts_no_name_and_no_name_covers_another(names: int) -> None:
     network = Network(
-        [f"Organisation with a long name {k}" for k in range(names)],
-        [(k, (k * 7 + 1) % names, k % 5 + 1) for k in range(names) if k != (k * 7 + 1) % names],
-        "Who worked with whom",
+        [f"Organisation with a long name {k}" for k in range(names)], pairs_of(names), "Who worked with whom"
     )
-    assert problems(network_figure(network)) == []
+    figure = network_figure(network)
+    assert problems(figure) == []
+    assert overlapping_texts(figure) == []
+
+
+def test_the_gallery_draws_every_picture_with_an_index(tmp_path: Path) -> None:
+    from bot.gallery import CASES, index, pictures, render_all
+
+    assert set(pictures("typical")) == {
+        "status",
+        "checkin-digest",
+        "burnup",
+        "pledge-map",
+        "relationships",
+        "impact-report",
+    }
+    rows = render_all(tmp_path, cases=("one point",), langs=("es",))
+    assert len(rows) == 6
+    page = index(rows)
+    for _case, lang, _name, file, alt in rows:
+        assert lang == "es"
+        assert (tmp_path / file).read_bytes().startswith(b"\x89PNG")
+        assert f"src='{file}'" in page
+        assert alt
+    assert len(CASES) == 5

@@ -18,6 +18,7 @@ from bot.charts.style import (
     count_axis,
     figure,
     legend_above,
+    name_label,
     png,
     say,
     short,
@@ -59,7 +60,7 @@ def draw_bars(axes: Axes, bars: Bars) -> None:
     slanted = len(labels) > 3
     axes.set_xticks(
         range(len(labels)),
-        [short(g, LABEL) for g in labels],
+        [name_label(g, max(LABEL, min(30, 90 // len(labels)))) for g in labels],
         rotation=25 if slanted else 0,
         ha="right" if slanted else "center",
         rotation_mode="anchor",

@@ -5,7 +5,7 @@ workflow gives (what to do next), and the alt text says what each panel shows.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.charts.grouped import bars_alt, draw_bars
 from bot.charts.panels import Bars, Network, Trend
@@ -18,6 +18,7 @@ from bot.charts.style import (
     Chart,
     figure,
     legend_above,
+    name_label,
     png,
     say,
     short,
@@ -30,12 +31,17 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-LABEL = 16
-EDGE_LABELS = 15  # more pairs than this: line widths alone, numbers would cover each other
+LABEL = 18
+CIRCLE = 12  # up to this many organisations that work together are drawn on a circle
+NAMED = 15  # organisations named on the network, the busiest first: more names would cover each other
+EDGE_LABELS = 8  # more pairs than this: line widths alone, numbers would cover the names
 REPORT_SIZE = (12.0, 8.0)
+TREND_LABELS = 8
 
 
 def draw_network(axes: Axes, network: Network) -> None:
+    """Organisations that worked together laid out by how much (thicker lines, more work), those
+    that work with nobody in a row underneath; the busiest named when there are too many to name."""
     import networkx as nx
 
     title(axes, network.title, legend=len(network.names) > 1)
@@ -47,19 +53,16 @@ def draw_network(axes: Axes, network: Network) -> None:
     graph.add_nodes_from(range(len(network.names)))
     for a, b, weight in network.edges:
         graph.add_edge(a, b, weight=weight)
-    layout = nx.spring_layout(graph, seed=7, weight="weight")
-    xs, ys = [p[0] for p in layout.values()], [p[1] for p in layout.values()]
-    low_x, low_y = min(xs), min(ys)
-    span_x, span_y = (max(xs) - low_x) or 1.0, (max(ys) - low_y) or 1.0
-    at = {n: ((x - low_x) / span_x, (y - low_y) / span_y) for n, (x, y) in layout.items()}
-    heaviest = max((w for _, _, w in network.edges), default=1)
-    widths = [1 + 5 * graph.edges[a, b]["weight"] / heaviest for a, b in graph.edges]
-    nx.draw_networkx_edges(graph, at, ax=axes, width=widths, edge_color=GREY)
     linked = [n for n in graph.nodes if graph.degree(n)]
     alone = [n for n in graph.nodes if not graph.degree(n)]
+    at = _layout(graph, linked, alone)
+    heaviest = max((w for _, _, w in network.edges), default=1)
+    widths = [1 + 5 * graph.edges[a, b]["weight"] / heaviest for a, b in graph.edges]
+    nx.draw_networkx_edges(graph, at, ax=axes, width=widths, edge_color=GREY, alpha=0.8)
+    size = 260 if len(graph) <= 15 else 120 if len(graph) <= 40 else 60
     if linked:
         nx.draw_networkx_nodes(
-            graph, at, nodelist=linked, ax=axes, node_color=BLUE, node_size=260, label=_("works with others")
+            graph, at, nodelist=linked, ax=axes, node_color=BLUE, node_size=size, label=_("works with others")
         )
     if alone:
         nx.draw_networkx_nodes(
@@ -69,37 +72,80 @@ def draw_network(axes: Axes, network: Network) -> None:
             ax=axes,
             node_color=ORANGE,
             node_shape="s",
-            node_size=220,
+            node_size=size,
             label=_("works with nobody yet"),
         )
-    for n, (x, y) in at.items():
+    for n in _named(graph, at):
+        x, y = at[n]
         axes.annotate(
-            short(network.names[n], LABEL),
+            name_label(network.names[n], LABEL),
             (x, y),
-            xytext=(0, 10),
+            xytext=(0, 7),
             textcoords="offset points",
             ha="center",
             fontsize=FONT - 2,
             color=INK,
+            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
         )
     if len(network.edges) <= EDGE_LABELS:
         nx.draw_networkx_edge_labels(
             graph, at, ax=axes, edge_labels={(a, b): number(w) for a, b, w in network.edges}, font_size=FONT - 3
         )
-    axes.set_xlim(-0.25, 1.25)
-    axes.set_ylim(-0.12, 1.15)
+    axes.set_xlim(-0.2, 1.2)
+    axes.set_ylim(-0.1 if alone else -0.05, 1.12)
     if not network.edges and network.unlinked:
         axes.text(
             0.5,
-            -0.1,
+            0.5,
             network.unlinked,
             ha="center",
-            va="bottom",
+            va="center",
             transform=axes.transAxes,
             fontsize=FONT - 1,
             color=GREY,
         )
     legend_above(axes)
+
+
+def _named(graph: Any, at: dict[int, tuple[float, float]]) -> list[int]:
+    """The organisations to name, busiest first, skipping any whose name would sit on one already
+    named (a name is about a quarter of the panel wide and a line high)."""
+    strength = dict(graph.degree(weight="weight"))
+    named: list[int] = []
+    for n in sorted(graph.nodes, key=lambda n: (-strength[n], n)):
+        x, y = at[n]
+        if all(abs(x - at[m][0]) > 0.26 or abs(y - at[m][1]) > 0.08 for m in named):
+            named.append(n)
+        if len(named) == NAMED:
+            break
+    return named
+
+
+def _layout(graph: Any, linked: list[int], alone: list[int]) -> dict[int, tuple[float, float]]:
+    """Positions in [0, 1]²: the linked by a seeded spring layout above, the alone in rows below."""
+    import networkx as nx
+
+    at: dict[int, tuple[float, float]] = {}
+    bottom = 0.25 if alone and linked else 0.0
+    if linked:
+        sub = graph.subgraph(linked)
+        spring = (  # a few on a circle never cover each other; many by how much they work together
+            nx.circular_layout(sub)
+            if len(linked) <= CIRCLE
+            else nx.spring_layout(sub, seed=7, weight="weight", k=1.6 / max(1, len(linked)) ** 0.5)
+        )
+        xs, ys = [p[0] for p in spring.values()], [p[1] for p in spring.values()]
+        span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+        for n, (x, y) in spring.items():
+            at[n] = ((x - min(xs)) / span_x, bottom + (1 - bottom) * (y - min(ys)) / span_y)
+    per_row = 6
+    rows = max(1, -(-len(alone) // per_row))
+    for k, n in enumerate(alone):
+        row, column = divmod(k, per_row)
+        count = min(per_row, len(alone) - row * per_row)
+        y = (0.5 if not linked else 0.0) - row * (0.12 if linked else 0.25) + (rows - 1) * (0.06 if linked else 0.12)
+        at[n] = ((column + 0.5) / count, y)
+    return at
 
 
 def network_alt(network: Network) -> str:
@@ -145,8 +191,10 @@ def draw_trend(axes: Axes, trend: Trend) -> None:
     axes.set_ylim(1, 5)
     axes.set_yticks([1, 2, 3, 4, 5], [number(v) for v in (1, 2, 3, 4, 5)])
     axes.set_xlim(-0.5, max(len(trend.means), 4) - 0.5)
+    step = -(-len(trend.labels) // TREND_LABELS)  # every pulse a point, at most TREND_LABELS of them named
+    shown = range(0, len(trend.labels), step)
     axes.set_xticks(
-        range(len(trend.labels)), [short(x, 12) for x in trend.labels], rotation=25, ha="right", rotation_mode="anchor"
+        list(shown), [short(trend.labels[k], 12) for k in shown], rotation=25, ha="right", rotation_mode="anchor"
     )
 
 

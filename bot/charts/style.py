@@ -140,6 +140,15 @@ def short(text: str, most: int) -> str:
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
+def name_label(text: str, most: int) -> str:
+    """A name under a bar or beside a node, cut in the middle: names that share a beginning
+    ("Organisation 12", "Organisation 13") stay apart."""
+    if len(text) <= most:
+        return text
+    head = (most - 1) * 3 // 5
+    return text[:head].rstrip() + "…" + text[len(text) - (most - 1 - head) :].lstrip()
+
+
 def png(made: Figure) -> bytes:
     buffer = io.BytesIO()
     made.savefig(buffer, format="png", metadata=METADATA)

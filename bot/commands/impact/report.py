@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from bot.charts.panels import Bars, Trend
 from bot.commands.common import sentence, sentence_n
@@ -14,7 +15,7 @@ from bot.commands.impact.pulse import pulse_trend
 from bot.commands.impact.relationships import FEWER_THAN_TWO, Relationships, alone_note, relationships_of
 from bot.commands.impact.repo import impact_repo
 from bot.core.context import Ctx
-from bot.core.i18n import N_, _, ngettext, number
+from bot.core.i18n import N_, _, date_skeleton, ngettext, number
 from bot.core.params import Args
 from bot.core.ui import Attachment, Block, Bold, Header, Image, Reply, Rich, Section, markup
 from bot.store.impact_models import MIN_ANSWERS, Win
@@ -46,9 +47,9 @@ async def report(ctx: Ctx, args: Args) -> Reply:
     title = _("Impact of {coalition}", coalition=ctx.c.name)
     chart = await render(
         report_chart,
-        wins_panel(wins),
+        wins_panel(wins, ctx.clock.now().date()),
         r.network(_("Who worked with whom")),
-        leaders_panel(ctx, lead),
+        leaders_panel(lead, ctx.clock.now()),
         pulse_panel(trend),
     )
     blocks.append(Image(Attachment("impact-report.png", chart.png, "image/png", title), chart.alt))
@@ -131,12 +132,20 @@ def no_pulse() -> str:
     )
 
 
-def wins_panel(wins: Sequence[Win]) -> Bars:
-    months = Counter(w.won_on.strftime("%Y-%m") for w in wins)
-    shifts = Counter(w.won_on.strftime("%Y-%m") for w in wins if w.climate)
-    shown = sorted(months)[-MONTHS:]
+def wins_panel(wins: Sequence[Win], today: date) -> Bars:
+    """Wins per calendar month, every month from the first win (at most ``MONTHS``) to this one,
+    months without a win included, labelled in the reader's language."""
+    months = Counter((w.won_on.year, w.won_on.month) for w in wins)
+    shifts = Counter((w.won_on.year, w.won_on.month) for w in wins if w.climate)
+    shown: list[tuple[int, int]] = []
+    if wins:
+        first = min(months)
+        year, month = today.year, today.month
+        while len(shown) < MONTHS and (year, month) >= first:
+            shown.insert(0, (year, month))
+            year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return Bars(
-        shown,
+        [date_skeleton(date(y, m, 1), "yMMM") for y, m in shown],
         [(months[m], shifts[m]) for m in shown],
         (_("Wins"), _("Shifted the climate")),
         _("Wins per month"),
@@ -144,12 +153,11 @@ def wins_panel(wins: Sequence[Win]) -> Bars:
     )
 
 
-def leaders_panel(ctx: Ctx, lead: Leadership) -> Bars:
+def leaders_panel(lead: Leadership, now: datetime) -> Bars:
     """Leaders per organisation; members of none are a bar too, but alone they say nothing."""
     orgs = list(lead.by_org)[:12]
     if orgs == [no_organisation()]:
         orgs = []
-    now = ctx.clock.now()
     return Bars(
         orgs,
         [(len(lead.by_org[o]), sum(1 for _n, x in lead.by_org[o] if x.is_new(now, WINDOW_DAYS))) for o in orgs],
