@@ -137,7 +137,8 @@ def pictures(case: str) -> dict[str, Callable[[], Chart]]:
     r = relationships(h)
     wins = [Win(coalition_id=1, text="A win", won_on=day, climate=climate) for day, climate in h.wins]
     trend = [
-        ((NOW - timedelta(days=30 * (len(h.pulses) - k))).strftime("%b %Y"), mean) for k, mean in enumerate(h.pulses)
+        (i18n.date((NOW - timedelta(days=30 * (len(h.pulses) - k))).date(), format="short"), mean)
+        for k, mean in enumerate(h.pulses)
     ]
     pledge_bars = Bars(
         h.orgs[: len(h.pledges)],

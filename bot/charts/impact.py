@@ -92,7 +92,7 @@ def draw_network(axes: Axes, network: Network) -> None:
             graph, at, ax=axes, edge_labels={(a, b): number(w) for a, b, w in network.edges}, font_size=FONT - 3
         )
     axes.set_xlim(-0.2, 1.2)
-    axes.set_ylim(-0.1 if alone else -0.05, 1.12)
+    axes.set_ylim(min(-0.05, *(y - 0.08 for _x, y in at.values())), 1.12)
     if not network.edges and network.unlinked:
         axes.text(
             0.5,
@@ -114,7 +114,7 @@ def _named(graph: Any, at: dict[int, tuple[float, float]]) -> list[int]:
     named: list[int] = []
     for n in sorted(graph.nodes, key=lambda n: (-strength[n], n)):
         x, y = at[n]
-        if all(abs(x - at[m][0]) > 0.26 or abs(y - at[m][1]) > 0.08 for m in named):
+        if all(abs(x - at[m][0]) > 0.24 or abs(y - at[m][1]) > 0.08 for m in named):
             named.append(n)
         if len(named) == NAMED:
             break
@@ -126,7 +126,7 @@ def _layout(graph: Any, linked: list[int], alone: list[int]) -> dict[int, tuple[
     import networkx as nx
 
     at: dict[int, tuple[float, float]] = {}
-    bottom = 0.25 if alone and linked else 0.0
+    bottom = 0.35 if alone and linked else 0.0
     if linked:
         sub = graph.subgraph(linked)
         spring = (  # a few on a circle never cover each other; many by how much they work together
@@ -138,13 +138,13 @@ def _layout(graph: Any, linked: list[int], alone: list[int]) -> dict[int, tuple[
         span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
         for n, (x, y) in spring.items():
             at[n] = ((x - min(xs)) / span_x, bottom + (1 - bottom) * (y - min(ys)) / span_y)
-    per_row = 6
-    rows = max(1, -(-len(alone) // per_row))
+    per_row = 4 if len(alone) <= 2 * 4 else 8  # a name is about a quarter of the panel wide
+    top = 0.12 if linked else 0.9
     for k, n in enumerate(alone):
         row, column = divmod(k, per_row)
         count = min(per_row, len(alone) - row * per_row)
-        y = (0.5 if not linked else 0.0) - row * (0.12 if linked else 0.25) + (rows - 1) * (0.06 if linked else 0.12)
-        at[n] = ((column + 0.5) / count, y)
+        stagger = 0.09 if column % 2 else 0.0  # neighbours' names at two heights
+        at[n] = ((column + 0.5) / count, top - 0.22 * row - stagger)
     return at
 
 
