@@ -131,7 +131,8 @@ def test_status_bars_mark_where_each_goal_should_be_and_say_its_state() -> None:
     goals = [EDGES["done"], goal(10, days=10, due_in=10, amount=2), EDGES["overdue"], EDGES["no check-ins"]]
     figure, paces = status_figure(goals, tz=TZ, now=NOW)
     axes = figure.axes[0]
-    texts = [t.get_text() for t in axes.texts]
+    figure.canvas.draw()
+    texts = [t.get_text() for child in axes.child_axes for t in child.get_yticklabels()]  # beside each bar
     for pace in paces:
         assert any(pace.words() in text for text in texts)
     assert [t.get_text() for t in axes.get_xticklabels()][:5] == [i18n.percent(p / 100) for p in (0, 25, 50, 75, 100)]
@@ -220,9 +221,9 @@ def test_every_word_on_a_chart_goes_through_the_catalogs() -> None:
             axes = figure.axes[0]
             words = [axes.get_title(loc="left"), *(t.get_text() for t in axes.texts)]
             words += [t.get_text() for t in axes.get_xticklabels()]
-            legend = axes.get_legend()
-            assert legend is not None
-            words += [t.get_text() for t in legend.get_texts()]
+            words += [t.get_text() for child in axes.child_axes for t in child.get_yticklabels()]
+            assert figure.legends
+            words += [t.get_text() for legend in figure.legends for t in legend.get_texts()]
             assert not [w for w in words if english.search(w.replace("Calls to the council", ""))], words
             figure.clear()
         for chart in (burnup_chart(EDGES["overdue"], now=NOW), status_chart(list(EDGES.values()), now=NOW)):

@@ -125,7 +125,7 @@ async def test_relationships_count_a_matched_pledge_a_meeting_and_a_group_and_na
     assert "Working with nobody yet: Lone Works." in text
     [image] = [b for b in shown.blocks if isinstance(b, Image)]
     assert image.attachment.content.startswith(b"\x89PNG")
-    assert "Network of 4 organisations with 2 working relationships" in image.alt
+    assert "The network of 4 organisations. 2 pairs worked together" in image.alt
 
 
 async def test_leaders_per_organisation_with_the_new_ones(chat: Chat, db: Database, clock: ManualClock) -> None:
@@ -280,3 +280,25 @@ async def test_another_coalition_sees_nothing(chat: Chat, db: Database, clock: M
     assert await rows(db, PulseResponder) == []
     assert [w.text for w in await rows(db, Win)] == []
     assert sum(t.count for t in await rows(db, PulseTally)) == 0
+
+
+async def test_the_first_day_report_says_what_to_do_in_words_and_in_the_picture(chat: Chat, clock: ManualClock) -> None:
+    """The issue's fresh coalition: one goal, one check-in, nobody else yet. No "1 members", no
+    empty frames: each measure says what is missing, in the text and in the alt text."""
+    clock.set(START)
+    assert not (await chat.say("alice", '/coalition create "Clean Air"')).is_error
+    await chat.say("alice", '/goal add "Calls" target=100 unit=calls due=2026-06-01')
+    clock.advance(timedelta(minutes=3))
+    await chat.say("alice", "/checkin 4 goal=1")
+    report = await chat.say("alice", "/impact report")
+    text = report.plain()
+    assert "Leaders: 1 member took on a lead." in text
+    assert "1 members" not in text
+    for sentence in ("No wins yet.", "Relationships need two organisations or more.", "Pulse: no closed pulse"):
+        assert sentence in text
+    [image] = [b for b in report.blocks if isinstance(b, Image)]
+    assert "No wins yet." in image.alt
+    assert "No leaders in an organisation yet" in image.alt
+    shown = (await chat.say("alice", "/goal show 1")).plain()
+    assert "Too early to project" in shown
+    assert "At the pace so far" not in shown

@@ -1,4 +1,6 @@
-"""Charts as one family: the goal burn-up and the status bars, in one style (matplotlib, headless).
+"""Charts as one family: every picture the bot draws — the goal burn-up, the status bars (also in
+the check-in digest), the pledge resource map, the relationships network and the impact report's
+panels — in one style (matplotlib, headless; :mod:`bot.charts.style`).
 
 Every chart is a :class:`Chart`: PNG bytes *and* alt text that says in words what the picture shows
 (the state of each goal included, so a screen reader and the console get it too). Builders are pure
@@ -27,8 +29,15 @@ _HOMES = {
     "GoalState": "pace",
     "Pace": "pace",
     "pace_of": "pace",
+    "too_early": "pace",
     "Series": "series",
     "cumulative": "series",
+    "Bars": "panels",
+    "Network": "panels",
+    "Trend": "panels",
+    "grouped_chart": "grouped",
+    "network_chart": "impact",
+    "report_chart": "impact",
     "Chart": "style",
     "render": "style",
 }
@@ -44,17 +53,24 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "STATES",
+    "Bars",
     "Chart",
     "GoalState",
+    "Network",
     "Pace",
     "Series",
+    "Trend",
     "burnup_chart",
     "burnup_figure",
     "cumulative",
+    "grouped_chart",
+    "network_chart",
     "pace_of",
     "progress_chart",
     "progress_overview",
     "render",
+    "report_chart",
     "status_chart",
     "status_figure",
+    "too_early",
 ]

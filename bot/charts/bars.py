@@ -13,7 +13,24 @@ from matplotlib.patches import Patch
 
 from bot.charts.pace import STATES, GoalState, Pace, pace_of
 from bot.charts.series import Series
-from bot.charts.style import BLUE, FONT, GREEN, GREY, INK, ORANGE, VERMILLION, Chart, cached, figure, png, style_axes
+from bot.charts.style import (
+    BLUE,
+    FONT,
+    GREEN,
+    GREY,
+    INK,
+    ORANGE,
+    VERMILLION,
+    Chart,
+    cached,
+    figure,
+    legend_below,
+    png,
+    say,
+    short,
+    style_axes,
+    title,
+)
 from bot.core import i18n
 from bot.core.i18n import _, tr
 
@@ -41,59 +58,54 @@ def _build(series: list[Series], tz: str, now: datetime) -> Chart:
 
 
 def status_figure(series: Sequence[Series], *, tz: str = "UTC", now: datetime) -> tuple[Figure, list[Pace]]:
+    """Bars of percent done on an axis that fits them (0 to 100 %, further only for goals past their
+    target, up to ``CAP``); each goal's name on the left and its state on the right, outside the
+    bars; the legend under the plot."""
     shown = list(series)[:MOST]
     paces = [pace_of(s, now=now, tz=tz) for s in shown]
-    made = figure(height=max(3.0, 2.2 + 0.55 * len(shown)))
+    made = figure(height=max(2.4, 1.5 + 0.5 * len(shown)))
     axes = made.subplots()
     style_axes(axes)
     axes.grid(axis="y", visible=False)
-    rows = list(range(len(shown)))[::-1]  # the first goal on top
+    title(axes, _("Goals: percent of target done"))
     if not shown:
-        axes.text(0.5, 0.5, _("No open goals"), ha="center", va="center", transform=axes.transAxes, color=GREY)
+        say(axes, _("No open goals"))
         axes.set_yticks([])
+        return made, paces
+    rows = list(range(len(shown)))[::-1]  # the first goal on top
     for row, pace in zip(rows, paces, strict=True):
         colour, hatch = LOOK[pace.state]
-        done = 100 * min(pace.fraction, CAP / 100)
-        axes.barh(row, done, height=0.6, color=colour, hatch=hatch, edgecolor=INK, linewidth=0.5)
-        words = _("{percent} · {state}", percent=i18n.percent(pace.fraction), state=pace.words())
-        beside = max(done, 100 * (pace.expected or 0)) + 3
-        axes.text(beside, row, words, va="center", fontsize=FONT - 1, color=INK)
+        axes.barh(row, 100 * min(pace.fraction, CAP / 100), height=0.6, color=colour, hatch=hatch, edgecolor=INK)
         if pace.expected is not None and pace.state in (GoalState.ON_TRACK, GoalState.AT_RISK, GoalState.OVERDUE):
             axes.plot([100 * pace.expected], [row], marker="|", markersize=22, markeredgewidth=3, color=INK)
-    axes.set_yticks(rows, [_short(s.label, 28) for s in shown])
-    axes.set_xlim(0, CAP + 45)
-    ticks = [0, 25, 50, 75, 100, 125, 150]
+    axes.set_yticks(rows, [short(s.label, 28) for s in shown])
+    axes.set_ylim(-0.6, len(shown) - 0.4)
+    top = max(100.0, *(min(100 * p.fraction, CAP) for p in paces))
+    axes.set_xlim(0, top * 1.04)
+    ticks = list(range(0, int(top) + 1, 25 if top <= 150 else 50))
     axes.set_xticks(ticks, [i18n.percent(t / 100) for t in ticks])
     axes.axvline(100, color=INK, linestyle="--", linewidth=1)
-    axes.set_ylim(-0.7, max(len(shown), 1) - 0.3)
-    axes.set_title(_("Goals: percent of target done"), fontsize=FONT + 2, loc="left", color=INK)
-    if shown:
-        legend = [
-            Line2D(
-                [],
-                [],
-                marker="|",
-                linestyle="",
-                markersize=14,
-                markeredgewidth=3,
-                color=INK,
-                label=_("Where it should be by now"),
-            ),
-            *(
-                Patch(facecolor=LOOK[state][0], hatch=LOOK[state][1], edgecolor=INK, label=tr(STATES[state]))
-                for state in dict.fromkeys(p.state for p in paces)
-            ),
-        ]
-        axes.legend(
-            handles=legend,
-            loc="upper left",
-            bbox_to_anchor=(0, -0.6 / made.get_figheight()),
-            ncols=3,
-            frameon=False,
-            fontsize=FONT - 2,
-        )
-    height = made.get_figheight()
-    made.subplots_adjust(left=0.27, right=0.98, top=1 - 0.5 / height, bottom=(1.3 if shown else 0.5) / height)
+    words = axes.secondary_yaxis("right")
+    words.set_yticks(rows, [_("{percent} · {state}", percent=i18n.percent(p.fraction), state=p.words()) for p in paces])
+    words.tick_params(length=0, labelsize=FONT - 1, colors=INK)
+    words.spines["right"].set_visible(False)
+    legend = [
+        Line2D(
+            [],
+            [],
+            marker="|",
+            linestyle="",
+            markersize=14,
+            markeredgewidth=3,
+            color=INK,
+            label=_("Where it should be by now"),
+        ),
+        *(
+            Patch(facecolor=LOOK[state][0], hatch=LOOK[state][1], edgecolor=INK, label=tr(STATES[state]))
+            for state in dict.fromkeys(p.state for p in paces)
+        ),
+    ]
+    legend_below(made, legend, ncols=3)
     return made, paces
 
 
@@ -111,7 +123,3 @@ def status_alt(series: Sequence[Series], paces: Sequence[Pace]) -> str:
         for s, p in zip(series, paces, strict=True)
     ]
     return " ".join(lines)
-
-
-def _short(text: str, most: int) -> str:
-    return text if len(text) <= most else text[: most - 1] + "…"

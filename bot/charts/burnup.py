@@ -11,9 +11,24 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from bot.charts.dates import date_ticks
-from bot.charts.pace import GoalState, Pace, pace_of
+from bot.charts.pace import GoalState, Pace, pace_of, too_early
 from bot.charts.series import Series, cumulative
-from bot.charts.style import BLUE, FONT, GREY, INK, ORANGE, VERMILLION, Chart, cached, figure, png, style_axes
+from bot.charts.style import (
+    BLUE,
+    FONT,
+    GREY,
+    INK,
+    ORANGE,
+    VERMILLION,
+    Chart,
+    cached,
+    figure,
+    legend_below,
+    png,
+    short,
+    style_axes,
+    title,
+)
 from bot.core import i18n
 from bot.core.i18n import _
 
@@ -71,17 +86,17 @@ def burnup_figure(series: Series, *, tz: str = "UTC", now: datetime) -> tuple[Fi
             linewidth=2,
             label=_("At this pace: the target on {date}", date=i18n.date(pace.projected)),
         )
+    elif pace.too_early:
+        axes.plot([], [], linestyle="", label=too_early())
     axes.axvline(x(now), color=GREY, linewidth=1, alpha=0.6)
     ticks = date_ticks(first, last)
     axes.set_xticks([x(_midnight(d, zone)) for d, _label in ticks], [label for _d, label in ticks])
     axes.set_xlim(left, right)
     axes.set_ylim(0, max(series.target, pace.total) * 1.12 or 1)
-    axes.set_ylabel(series.unit or _("amount"), fontsize=FONT)
+    axes.set_ylabel(short(series.unit, 30) or _("amount"), fontsize=FONT)
     axes.yaxis.set_major_formatter(lambda value, _pos: i18n.number(value))
-    title = _("{goal}: {state}", goal=_short(series.label, 60), state=pace.words())
-    axes.set_title(title, fontsize=FONT + 2, loc="left", color=INK)
-    axes.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncols=2, frameon=False, fontsize=FONT - 1)
-    made.subplots_adjust(left=0.1, right=0.97, top=0.92, bottom=0.25)
+    title(axes, _("{goal}: {state}", goal=short(series.label, 60), state=pace.words()))
+    legend_below(made, axes.get_legend_handles_labels()[0])
     return made, pace
 
 
@@ -102,6 +117,8 @@ def burnup_alt(series: Series, pace: Pace) -> str:
         sentences.append(_("Pace needed from now: {amount} a day.", amount=i18n.number(pace.needed_per_day, digits=1)))
     if pace.projected is not None:
         sentences.append(_("At the pace so far the target is reached on {date}.", date=i18n.date(pace.projected)))
+    elif pace.too_early:
+        sentences.append(too_early() + ".")
     return " ".join(sentences)
 
 
@@ -121,7 +138,3 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 def _quantity(amount: float, unit: str) -> str:
     return f"{i18n.number(amount)} {unit}".strip()
-
-
-def _short(text: str, most: int) -> str:
-    return text if len(text) <= most else text[: most - 1] + "…"

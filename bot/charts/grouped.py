@@ -1,51 +1,106 @@
-"""Grouped bars, one group per organisation (the pledge resource map): the family's style, one
-hatch per measure besides its colour, so the bars read in grey too."""
+"""Grouped bars of counts, one group per organisation or month: the pledge resource map and the
+impact report's wins and leaders panels. One colour and hatch per measure (they read in grey too),
+a count axis of whole numbers from 0, the legend above the plot, and a sentence instead of an empty
+frame when there is nothing to count."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from matplotlib.ticker import MaxNLocator
+from bot.charts.panels import Bars
+from bot.charts.style import (
+    FONT,
+    HATCHES,
+    INK,
+    PALETTE,
+    Chart,
+    count_axis,
+    figure,
+    legend_above,
+    name_label,
+    png,
+    say,
+    short,
+    style_axes,
+    title,
+)
+from bot.core.i18n import _, number
 
-from bot.charts.style import BLUE, FONT, GREEN, INK, ORANGE, PURPLE, figure, png, style_axes
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-COLORS = (BLUE, GREEN, ORANGE, PURPLE)
-HATCHES = ("", "//", "..", "xx")
 MAX_GROUPS = 20
+LABEL = 16  # characters of a group's name under its bars
+MIN_SLOTS = 4  # one group is drawn as narrow as one of four, not across the whole panel
 
 
-def grouped_bars(
-    groups: Sequence[str], values: Sequence[Sequence[int]], labels: Sequence[str], *, title: str, ylabel: str
-) -> bytes:
-    """A PNG with ``len(labels)`` bars per group; deterministic for the same input."""
-    groups, values = list(groups)[:MAX_GROUPS], list(values)[:MAX_GROUPS]
-    made = figure()
-    if len(groups) > 8:
-        made.set_figwidth(max(8.0, 0.6 * len(groups) + 2))
-    axes = made.subplots()
+def draw_bars(axes: Axes, bars: Bars) -> None:
     style_axes(axes)
     axes.grid(axis="x", visible=False)
-    width = 0.8 / max(1, len(labels))
-    for index, label in enumerate(labels):
-        xs = [g + (index - (len(labels) - 1) / 2) * width for g in range(len(groups))]
+    labels, values = list(bars.labels)[:MAX_GROUPS], list(bars.values)[:MAX_GROUPS]
+    if not labels:
+        title(axes, bars.title)
+        say(axes, bars.empty)
+        return
+    width = 0.8 / max(1, len(bars.legend))
+    for index, label in enumerate(bars.legend):
+        xs = [g + (index - (len(bars.legend) - 1) / 2) * width for g in range(len(labels))]
         axes.bar(
             xs,
             [v[index] for v in values],
             width=width,
             label=label,
-            color=COLORS[index % len(COLORS)],
+            color=PALETTE[index % len(PALETTE)],
             hatch=HATCHES[index % len(HATCHES)],
             edgecolor=INK,
             linewidth=0.5,
         )
-    axes.set_xticks(range(len(groups)))
-    slanted = len(groups) > 4
-    axes.set_xticklabels([g[:18] for g in groups], rotation=20 if slanted else 0, ha="right" if slanted else "center")
-    axes.set_ylabel(ylabel, fontsize=FONT)
-    axes.set_title(title[:80], fontsize=FONT + 2, loc="left", color=INK)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    top = max((max(v) for v in values if v), default=0)
-    axes.set_ylim(0, max(1, top) * 1.35)
-    axes.legend(frameon=False, fontsize=FONT - 2, ncols=len(labels), loc="upper right")
-    made.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.22)
-    return png(made)
+    slanted = len(labels) > 3
+    axes.set_xticks(
+        range(len(labels)),
+        [name_label(g, max(LABEL, min(30, 90 // len(labels)))) for g in labels],
+        rotation=25 if slanted else 0,
+        ha="right" if slanted else "center",
+        rotation_mode="anchor",
+    )
+    extra = max(0.0, (MIN_SLOTS - len(labels)) / 2)
+    axes.set_xlim(-0.5 - extra, len(labels) - 0.5 + extra)
+    count_axis(axes, max((max(v) for v in values if len(v)), default=0))
+    if bars.ylabel:
+        axes.set_ylabel(short(bars.ylabel, 40), fontsize=FONT)
+    title(axes, bars.title, legend=len(bars.legend) > 0)
+    legend_above(axes)
+
+
+def bars_alt(bars: Bars) -> str:
+    """``Wins per month: 2026-11: Wins 2, Shifted the climate 1; …``, or the empty sentence."""
+    if not bars.labels:
+        return bars.empty
+    groups = [
+        _(
+            "{group}: {values}",
+            group=label,
+            values=", ".join(f"{name} {number(v)}" for name, v in zip(bars.legend, values, strict=True)),
+        )
+        for label, values in zip(bars.labels, bars.values, strict=True)
+    ]
+    return _("{title}: {groups}.", title=bars.title, groups="; ".join(groups))
+
+
+def grouped_figure(bars: Bars) -> Figure:
+    made = figure(width=max(8.0, 0.6 * min(len(bars.labels), MAX_GROUPS) + 2))
+    draw_bars(made.subplots(), bars)
+    return made
+
+
+def grouped_chart(bars: Bars) -> Chart:
+    """A PNG of ``len(legend)`` bars per group with its alt text; deterministic for the same input."""
+    return Chart(png(grouped_figure(bars)), bars_alt(bars))
+
+
+def grouped_bars(
+    groups: Sequence[str], values: Sequence[Sequence[int]], labels: Sequence[str], *, title: str, ylabel: str
+) -> bytes:
+    return grouped_chart(Bars(groups, values, labels, title, ylabel=ylabel)).png

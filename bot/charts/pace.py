@@ -7,6 +7,11 @@
   has had time to check in.
 - **at risk**: neither.
 - **no due date**: nothing to judge it against; the chart still shows the pace.
+
+The pace so far is projected to a date only once there is history enough to call it a pace
+(:func:`enough_history`): at least three check-ins over at least three days, or a tenth of the way
+done. Before that, one check-in made minutes after the goal was created would "reach" the target
+tomorrow; the chart and the text say it is too early to project instead.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.charts.series import Series
-from bot.core.i18n import N_, tr
+from bot.core.i18n import N_, ngettext, number, tr
 
 DAY = timedelta(days=1)
+MIN_CHECKINS = 3
+MIN_DAYS = 3
+MIN_FRACTION = 0.1
 FOREVER = timedelta(days=365 * 100)
 
 
@@ -53,6 +61,8 @@ class Pace:
     needed_per_day: float | None  # from now to the due date
     projected: date | None  # when the pace so far reaches the target (None: never, or done)
 
+    too_early: bool = False  # not done, and not history enough to project the pace so far
+
     @property
     def fraction(self) -> float:
         return self.total / self.target if self.target > 0 else 1.0
@@ -74,7 +84,8 @@ def pace_of(series: Series, *, now: datetime, tz: str = "UTC") -> Pace:
     elapsed = now - start
     per_day = total / max(elapsed / DAY, 1 / 24)
     projected = None
-    if total < target and total > 0:
+    early = total < target and not enough_history(series, now, start)
+    if total < target and total > 0 and not early:
         when = now + DAY * ((target - total) / per_day)
         projected = when.astimezone(zone).date() if when - now < FOREVER else None
     expected = needed = None
@@ -84,7 +95,15 @@ def pace_of(series: Series, *, now: datetime, tz: str = "UTC") -> Pace:
         if now < end:
             needed = max(0.0, target - total) / ((end - now) / DAY)
     state = _state(series, total, target, now, end, elapsed, expected, projected)
-    return Pace(state, total, target, start, end, now, expected, per_day, needed, projected)
+    return Pace(state, total, target, start, end, now, expected, per_day, needed, projected, early)
+
+
+def enough_history(series: Series, now: datetime, start: datetime) -> bool:
+    """Three check-ins over three days, or a tenth of the target: enough to call it a pace."""
+    if series.target > 0 and series.done >= MIN_FRACTION * series.target:
+        return True
+    moments = [at for at, amount in series.points if amount]
+    return len(moments) >= MIN_CHECKINS and now - min(moments, default=now) >= MIN_DAYS * DAY
 
 
 def _state(
@@ -108,3 +127,14 @@ def _state(
     if projected is not None and projected <= series.due:
         return GoalState.ON_TRACK
     return GoalState.AT_RISK
+
+
+def too_early() -> str:
+    """Why no date is projected yet, said on the chart, in its alt text and in the text beside it."""
+    return ngettext(
+        "Too early to project: wait for {n} check-in over {days} days, or a tenth of the target",
+        "Too early to project: wait for {n} check-ins over {days} days, or a tenth of the target",
+        MIN_CHECKINS,
+        n=number(MIN_CHECKINS),
+        days=number(MIN_DAYS),
+    )

@@ -3,7 +3,11 @@
 The palette is Okabe & Ito's, safe for the common colour-vision deficiencies; no meaning rests on
 colour alone (line styles differ, states are written next to the bars and in the alt text). The
 size is 16:9 at 800 px wide, which Slack and Discord both show whole in a message preview, with
-fonts large enough to read there.
+fonts large enough to read there. Figures use matplotlib's constrained layout, so titles, tick
+labels and legends are fitted inside the picture instead of cut at its edge, and legends sit outside
+the plotted area (above a panel, below a chart), never on the data. Count axes start at 0 and carry
+whole numbers only (:func:`count_axis`); a panel with nothing to draw says so in a sentence
+(:func:`say`) instead of showing an empty frame.
 """
 
 from __future__ import annotations
@@ -14,13 +18,19 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ParamSpec
+from typing import TYPE_CHECKING, ParamSpec
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+
+from bot.core import i18n
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
 
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = (
     "#0072B2",
@@ -32,8 +42,11 @@ BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = (
     "#595959",
 )
 INK = "#1a1a1a"
+PALETTE = (BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION)  # series in this order, every chart
+HATCHES = ("", "//", "..", "xx", "\\\\", "++")  # one per series besides its colour: bars read in grey too
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 100
 FONT = 11
+WRAP = 48  # characters per line of a legend entry below a chart (two columns fit 800 px)
 METADATA = {"Software": None}  # no version stamp: the same data gives the same bytes
 CACHED = 64
 
@@ -46,20 +59,94 @@ class Chart:
     alt: str  # what the picture says, in words: for screen readers, the console and fallbacks
 
 
-def figure(height: float = HEIGHT) -> Figure:
-    made = Figure(figsize=(WIDTH, height), dpi=DPI)
+def figure(height: float = HEIGHT, width: float = WIDTH) -> Figure:
+    made = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     made.set_facecolor("white")
+    made.get_layout_engine().set(w_pad=0.08, h_pad=0.08)  # type: ignore[call-arg, union-attr]
     return made
 
 
-def style_axes(axes: object) -> None:
-    from matplotlib.axes import Axes
-
-    assert isinstance(axes, Axes)
+def style_axes(axes: Axes) -> None:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     axes.tick_params(labelsize=FONT - 1, colors=INK)
     axes.grid(alpha=0.3)
+
+
+def title(axes: Axes, text: str, *, size: int = FONT + 2, most: int = 70, legend: bool = False) -> None:
+    """The axes' title, top left; raised above the row a :func:`legend_above` takes."""
+    axes.set_title(short(text, most), fontsize=size, loc="left", color=INK, pad=FONT + 14 if legend else 6)
+
+
+def count_axis(axes: Axes, top: float, *, which: str = "y") -> None:
+    """A count axis: from 0, whole-number ticks labelled in the reader's language, a little headroom."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis = axes.yaxis if which == "y" else axes.xaxis
+    axis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: i18n.number(round(value))))
+    high = max(1.0, float(top)) * 1.08
+    (axes.set_ylim if which == "y" else axes.set_xlim)(0, high)
+
+
+def legend_above(axes: Axes, *, ncols: int | None = None) -> None:
+    """The axes' legend in one row between its title and the plotted area: it never covers data."""
+    handles, labels = axes.get_legend_handles_labels()
+    if not handles:
+        return
+    axes.legend(
+        handles,
+        labels,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=ncols or len(handles),
+        frameon=False,
+        fontsize=FONT - 2,
+        borderaxespad=0.2,
+        handlelength=1.4,
+        columnspacing=1.0,
+    )
+
+
+def legend_below(made: Figure, handles: list[Artist], *, ncols: int = 2) -> None:
+    """A figure's legend under its plotted area (constrained layout keeps it inside the picture)."""
+    import textwrap
+
+    if handles:
+        labels = ["\n".join(textwrap.wrap(str(h.get_label()), WRAP)) for h in handles]
+        made.legend(handles, labels, loc="outside lower left", ncols=ncols, frameon=False, fontsize=FONT - 1)
+
+
+def say(axes: Axes, sentence: str, *, width: int = 44) -> None:
+    """A panel with nothing to draw says why, in words, where the data would be."""
+    import textwrap
+
+    axes.set_axis_off()
+    axes.text(
+        0.5,
+        0.5,
+        "\n".join(textwrap.wrap(sentence.replace("`", ""), width)),  # `code` marks are for chat text
+        ha="center",
+        va="center",
+        transform=axes.transAxes,
+        fontsize=FONT,
+        color=GREY,
+        wrap=True,
+    )
+
+
+def short(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters with an ellipsis, never silently."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def name_label(text: str, most: int) -> str:
+    """A name under a bar or beside a node, cut in the middle: names that share a beginning
+    ("Organisation 12", "Organisation 13") stay apart."""
+    if len(text) <= most:
+        return text
+    head = (most - 1) * 3 // 5
+    return text[:head].rstrip() + "…" + text[len(text) - (most - 1 - head) :].lstrip()
 
 
 def png(made: Figure) -> bytes:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, NotFound
-from bot.core.i18n import N_, _, language, number, of_coalition, tr
+from bot.core.i18n import N_, _, language, ngettext, number, of_coalition, tr
 from bot.core.params import UserRef
 from bot.core.ui import Fields, Inline, Plain, Rich, Section, markup, rich
 from bot.store.models import Member, Organisation, WorkingGroup
@@ -56,6 +56,17 @@ def sentence(message: str, /, **pieces: str | Inline | Rich) -> Rich:
         else:
             merged.append(piece)
     return Rich(tuple(merged))
+
+
+def sentence_n(singular: str, plural: str, n: int, /, **pieces: str | Inline | Rich) -> Rich:
+    """:func:`sentence` for a sentence with a count: the form follows ``n`` by the language's plural
+    rules (``{n}`` is the count unless given)::
+
+        sentence_n("{n} member took on a lead.", "{n} members took on a lead.", 1, n=Bold("1"))
+    """
+    pieces.setdefault("n", number(n))
+    template = ngettext(singular, plural, n, **{name: "{" + name + "}" for name in pieces})
+    return sentence(N_(template), **pieces)
 
 
 def role_label(role: str) -> str:

@@ -79,10 +79,12 @@ async def create_schedule(ctx: Ctx, kind: str, cron: str, label: str, args: Args
     schedules = ScheduleRepo.of(ctx)
     if len(await schedules.active()) >= MAX_SCHEDULES:
         raise UserError(
-            _(
+            ngettext(
+                "This coalition already has {n} scheduled check-in, the most it may have. "
+                "Stop it first (`/checkin schedules`, `/checkin unschedule <id>`).",
                 "This coalition already has {n} scheduled check-ins, the most it may have. "
                 "Stop one first (`/checkin schedules`, `/checkin unschedule <id>`).",
-                n=MAX_SCHEDULES,
+                MAX_SCHEDULES,
             )
         )
     tz = args.tz or ctx.c.tz

@@ -53,5 +53,13 @@ async def delivery_section(ctx: Ctx) -> list[Block]:
             Context(rich(_("Usually the bot was removed from that channel or lacks permission to post there.")))
         )
     if waiting >= MANY_WAITING:
-        blocks.append(Context(rich(_("{n} messages are waiting to be delivered.", n=number(waiting)))))
+        blocks.append(
+            Context(
+                rich(
+                    ngettext(
+                        "{n} message is waiting to be delivered.", "{n} messages are waiting to be delivered.", waiting
+                    )
+                )
+            )
+        )
     return blocks

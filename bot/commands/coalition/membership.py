@@ -319,13 +319,17 @@ def settings_summary(ctx: Ctx) -> str:
 def general_summary(ctx: Ctx) -> str:
     c = ctx.c
     policy = _("approval by steering") if join_policy(ctx) == JOIN_APPROVAL else _("open")
-    return _(
+    hours = int(c.settings.get("flag_escalation_hours", 48))
+    return ngettext(
+        "Language {lang}, time zone {tz}, join policy {policy}, flags escalate after {hours} hour, "
+        "stalled needs on {day}.",
         "Language {lang}, time zone {tz}, join policy {policy}, flags escalate after {hours} hours, "
         "stalled needs on {day}.",
+        hours,
         lang=i18n.LANGUAGE_NAMES.get(c.language, c.language),
         tz=c.tz,
         policy=policy,
-        hours=i18n.number(int(c.settings.get("flag_escalation_hours", 48))),
+        hours=i18n.number(hours),
         day=i18n.weekday(DAYS.index(str(c.settings.get("stalled_need_day", "mon")))),
     )
 

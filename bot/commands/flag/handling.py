@@ -23,7 +23,7 @@ from bot.commands.flag.render import (
 from bot.commands.flag.repo import flag_repo
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
-from bot.core.i18n import N_, _, ngettext
+from bot.core.i18n import N_, _, ngettext, number
 from bot.core.params import Args
 from bot.core.registry import CARETAKERS
 from bot.core.ui import Block, Context, Header, Option, Reply, Section, markup, rich
@@ -80,7 +80,18 @@ async def show(ctx: Ctx, args: Args) -> Reply:
     events = list(await repo.events(entry.id or 0))
     blocks.append(Section(rich(_("Log:"))))
     if len(events) > SHOWN_EVENTS:
-        blocks.append(Context(rich(_("The {n} newest of {total} entries.", n=SHOWN_EVENTS, total=len(events)))))
+        blocks.append(
+            Context(
+                rich(
+                    ngettext(
+                        "The {n} newest of {total} entries.",
+                        "The {n} newest of {total} entries.",
+                        SHOWN_EVENTS,
+                        total=number(len(events)),
+                    )
+                )
+            )
+        )
         events = events[-SHOWN_EVENTS:]
     blocks.extend(Section(log_line(event, entry, names, ctx.tz)) for event in events)
     return Reply.private(*blocks)
@@ -213,7 +224,14 @@ def clean(raw: str) -> str:
     if not text:
         raise BadArgument(_('The text cannot be empty: put it in quotes, like `"We will talk to both sides"`.'))
     if len(text) > MAX_TEXT:
-        raise BadArgument(_("The text is too long: {n} characters, at most {limit}.", n=len(text), limit=MAX_TEXT))
+        raise BadArgument(
+            ngettext(
+                "The text is too long: {n} character, at most {limit}.",
+                "The text is too long: {n} characters, at most {limit}.",
+                len(text),
+                limit=number(MAX_TEXT),
+            )
+        )
     return text
 
 

@@ -187,7 +187,15 @@ async def resolve_parties(ctx: Ctx, text: str) -> tuple[list[Member], list[Organ
     A name that matches nothing is refused, so a handler cannot escape recusal by a typo."""
     names = [n.strip().lstrip("@").strip() for n in re.split(r"[,;\n]", text) if n.strip().lstrip("@").strip()]
     if len(names) > MAX_PARTIES:
-        raise FormInvalid({"parties": _("Name at most {n} members or organisations.", n=MAX_PARTIES)})
+        raise FormInvalid(
+            {
+                "parties": ngettext(
+                    "Name at most {n} member or organisation.",
+                    "Name at most {n} members or organisations.",
+                    MAX_PARTIES,
+                )
+            }
+        )
     members: dict[int, Member] = {}
     organisations: dict[int, Organisation] = {}
     unknown = []

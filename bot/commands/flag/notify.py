@@ -15,7 +15,7 @@ from typing import Any
 from bot.commands.flag.access import HANDLER_ROLES, handlers_for
 from bot.commands.flag.render import reporter_name, say, severity, title
 from bot.core.context import Place
-from bot.core.i18n import _, language, number, of_coalition, of_member
+from bot.core.i18n import _, language, ngettext, number, of_coalition, of_member
 from bot.core.outbox import Outbox
 from bot.core.ui import Block, Context, Field, Fields, Reply, Section, Timestamp, markup, rich
 from bot.store.flag_models import ConflictFlag, FlagEvent, FlagEventKind
@@ -144,8 +144,10 @@ def escalation_notice(flag: ConflictFlag, hours: float) -> Notice:
     def build(tz: str) -> Reply:
         return Reply.private(
             say(
-                _(
+                ngettext(
+                    "Nobody has acknowledged conflict flag #{id} in {hours} hour. As a steering member, please make sure it is handled.",
                     "Nobody has acknowledged conflict flag #{id} in {hours} hours. As a steering member, please make sure it is handled.",
+                    int(hours) if float(hours).is_integer() else 2,  # "1.5 hours": a fraction reads as plural
                     id=flag.id,
                     hours=number(hours),
                 )

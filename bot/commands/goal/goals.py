@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from bot.charts import pace_of
 from bot.commands.common import clean_name, find_owner, sentence
-from bot.commands.goal.progress import find_goal, goal_chart, goal_line, progress_of
+from bot.commands.goal.progress import find_goal, goal_chart, goal_line, goal_series, progress_of
+from bot.commands.goal.status import pace_line
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, UserError
-from bot.core.i18n import N_, _, number
+from bot.core.i18n import N_, _, ngettext, number
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING, Command
 from bot.core.ui import (
@@ -96,7 +98,15 @@ async def list_(ctx: Ctx, args: Args) -> Reply:
         blocks.append(progress_of(g, totals.get(g.id or 0, 0.0)))
         blocks.append(Context(rich(goal_line(g))))
     if len(goals) > SHOWN:
-        blocks.append(Context(markup(_("…and {n} more: `/goal show <id>`.", n=number(len(goals) - SHOWN)))))
+        blocks.append(
+            Context(
+                markup(
+                    ngettext(
+                        "…and {n} more: `/goal show <id>`.", "…and {n} more: `/goal show <id>`.", len(goals) - SHOWN
+                    )
+                )
+            )
+        )
     return Reply.private(*blocks)
 
 
@@ -133,6 +143,7 @@ async def show(ctx: Ctx, args: Args) -> Reply:
         blocks.append(Section(markup(_("No check-ins yet: `/checkin <amount> goal={id}`.", id=g.id))))
     now = ctx.clock.now()
     points = (await ctx.repo.series([goal_id], now=now))[goal_id]
+    blocks.append(Context(rich(pace_line(pace_of(goal_series(g, points), now=now, tz=ctx.c.tz)))))
     blocks.append(await goal_chart(g, points, ctx.c.tz, now))
     return Reply.private(*blocks)
 

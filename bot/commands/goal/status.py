@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import col
 
-from bot.charts import GoalState, Pace, pace_of
+from bot.charts import GoalState, Pace, pace_of, too_early
 from bot.commands.common import row_dict
 from bot.commands.goal.progress import goal_series, progress_of
 from bot.core.context import Ctx
@@ -26,7 +26,13 @@ MARKS = {  # colour for the eye, always next to the words
 
 
 def pace_line(pace: Pace) -> str:
-    """``🟠 at risk: at the pace so far the target is reached on 28 Dec 2026, after the due date.``"""
+    """``🟠 at risk: at the pace so far the target is reached on 28 Dec 2026, after the due date.``,
+    and, early on, that it is too early to project a date."""
+    line = _pace_words(pace)
+    return line + " " + too_early() + "." if pace.too_early else line
+
+
+def _pace_words(pace: Pace) -> str:
     mark = MARKS[pace.state]
     if pace.state is GoalState.DONE:
         return _("{mark} {state}: the target is reached.", mark=mark, state=pace.words())
@@ -63,7 +69,11 @@ async def goals_section(ctx: Ctx) -> list[Block]:
         blocks.append(progress_of(goal, pace.total))
         blocks.append(Context(rich(pace_line(pace))))
     if len(goals) > SHOWN:
-        blocks.append(Context(markup(_("…and {n} more: `/goal list`.", n=number(len(goals) - SHOWN)))))
+        blocks.append(
+            Context(
+                markup(ngettext("…and {n} more: `/goal list`.", "…and {n} more: `/goal list`.", len(goals) - SHOWN))
+            )
+        )
     from bot.charts import render, status_chart  # matplotlib with the first chart, not at start
 
     chart = await render(status_chart, series[:CHARTED], tz=ctx.c.tz, now=now)

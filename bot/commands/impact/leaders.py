@@ -15,6 +15,10 @@ from bot.core.params import Args
 from bot.core.ui import Block, Bold, Context, Header, Reply, Section, markup
 
 
+def no_organisation() -> str:
+    return _("No organisation")
+
+
 @dataclass
 class Leadership:
     by_org: dict[str, list[tuple[str, Leader]]]  # organisation name -> (member name, leader)
@@ -32,7 +36,7 @@ async def leadership_of(ctx: Ctx) -> Leadership:
         member = members.get(leader.member_id)
         if member is None:
             continue
-        org = orgs.get(member.organisation_id or 0, _("No organisation"))
+        org = orgs.get(member.organisation_id or 0, no_organisation())
         by_org[org].append((member.display_name, leader))
         total += 1
         new += leader.is_new(now, WINDOW_DAYS)

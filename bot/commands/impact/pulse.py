@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.commands.common import sentence
+from bot.commands.common import sentence, sentence_n
 from bot.commands.impact.command import (
     DEFAULT_QUESTION,
     MAX_COMMENT,
@@ -123,10 +123,12 @@ def pulse_post(p: Pulse) -> Reply:
         Section(rich(p.question)),
         Context(
             markup(
-                _(
+                ngettext(
                     "Answer from 1 to 5, privately. Your answer is anonymous: the bot keeps only that you answered, "
                     "never with what you answered. Results are shown when the pulse closes, if {n} or more answered.",
-                    n=number(MIN_ANSWERS),
+                    "Answer from 1 to 5, privately. Your answer is anonymous: the bot keeps only that you answered, "
+                    "never with what you answered. Results are shown when the pulse closes, if {n} or more answered.",
+                    MIN_ANSWERS,
                 )
             )
         ),
@@ -230,8 +232,10 @@ async def result_blocks(ctx: Ctx, p: Pulse) -> list[Block]:
         return blocks
     blocks.append(
         Section(
-            sentence(
-                N_("{n} answers, average {mean} out of 5."),
+            sentence_n(
+                "{n} answer, average {mean} out of 5.",
+                "{n} answers, average {mean} out of 5.",
+                result.answers,
                 n=Bold(number(result.answers)),
                 mean=Bold(number(result.mean, digits=1)),
             )

@@ -3,11 +3,10 @@ over the last 90 days, who works with nobody yet, and the network as a picture."
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
+from bot.charts.panels import Network
 from bot.commands.common import sentence
-from bot.commands.impact.charts import Network, network_chart
 from bot.commands.impact.command import WINDOW_DAYS, impact, work_label
 from bot.commands.impact.measures import PairWork, alone, pairs
 from bot.commands.impact.repo import impact_repo
@@ -18,6 +17,8 @@ from bot.core.ui import Attachment, Block, Bold, Context, Header, Image, Reply, 
 from bot.store.models import Organisation
 
 SHOWN = 25
+FEWER_THAN_TWO = N_("Relationships need two organisations or more. Members join one with `/coalition join org=<name>`.")
+UNLINKED = N_("No two organisations have worked together yet.")
 
 
 @dataclass
@@ -32,7 +33,13 @@ class Relationships:
     def network(self, title: str) -> Network:
         index = {o.id: i for i, o in enumerate(self.orgs)}
         edges = [(index[p.a], index[p.b], p.total) for p in self.pairs if p.a in index and p.b in index]
-        return Network([o.name for o in self.orgs], edges, title)
+        return Network(
+            [o.name for o in self.orgs],
+            edges,
+            title,
+            empty=_(FEWER_THAN_TWO),
+            unlinked=_(UNLINKED),
+        )
 
 
 async def relationships_of(ctx: Ctx) -> Relationships:
@@ -51,8 +58,10 @@ def pair_line(r: Relationships, p: PairWork) -> Section:
         total=ngettext("{n} piece of work together", "{n} pieces of work together", p.total, n=number(p.total)),
         what=what,
     )
-    change = _(
+    change = ngettext(
+        "Last {days} day: {recent} (the {days} day before: {before})",
         "Last {days} days: {recent} (the {days} days before: {before})",
+        WINDOW_DAYS,
         days=number(WINDOW_DAYS),
         recent=number(p.recent),
         before=number(p.before),
@@ -70,16 +79,11 @@ def alone_note(r: Relationships) -> Block:
 
 
 async def network_image(r: Relationships) -> Image:
+    from bot.charts import network_chart, render  # matplotlib with the first chart, not at start
+
     title = _("Who worked with whom")
-    png = await asyncio.to_thread(network_chart, r.network(title))
-    alt = ngettext(
-        "Network of {orgs} organisations with {n} working relationship; thicker lines mean more work together.",
-        "Network of {orgs} organisations with {n} working relationships; thicker lines mean more work together.",
-        len(r.pairs),
-        orgs=number(len(r.orgs)),
-        n=number(len(r.pairs)),
-    )
-    return Image(Attachment("relationships.png", png, "image/png", title), alt)
+    chart = await render(network_chart, r.network(title))
+    return Image(Attachment("relationships.png", chart.png, "image/png", title), chart.alt)
 
 
 @impact.sub(
@@ -90,11 +94,7 @@ async def network_image(r: Relationships) -> Image:
 async def relationships(ctx: Ctx, args: Args) -> Reply:
     r = await relationships_of(ctx)
     if len(r.orgs) < 2:
-        return Reply.private(
-            markup(
-                _("Relationships need two organisations or more. Members join one with `/coalition join org=<name>`.")
-            )
-        )
+        return Reply.private(markup(_(FEWER_THAN_TWO)))
     blocks: list[Block] = [
         Header(_("How the organisations of {coalition} work together", coalition=ctx.c.name)),
         Context(
@@ -107,10 +107,11 @@ async def relationships(ctx: Ctx, args: Args) -> Reply:
         ),
     ]
     if not r.pairs:
-        blocks.append(Section(rich(_("No two organisations have worked together yet."))))
+        blocks.append(Section(rich(_(UNLINKED))))
     blocks += [pair_line(r, p) for p in r.pairs[:SHOWN]]
     if len(r.pairs) > SHOWN:
-        blocks.append(Context(markup(_("…and {n} more pairs.", n=number(len(r.pairs) - SHOWN)))))
+        more = len(r.pairs) - SHOWN
+        blocks.append(Context(markup(ngettext("…and {n} more pair.", "…and {n} more pairs.", more))))
     if r.alone:
         blocks.append(alone_note(r))
     blocks.append(await network_image(r))

@@ -3,21 +3,22 @@ the pulse — as text and one image, for a steering meeting or a funder."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime
 
-from bot.commands.common import sentence
-from bot.commands.impact.charts import Bars, Trend, report_chart
+from bot.charts.panels import Bars, Trend
+from bot.commands.common import sentence, sentence_n
 from bot.commands.impact.command import WINDOW_DAYS, impact
-from bot.commands.impact.leaders import leadership_of
+from bot.commands.impact.leaders import Leadership, leadership_of, no_organisation
 from bot.commands.impact.pulse import pulse_trend
-from bot.commands.impact.relationships import alone_note, relationships_of
+from bot.commands.impact.relationships import FEWER_THAN_TWO, Relationships, alone_note, relationships_of
 from bot.commands.impact.repo import impact_repo
 from bot.core.context import Ctx
-from bot.core.i18n import N_, _, number
+from bot.core.i18n import N_, _, date_skeleton, ngettext, number
 from bot.core.params import Args
-from bot.core.ui import Attachment, Block, Bold, Header, Image, Reply, Section, markup
-from bot.store.impact_models import MIN_ANSWERS
+from bot.core.ui import Attachment, Block, Bold, Header, Image, Reply, Rich, Section, markup
+from bot.store.impact_models import MIN_ANSWERS, Win
 
 MONTHS = 12
 
@@ -32,92 +33,144 @@ async def report(ctx: Ctx, args: Args) -> Reply:
     r = await relationships_of(ctx)
     lead = await leadership_of(ctx)
     trend = await pulse_trend(ctx)
-    climate = sum(1 for w in wins if w.climate)
-    recent = sum(p.recent for p in r.pairs)
-    before = sum(p.before for p in r.pairs)
     blocks: list[Block] = [
         Header(_("Impact of {coalition}", coalition=ctx.c.name)),
-        Section(
-            sentence(
-                N_("Wins: {wins}, of which {climate} shifted the political climate."),
-                wins=Bold(number(len(wins))),
-                climate=Bold(number(climate)),
-            )
-        ),
-        Section(
-            sentence(
-                N_(
-                    "Relationships: {pairs} pairs of organisations worked together; {recent} pieces of work "
-                    "together in the last {days} days, {before} in the {days} days before."
-                ),
-                pairs=Bold(number(len(r.pairs))),
-                recent=Bold(number(recent)),
-                before=number(before),
-                days=number(WINDOW_DAYS),
-            )
-        ),
-        Section(
-            sentence(
-                N_("Leaders: {total} members took on a lead, {new} of them in the last {days} days."),
-                total=Bold(number(lead.total)),
-                new=Bold(number(lead.new)),
-                days=number(WINDOW_DAYS),
-            )
-        ),
+        Section(wins_text(wins)),
+        Section(relationships_text(r)),
+        Section(leaders_text(lead)),
+        Section(pulse_text(trend)),
     ]
-    if trend:
-        blocks.append(
-            Section(
-                sentence(
-                    N_("Pulse: {trend} (average out of 5, per pulse)."),
-                    trend=" → ".join(f"{label} {number(mean, digits=1)}" for label, mean in trend),
-                )
-            )
-        )
-    else:
-        blocks.append(
-            Section(
-                markup(
-                    _(
-                        "Pulse: no closed pulse with {n} answers or more yet. Steering starts one with "
-                        "`/impact pulse start`.",
-                        n=number(MIN_ANSWERS),
-                    )
-                )
-            )
-        )
     if r.alone and len(r.orgs) > 1:
         blocks.append(alone_note(r))
-    months = Counter(w.won_on.strftime("%Y-%m") for w in wins)
-    shifts = Counter(w.won_on.strftime("%Y-%m") for w in wins if w.climate)
-    shown = sorted(months)[-MONTHS:]
-    wins_bars = Bars(
-        shown, [(months[m], shifts[m]) for m in shown], (_("Wins"), _("Shifted the climate")), _("Wins per month")
+    from bot.charts import render, report_chart  # matplotlib with the first chart, not at start
+
+    title = _("Impact of {coalition}", coalition=ctx.c.name)
+    chart = await render(
+        report_chart,
+        wins_panel(wins, ctx.clock.now().date()),
+        r.network(_("Who worked with whom")),
+        leaders_panel(lead, ctx.clock.now()),
+        pulse_panel(trend),
     )
+    blocks.append(Image(Attachment("impact-report.png", chart.png, "image/png", title), chart.alt))
+    return Reply.private(*blocks)
+
+
+NO_WINS = N_("No wins yet. Log the first with `/impact win`.")
+NO_LEADERS = N_("Nobody has taken on a lead yet.")
+NO_ORG_LEADERS = N_("No leaders in an organisation yet: members join one with `/coalition join org=<name>`.")
+
+
+def wins_text(wins: Sequence[Win]) -> Rich:
+    if not wins:
+        return markup(_(NO_WINS))
+    climate = sum(1 for w in wins if w.climate)
+    return sentence_n(
+        "Wins: {n}, of which {climate} shifted the political climate.",
+        "Wins: {n}, of which {climate} shifted the political climate.",
+        climate,
+        n=Bold(number(len(wins))),
+        climate=Bold(number(climate)),
+    )
+
+
+def relationships_text(r: Relationships) -> Rich:
+    if len(r.orgs) < 2:
+        return markup(_(FEWER_THAN_TWO))
+    recent = sum(p.recent for p in r.pairs)
+    before = sum(p.before for p in r.pairs)
+    pairs = sentence_n(
+        "Relationships: {n} pair of organisations worked together.",
+        "Relationships: {n} pairs of organisations worked together.",
+        len(r.pairs),
+        n=Bold(number(len(r.pairs))),
+    )
+    work = sentence_n(
+        "{n} piece of work together in the last {days} days, {before} in the {days} days before.",
+        "{n} pieces of work together in the last {days} days, {before} in the {days} days before.",
+        recent,
+        n=Bold(number(recent)),
+        before=number(before),
+        days=number(WINDOW_DAYS),
+    )
+    return pairs + " " + work
+
+
+def leaders_text(lead: Leadership) -> Rich:
+    if not lead.total:
+        return markup(_(NO_LEADERS))
+    took = sentence_n(
+        "Leaders: {n} member took on a lead.",
+        "Leaders: {n} members took on a lead.",
+        lead.total,
+        n=Bold(number(lead.total)),
+    )
+    new = sentence_n(
+        "{n} of them is new in the last {days} days.",
+        "{n} of them are new in the last {days} days.",
+        lead.new,
+        n=Bold(number(lead.new)),
+        days=number(WINDOW_DAYS),
+    )
+    return took + " " + new
+
+
+def pulse_text(trend: Sequence[tuple[str, float]]) -> Rich:
+    if not trend:
+        return markup(no_pulse())
+    return sentence(
+        N_("Pulse: {trend} (average out of 5, per pulse)."),
+        trend=" → ".join(f"{label} {number(mean, digits=1)}" for label, mean in trend),
+    )
+
+
+def no_pulse() -> str:
+    return ngettext(
+        "Pulse: no closed pulse with {n} answer or more yet. Steering starts one with `/impact pulse start`.",
+        "Pulse: no closed pulse with {n} answers or more yet. Steering starts one with `/impact pulse start`.",
+        MIN_ANSWERS,
+    )
+
+
+def wins_panel(wins: Sequence[Win], today: date) -> Bars:
+    """Wins per calendar month, every month from the first win (at most ``MONTHS``) to this one,
+    months without a win included, labelled in the reader's language."""
+    months = Counter((w.won_on.year, w.won_on.month) for w in wins)
+    shifts = Counter((w.won_on.year, w.won_on.month) for w in wins if w.climate)
+    shown: list[tuple[int, int]] = []
+    if wins:
+        first = min(months)
+        year, month = today.year, today.month
+        while len(shown) < MONTHS and (year, month) >= first:
+            shown.insert(0, (year, month))
+            year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return Bars(
+        [date_skeleton(date(y, m, 1), "yMMM") for y, m in shown],
+        [(months[m], shifts[m]) for m in shown],
+        (_("Wins"), _("Shifted the climate")),
+        _("Wins per month"),
+        empty=_(NO_WINS),
+    )
+
+
+def leaders_panel(lead: Leadership, now: datetime) -> Bars:
+    """Leaders per organisation; members of none are a bar too, but alone they say nothing."""
     orgs = list(lead.by_org)[:12]
-    leader_bars = Bars(
+    if orgs == [no_organisation()]:
+        orgs = []
+    return Bars(
         orgs,
-        [
-            (len(lead.by_org[o]), sum(1 for _n, x in lead.by_org[o] if x.is_new(ctx.clock.now(), WINDOW_DAYS)))
-            for o in orgs
-        ],
+        [(len(lead.by_org[o]), sum(1 for _n, x in lead.by_org[o] if x.is_new(now, WINDOW_DAYS))) for o in orgs],
         (_("Leaders"), _("New")),
         _("Leaders per organisation"),
+        empty=(_(NO_ORG_LEADERS) if lead.total else _(NO_LEADERS)),
     )
-    pulse = Trend(
+
+
+def pulse_panel(trend: Sequence[tuple[str, float]]) -> Trend:
+    return Trend(
         [label for label, _mean in trend],
         [mean for _label, mean in trend],
         _("Pulse (average out of 5)"),
-        _("Not enough answers yet"),
+        no_pulse(),
     )
-    title = _("Impact of {coalition}", coalition=ctx.c.name)
-    png = await asyncio.to_thread(report_chart, wins_bars, r.network(_("Who worked with whom")), leader_bars, pulse)
-    alt = _(
-        "Four charts: wins per month ({wins} in all), the network of {orgs} organisations, leaders per "
-        "organisation ({leaders} in all), and the pulse's average across pulses.",
-        wins=number(len(wins)),
-        orgs=number(len(r.orgs)),
-        leaders=number(lead.total),
-    )
-    blocks.append(Image(Attachment("impact-report.png", png, "image/png", title), alt))
-    return Reply.private(*blocks)

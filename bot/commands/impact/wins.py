@@ -148,5 +148,15 @@ async def wins(ctx: Ctx, args: Args) -> Reply:
             line = line + " " + _("(goal #{id})", id=w.goal_id)
         blocks.append(Section(line))
     if len(found) > SHOWN:
-        blocks.append(Context(markup(_("…and {n} more in `/coalition export`.", n=number(len(found) - SHOWN)))))
+        blocks.append(
+            Context(
+                markup(
+                    ngettext(
+                        "…and {n} more in `/coalition export`.",
+                        "…and {n} more in `/coalition export`.",
+                        len(found) - SHOWN,
+                    )
+                )
+            )
+        )
     return Reply.private(*blocks)

@@ -11,7 +11,7 @@ from bot.commands.common import removed, row_dict
 from bot.commands.meet import poll, rules
 from bot.commands.meet.repo import meet_repo
 from bot.core.context import Ctx
-from bot.core.i18n import _, ngettext, number
+from bot.core.i18n import _, ngettext
 from bot.core.ui import Block, Bold, Section, Timestamp, markup, rich
 from bot.store.meeting_models import Meeting, MeetingAgendaItem, MeetingStatus, MeetingVote
 
@@ -57,7 +57,17 @@ async def status_section(ctx: Ctx) -> list[Block]:
             )
         )
     if len(coming) > 1:
-        blocks.append(Section(markup(_("{n} meetings coming; `/meet list` shows them.", n=number(len(coming))))))
+        blocks.append(
+            Section(
+                markup(
+                    ngettext(
+                        "{n} meeting coming; `/meet list` shows it.",
+                        "{n} meetings coming; `/meet list` shows them.",
+                        len(coming),
+                    )
+                )
+            )
+        )
     return blocks
 
 

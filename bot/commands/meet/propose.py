@@ -137,7 +137,14 @@ async def create_poll(
     starts = read_slots(slot_items, zone, now)
     minutes = duration or DEFAULT_DURATION
     if not 5 <= minutes <= MAX_DURATION:
-        raise BadArgument(_("`duration` is in minutes, from 5 to 720 (got {minutes}).", minutes=minutes))
+        raise BadArgument(
+            ngettext(
+                "`duration` is in minutes, from 5 to 720 (got {minutes} minute).",
+                "`duration` is in minutes, from 5 to 720 (got {minutes} minutes).",
+                minutes,
+                minutes=number(minutes),
+            )
+        )
     closes = read_deadline(deadline, zone, now, starts[0])
     repo = meet_repo(ctx)
     if ctx.request_id and await repo.meeting_by_request(ctx.request_id) is not None:

@@ -43,7 +43,15 @@ async def status(ctx: Ctx) -> list[Block]:
     blocks: list[Block] = [Section(rich(ngettext("{n} open need", "{n} open needs", len(needs))))]
     blocks += [line(n, counts[n.id or 0], orgs.get(n.organisation_id, "?")) for n in needs[:STATUS_SHOWN]]
     if len(needs) > STATUS_SHOWN:
-        blocks.append(Context(markup(_("…and {n} more: `/pledge needs`.", n=len(needs) - STATUS_SHOWN))))
+        blocks.append(
+            Context(
+                markup(
+                    ngettext(
+                        "…and {n} more: `/pledge needs`.", "…and {n} more: `/pledge needs`.", len(needs) - STATUS_SHOWN
+                    )
+                )
+            )
+        )
     return blocks
 
 

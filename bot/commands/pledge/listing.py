@@ -8,7 +8,7 @@ from bot.commands.pledge.matching import find_item
 from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import line, show_reply
 from bot.core.context import Ctx
-from bot.core.i18n import N_, _, ngettext
+from bot.core.i18n import N_, _, ngettext, number
 from bot.core.params import Args
 from bot.core.ui import Block, Context, Header, Option, Reply, Section, markup, rich
 from bot.store.pledge_models import Side
@@ -36,7 +36,15 @@ async def listing(ctx: Ctx, side: Side, kind: str | None) -> Reply:
     blocks: list[Block] = [Header(head)]
     blocks += [line(i, counts[i.id or 0], orgs.get(i.organisation_id, "?")) for i in items[-SHOWN:]]
     if len(items) > SHOWN:
-        blocks.append(Context(rich(_("The {shown} newest of {n}.", shown=SHOWN, n=len(items)))))
+        blocks.append(
+            Context(
+                rich(
+                    ngettext(
+                        "The {shown} newest of {n}.", "The {shown} newest of {n}.", len(items), shown=number(SHOWN)
+                    )
+                )
+            )
+        )
     blocks.append(Context(markup(_("`/pledge show <id>` shows one with its matches and history."))))
     return Reply.private(*blocks)
 

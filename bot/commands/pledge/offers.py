@@ -27,7 +27,7 @@ from bot.commands.pledge.command import (
 )
 from bot.commands.pledge.ledger import open_for_more
 from bot.commands.pledge.matching import make_match
-from bot.commands.pledge.ranking import fold, unit_key
+from bot.commands.pledge.ranking import fold, unit_key, units_compatible
 from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import line, offer_reply
 from bot.core.context import Ctx
@@ -163,9 +163,10 @@ def clean_description(raw: str) -> str:
         raise BadArgument(_('Say what it is, like `/pledge offer "Meeting room for 40 people" kind=space`.'))
     if len(text) > MAX_DESCRIPTION:
         raise BadArgument(
-            _(
+            ngettext(
+                "The description is too long: {n} character, at most {limit}.",
                 "The description is too long: {n} characters, at most {limit}.",
-                n=number(len(text)),
+                len(text),
                 limit=number(MAX_DESCRIPTION),
             )
         )
@@ -360,17 +361,35 @@ async def form_organisation(ctx: Ctx, args: Args, errors: dict[str, str]) -> Org
     return organisation
 
 
+def for_need(amount: float | None, unit: str, need: PledgeItem, errors: dict[str, str]) -> str:
+    """In a form opened from a need, a bare number counts what the need counts (``4`` → 4 seats);
+    a number in another unit is refused on the field, before anything is written."""
+    if amount is None or need.amount is None:
+        return unit
+    if not unit:
+        return need.unit
+    if not units_compatible(unit, need.unit):
+        errors["quantity"] = _(
+            "Need #{id} is counted in “{unit}”: give a number of {unit}, like “4”, or leave this empty.",
+            id=need.id,
+            unit=need.unit or "—",
+        )
+    return unit
+
+
 async def submitted(ctx: Ctx, side: Side, args: Args, state: str) -> Reply:
     errors: dict[str, str] = {}
+    target = await help_target(ctx, int(state)) if state.isdigit() else None
     try:
         amount, unit = parse_quantity(args.quantity or "")
     except BadArgument as error:
         errors["quantity"] = error.message
         amount, unit = None, ""
+    if target is not None:
+        unit = for_need(amount, unit, target, errors)
     kind = args.kind or guess_kind(unit)
     if kind not in KINDS:
         errors["kind"] = _("Choose a kind from the list.")
-    target = await help_target(ctx, int(state)) if state.isdigit() else None
     organisation = await form_organisation(ctx, args, errors)
     if target is not None and organisation is not None and organisation.id == target.organisation_id:
         errors["org"] = _("This is your organisation's own need.")
@@ -385,7 +404,12 @@ async def submitted(ctx: Ctx, side: Side, args: Args, state: str) -> Reply:
         raise FormInvalid({"description": error.message}) from None
     if target is None:
         return await announce(ctx, item, created)
-    return await make_match(ctx, item, target, None, via_help=True)
+    try:
+        return await make_match(ctx, item, target, None, via_help=True)
+    except UserError:  # the new offer is rolled back with the refused form: never name it
+        raise FormInvalid(
+            {"quantity": _("Need #{id} cannot take this offer as it is: check the amount and its unit.", id=target.id)}
+        ) from None
 
 
 @pledge.form("pledge.offer", params=FORM_PARAMS, roles=CONTRIBUTORS)

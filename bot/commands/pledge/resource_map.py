@@ -7,11 +7,11 @@ each has, so unequal load shows at a glance whatever the units. Steering also se
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.charts.panels import Bars
 from bot.commands.pledge.command import KINDS, kind_label, pledge
 from bot.commands.pledge.ledger import quantity
 from bot.commands.pledge.ranking import unit_key
@@ -142,16 +142,15 @@ async def resource_map(ctx: Ctx, args: object) -> Reply:
     names = [o.name for o in organisations]
     series = [counts(table, o.id or 0) for o in organisations]
     labels = [tr(MEASURE_LABELS[m]) for m in MEASURES]
-    from bot.charts.grouped import grouped_bars  # matplotlib with the first chart, not at start
+    from bot.charts import grouped_chart, render  # matplotlib with the first chart, not at start
 
-    png = await asyncio.to_thread(
-        grouped_bars, names, series, labels, title=_("Who brings what"), ylabel=_("Offers, needs and hand-overs")
-    )
+    bars = Bars(names, series, labels, _("Who brings what"), ylabel=_("Offers, needs and hand-overs"))
+    chart = await render(grouped_chart, bars)
     alt = _(
         "Bars per organisation: offers, hand-overs given, needs and hand-overs received. {details}",
         details="; ".join(describe(names, series, labels)),
     )
-    blocks.append(Image(Attachment(f"pledge-map-{ctx.c.slug}.png", png, "image/png", _("Resource map")), alt))
+    blocks.append(Image(Attachment(f"pledge-map-{ctx.c.slug}.png", chart.png, "image/png", _("Resource map")), alt))
     blocks.append(Context(rich(_("Amounts are summed per unit as typed; the number of items is in brackets."))))
     return Reply.private(*blocks)
 
