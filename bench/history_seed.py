@@ -21,6 +21,7 @@ from bot.store.impact_models import Win
 from bot.store.meeting_models import Meeting, MeetingAgendaItem, MeetingFeed, MeetingSlot, MeetingVote
 from bot.store.models import AuditEntry, Checkin, Goal, GroupMembership, Member, Organisation, WorkingGroup
 from bot.store.pledge_models import PledgeEvent, PledgeItem, PledgeMatch, ResourceKind
+from bot.store.pledge_repo import PledgeRepo
 from bot.store.repo import CoalitionRepo
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -112,6 +113,7 @@ async def seed(db: Database, coalition_id: int, size: Size, rng: random.Random) 
     )
     async with db.unit_of_work() as session:
         await CoalitionRepo(session, c).recount()
+        await PledgeRepo(session, c).recount()
     async with db.engine.begin() as conn:
         await conn.execute(text("ANALYZE"))
 
