@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import date
 
 from bot.commands.common import sentence
 from bot.commands.impact.charts import Bars, Trend, report_chart
@@ -28,11 +29,14 @@ MONTHS = 12
     usage=N_("/impact report"),
 )
 async def report(ctx: Ctx, args: Args) -> Reply:
-    wins = await impact_repo(ctx).wins()
+    repo = impact_repo(ctx)
+    wins, climate = await repo.win_counts()
+    today = ctx.clock.now().date()
+    first_month = date(today.year - (today.month <= MONTHS - 1), (today.month - MONTHS) % 12 + 1, 1)
+    per_day = await repo.wins_per_day(first_month)
     r = await relationships_of(ctx)
     lead = await leadership_of(ctx)
     trend = await pulse_trend(ctx)
-    climate = sum(1 for w in wins if w.climate)
     recent = sum(p.recent for p in r.pairs)
     before = sum(p.before for p in r.pairs)
     blocks: list[Block] = [
@@ -40,7 +44,7 @@ async def report(ctx: Ctx, args: Args) -> Reply:
         Section(
             sentence(
                 N_("Wins: {wins}, of which {climate} shifted the political climate."),
-                wins=Bold(number(len(wins))),
+                wins=Bold(number(wins)),
                 climate=Bold(number(climate)),
             )
         ),
@@ -88,8 +92,11 @@ async def report(ctx: Ctx, args: Args) -> Reply:
         )
     if r.alone and len(r.orgs) > 1:
         blocks.append(alone_note(r))
-    months = Counter(w.won_on.strftime("%Y-%m") for w in wins)
-    shifts = Counter(w.won_on.strftime("%Y-%m") for w in wins if w.climate)
+    months: Counter[str] = Counter()
+    shifts: Counter[str] = Counter()
+    for day, n, shifted in per_day:
+        months[day.strftime("%Y-%m")] += n
+        shifts[day.strftime("%Y-%m")] += shifted
     shown = sorted(months)[-MONTHS:]
     wins_bars = Bars(
         shown, [(months[m], shifts[m]) for m in shown], (_("Wins"), _("Shifted the climate")), _("Wins per month")
@@ -115,7 +122,7 @@ async def report(ctx: Ctx, args: Args) -> Reply:
     alt = _(
         "Four charts: wins per month ({wins} in all), the network of {orgs} organisations, leaders per "
         "organisation ({leaders} in all), and the pulse's average across pulses.",
-        wins=number(len(wins)),
+        wins=number(wins),
         orgs=number(len(r.orgs)),
         leaders=number(lead.total),
     )
