@@ -23,19 +23,21 @@ async def status_section(ctx: Ctx) -> list[Block]:
     repo = meet_repo(ctx)
     now = ctx.clock.now()
     blocks: list[Block] = []
-    for meeting in await repo.meetings([MeetingStatus.OPEN.value], limit=5):
-        state = await poll.load(repo, ctx.c, meeting)
-        waiting = state.unanswered()
+    polls = await repo.meetings([MeetingStatus.OPEN.value], limit=5)
+    me = ctx.member.id if ctx.member is not None else None
+    voters, progress = await repo.poll_progress([m.id or 0 for m in polls], poll.VOTERS, me)
+    for meeting in polls:
+        answered, waiting_for_me = progress[meeting.id or 0]
         line = rich(
             Bold(f"#{meeting.id} {meeting.title}"),
             " — ",
             ngettext(
                 "meeting poll, {n} member has not answered",
                 "meeting poll, {n} members have not answered",
-                len(waiting),
+                voters - answered,
             ),
         )
-        if ctx.member is not None and ctx.member.id in {m.id for m in waiting}:
+        if waiting_for_me:
             line = line + rich(" ", markup(_("(you among them: `/meet vote {id}`)", id=meeting.id)))
         blocks.append(Section(line))
     coming = []
