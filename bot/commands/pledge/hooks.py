@@ -50,12 +50,12 @@ def row_dict(row: object) -> dict[str, Any]:
     return {name: getattr(row, name) for name in type(row).model_fields}  # type: ignore[attr-defined]
 
 
-async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
+async def export(ctx: Ctx) -> dict[str, Any]:
     repo = pledge_repo(ctx)
     return {
-        "pledgeitem": [row_dict(r) for r in await repo.items()],
-        "pledgematch": [row_dict(r) for r in await repo.matches()],
-        "pledgeevent": [row_dict(r) for r in await repo.all_events()],
+        "pledgeitem": ctx.repo.pages(PledgeItem),
+        "pledgematch": ctx.repo.pages(PledgeMatch),
+        "pledgeevent": ctx.repo.pages(PledgeEvent),
         "orgprofile": [row_dict(r) for r in await repo.profiles()],
         "needdigest": [row_dict(r) for r in await repo.digests()],
     }
