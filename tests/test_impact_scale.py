@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections import Counter
 
 from bot.commands.impact.measures import PairWork, pairs
 from bot.commands.impact.relationships import DRAWN, Relationships
+from bot.core.offload import in_worker
 from bot.store.impact_work import PairCount
 from bot.store.models import Organisation
 
@@ -32,3 +34,9 @@ def test_the_picture_keeps_the_strongest_ties_and_the_lonely() -> None:
     first = next(row for row in rows[1:] if {row[0], row[1]} == {"'=Org 1", "'=Org 2"})
     assert first[2:5] == ["7", "1", "5"]  # 2 (goal) + 5 (match); recent 1; before 5
     assert found[0] == PairWork(12, 13, 156, 1, 0, Counter(goal=156))
+
+
+async def test_charts_render_in_another_process() -> None:
+    """A thread would share the interpreter lock with the event loop; the worker does not."""
+    assert await in_worker(os.getpid) != os.getpid()
+    assert await in_worker(divmod, 7, 2) == (3, 1)

@@ -16,6 +16,7 @@ from bot.commands.impact.measures import PairWork, alone, pairs
 from bot.commands.impact.repo import impact_repo
 from bot.core.context import Ctx
 from bot.core.i18n import N_, _, and_list, ngettext, number
+from bot.core.offload import in_worker
 from bot.core.params import Args
 from bot.core.ui import Attachment, Block, Bold, Context, Header, Image, Reply, Section, markup, rich
 from bot.store.models import Organisation
@@ -31,12 +32,15 @@ class Relationships:
     pairs: list[PairWork]
     alone: list[str]
     alone_ids: set[int] = field(default_factory=set)
+    names: dict[int, str] = field(default_factory=dict)
 
     def name(self, org_id: int) -> str:
         return self._names().get(org_id, "?")
 
     def _names(self) -> dict[int, str]:
-        return {o.id: o.name for o in self.orgs if o.id is not None}
+        if not self.names:
+            self.names.update((o.id, o.name) for o in self.orgs if o.id is not None)
+        return self.names
 
     def network(self, title: str) -> Network:
         """What a person can read: the strongest ties, and the organisations that work with nobody."""
@@ -99,7 +103,7 @@ def alone_note(r: Relationships) -> Block:
 
 async def network_image(r: Relationships) -> Image:
     title = _("Who worked with whom")
-    png = await asyncio.to_thread(network_chart, r.network(title))
+    png = await in_worker(network_chart, r.network(title))
     alt = ngettext(
         "Network of {orgs} organisations with {n} working relationship; thicker lines mean more work together.",
         "Network of {orgs} organisations with {n} working relationships; thicker lines mean more work together.",

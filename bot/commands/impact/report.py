@@ -3,7 +3,6 @@ the pulse — as text and one image, for a steering meeting or a funder."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import date
 
@@ -16,6 +15,7 @@ from bot.commands.impact.relationships import alone_note, relationships_of
 from bot.commands.impact.repo import impact_repo
 from bot.core.context import Ctx
 from bot.core.i18n import N_, _, number
+from bot.core.offload import in_worker
 from bot.core.params import Args
 from bot.core.ui import Attachment, Block, Bold, Header, Image, Reply, Section, markup
 from bot.store.impact_models import MIN_ANSWERS
@@ -118,7 +118,7 @@ async def report(ctx: Ctx, args: Args) -> Reply:
         _("Not enough answers yet"),
     )
     title = _("Impact of {coalition}", coalition=ctx.c.name)
-    png = await asyncio.to_thread(report_chart, wins_bars, r.network(_("Who worked with whom")), leader_bars, pulse)
+    png = await in_worker(report_chart, wins_bars, r.network(_("Who worked with whom")), leader_bars, pulse)
     alt = _(
         "Four charts: wins per month ({wins} in all), the network of {orgs} organisations, leaders per "
         "organisation ({leaders} in all), and the pulse's average across pulses.",

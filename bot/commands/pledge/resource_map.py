@@ -9,7 +9,6 @@ each has, so unequal load shows at a glance whatever the units. Steering also se
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from bot.commands.pledge.ranking import unit_key
 from bot.commands.pledge.repo import pledge_repo
 from bot.core.context import Ctx
 from bot.core.i18n import N_, _, number, tr
+from bot.core.offload import in_worker
 from bot.core.ui import Attachment, Block, Context, Field, Fields, Header, Image, Reply, Section, rich
 from bot.store.models import Role
 from bot.store.pledge_models import Side
@@ -139,7 +139,7 @@ async def resource_map(ctx: Ctx, args: object) -> Reply:
     labels = [tr(MEASURE_LABELS[m]) for m in MEASURES]
     from bot.charts.grouped import grouped_bars  # matplotlib with the first chart, not at start
 
-    png = await asyncio.to_thread(
+    png = await in_worker(
         grouped_bars, names, series, labels, title=_("Who brings what"), ylabel=_("Offers, needs and hand-overs")
     )
     alt = _(
