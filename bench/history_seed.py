@@ -1,5 +1,6 @@
 """A coalition grown in every workflow, for :mod:`bench.history_scale`: organisations and members
-(the coalition itself, the same at every size) and the history that grows with time — goals'
+(the coalition itself, the same at every size) and the history that grows with time (at the same
+pace: a tenth of the history is the last tenth of a year) — goals'
 check-ins and their audit entries, pledges with matches and hand-overs, meetings with votes and
 agendas, flags with their logs, wins. Bulk inserts through the product's own tables; pledge states
 and the quantities kept on each item come from the product's own ledger, so they are consistent."""
@@ -49,12 +50,19 @@ class Size:
     open_polls: int = 10  # what is open or coming does not grow with history
     coming: int = 10
 
+    @property
+    def span(self) -> int:
+        """Seconds of history: a year at full size."""
+        return max(1, round(YEAR * self.history))
+
     def n(self, full: int) -> int:
         return max(1, round(full * self.history))
 
 
-def when(rng: random.Random) -> datetime:
-    return NOW - timedelta(seconds=rng.randrange(YEAR))
+def when(rng: random.Random, size: Size) -> datetime:
+    """A moment in the coalition's history so far: a tenth of the history is a tenth of the time,
+    at the same pace of activity (week one against year three, not a denser year)."""
+    return NOW - timedelta(seconds=rng.randrange(size.span))
 
 
 async def bulk(db: Database, model: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -103,10 +111,10 @@ async def seed(db: Database, coalition_id: int, size: Size, rng: random.Random) 
             {
                 "coalition_id": c,
                 "text": f"Win {n}: the council moved",
-                "won_on": when(rng).date(),
+                "won_on": when(rng, size).date(),
                 "climate": rng.random() < 0.3,
                 "member_id": rng.choice(members),
-                "created_at": when(rng),
+                "created_at": when(rng, size),
             }
             for n in range(size.n(size.wins))
         ],
@@ -123,7 +131,7 @@ async def _groups(db: Database, c: int, size: Size, rng: random.Random, members:
         db,
         WorkingGroup,
         [
-            {"coalition_id": c, "name": f"Group {n}", "key": f"group {n}", "created_at": when(rng)}
+            {"coalition_id": c, "name": f"Group {n}", "key": f"group {n}", "created_at": when(rng, size)}
             for n in range(size.groups)
         ],
     )
@@ -143,7 +151,7 @@ async def _groups(db: Database, c: int, size: Size, rng: random.Random, members:
                 "action": "group.created",
                 "subject": f"Group {g}",
                 "detail": {"group_id": g},
-                "at": when(rng),
+                "at": when(rng, size),
             }
             for g in groups
         ],
@@ -163,7 +171,7 @@ async def _checkins(db: Database, c: int, size: Size, rng: random.Random, orgs: 
                 "owner_org_id": orgs[n % len(orgs)] if n % 3 == 0 else None,
                 "created_by": rng.choice(members),
                 "status": "open" if n < 5 else "closed",
-                "created_at": NOW - timedelta(days=400),
+                "created_at": NOW - timedelta(seconds=size.span + 86400),
             }
             for n in range(size.goals)
         ],
@@ -171,7 +179,7 @@ async def _checkins(db: Database, c: int, size: Size, rng: random.Random, orgs: 
     goals = await ids(db, Goal)
     rows, audit = [], []
     for _ in range(size.n(size.checkins)):
-        at, goal, member = when(rng), rng.choice(goals), rng.choice(members)
+        at, goal, member = when(rng, size), rng.choice(goals), rng.choice(members)
         rows.append(
             {
                 "coalition_id": c,
@@ -216,7 +224,7 @@ async def _pledges(db: Database, c: int, size: Size, rng: random.Random, orgs: l
                 "state": "offered" if n % 2 else "open",
                 "fingerprint": f"bench-{n}",
                 "active": True,
-                "created_at": NOW - timedelta(seconds=YEAR) + timedelta(seconds=YEAR * n / size.n(size.pledge_items)),
+                "created_at": NOW - timedelta(seconds=size.span * (1 - n / size.n(size.pledge_items))),
             }
         )
     await bulk(db, PledgeItem, items)
@@ -283,7 +291,7 @@ async def _meetings(db: Database, c: int, size: Size, rng: random.Random, member
     history = size.n(size.meetings)
     rows = []
     for n in range(history + size.open_polls + size.coming):
-        at = when(rng)
+        at = when(rng, size)
         state = "open" if n >= history and n < history + size.open_polls else "cancelled" if n % 20 == 0 else "closed"
         starts = NOW + timedelta(days=1 + n % 30) if n >= history + size.open_polls else at + timedelta(days=7)
         rows.append(
@@ -365,7 +373,7 @@ async def _flags(db: Database, c: int, size: Size, rng: random.Random, members: 
                 "anonymous": k % 4 == 0,
                 "reporter_id": None if k % 4 == 0 else rng.choice(members),
                 "receipt_hash": f"bench-{k}",
-                "created_at": when(rng),
+                "created_at": when(rng, size),
             }
             for k in range(n)
         ],
@@ -383,7 +391,7 @@ async def _flags(db: Database, c: int, size: Size, rng: random.Random, members: 
                 "actor_id": rng.choice(handlers),
                 "by_reporter": False,
                 "text": "",
-                "at": when(rng),
+                "at": when(rng, size),
             }
             for f in flags
             for kind in ("acknowledged", "note", "resolved")

@@ -12,7 +12,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-PAGE = 2000
+PAGE = 500  # rows are made on the event loop: a page is a few milliseconds of it
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,12 @@ class Pages:
             if not rows:
                 return
             last = rows[-1].id
-            plain = [self._plain(row._mapping) for row in rows]
+            plain = [self._plain(row._asdict()) for row in rows]
             yield [self.shape(row) for row in plain] if self.shape else plain
             if len(rows) < self.size:
                 return
 
-    def _plain(self, mapping: Mapping[str, Any]) -> dict[str, Any]:
-        row = dict(mapping)
+    def _plain(self, row: dict[str, Any]) -> dict[str, Any]:
         if self.columns and "id" not in self.columns:
             row.pop("id", None)
         return row
