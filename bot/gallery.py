@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -156,12 +156,22 @@ def pictures(case: str) -> dict[str, Callable[[], Chart]]:
         "pledge-map": lambda: grouped_chart(pledge_bars),
         "relationships": lambda: network_chart(r.network(_("Who worked with whom"))),
         "impact-report": lambda: report_chart(
-            wins_panel(wins, NOW.date()),
+            wins_panel(per_day(wins), NOW.date()),
             r.network(_("Who worked with whom")),
             leaders_panel(leadership(h), NOW),
             pulse_panel(trend),
         ),
     }
+
+
+def per_day(wins: Sequence[Win]) -> list[tuple[date, int, int]]:
+    """Wins and climate shifts per day, as the report sums them in SQL."""
+    days: dict[date, list[int]] = {}
+    for win in wins:
+        day = days.setdefault(win.won_on, [0, 0])
+        day[0] += 1
+        day[1] += int(win.climate)
+    return [(day, n, shifted) for day, (n, shifted) in sorted(days.items())]
 
 
 def render_all(

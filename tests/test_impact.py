@@ -15,7 +15,7 @@ from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
 from bot.core.scope import base
 from bot.core.ui import Image, Reply
-from bot.core.workflow import as_export
+from bot.core.workflow import read_tables
 from bot.store.db import Database
 from bot.store.impact_models import PulseResponder, PulseTally, Win
 from bot.store.models import Goal
@@ -256,7 +256,7 @@ async def test_report_status_export_and_forget(chat: Chat, db: Database, clock: 
         assert workflow.export is not None
         assert workflow.forget is not None
         assert bob is not None
-        tables = as_export(await workflow.export(ctx)).tables
+        tables = await read_tables(await workflow.export(ctx))
         assert set(tables) == set(workflow.exports)
         assert tables["win"][0]["text"] == "Clinic stocked"
         assert tables["pulseresponder"] == [{"pulse_id": 1, "answered": 1}]  # how many, never who

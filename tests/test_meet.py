@@ -19,7 +19,7 @@ from bot.commands.meet.feed import calendar_routes
 from bot.commands.meet.jobs import POLL_JOB, REMINDER_JOB
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
-from bot.core.workflow import JobEnv, as_export, jobs_of
+from bot.core.workflow import JobEnv, jobs_of, read_tables
 from bot.scheduling.runner import Scheduler
 from bot.store.db import Database
 from bot.store.meeting_models import Meeting, MeetingVote
@@ -331,12 +331,12 @@ async def test_status_export_and_forget_hooks(chat: Chat, db: Database, clock: M
         assert "4 members have not answered" in status
         assert workflow.export is not None
         assert workflow.forget is not None
-        tables = as_export(await workflow.export(ctx)).tables
+        tables = await read_tables(await workflow.export(ctx))
         assert set(tables) == set(workflow.exports)
         assert len(tables["meetingslot"]) == 3
         assert tables["meetingvote"][0]["answer"] == "yes"
         await workflow.forget(ctx, bob.id or 0)  # type: ignore[union-attr]
-        after = as_export(await workflow.export(ctx)).tables
+        after = await read_tables(await workflow.export(ctx))
     assert after["meetingvote"] == []
     assert after["meetingagendaitem"][0]["author_name"] == ""
     assert after["meetingagendaitem"][0]["member_id"] is None

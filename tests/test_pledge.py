@@ -15,7 +15,7 @@ from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
 from bot.core.context import ActionEvent
 from bot.core.ui import Actions, Button, Image, Reply, Visibility
-from bot.core.workflow import JobEnv
+from bot.core.workflow import JobEnv, read_tables
 from bot.store.db import Database
 from bot.store.models import Member, Organisation
 from bot.store.pledge_models import PledgeItem, PledgeMatch
@@ -339,7 +339,7 @@ async def test_map_status_export_forget_and_profiles(chat: Chat, db: Database) -
         status = Reply.private(*await hooks.status(ctx)).plain()
         assert "1 open need" in status
         assert "200 EUR still missing" in status
-        exported = await hooks.export(ctx)
+        exported = await read_tables(await hooks.export(ctx))
         assert set(exported) == set(hooks.EXPORTS)
         assert [r["id"] for r in exported["pledgeitem"]] == [1, 2]
         assert len(exported["pledgeevent"]) >= 5

@@ -11,12 +11,12 @@ context, a session and a time for timed work), never a platform object.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -52,14 +52,33 @@ class TimedJob:
     next_wake: Callable[[AsyncSession, datetime], Awaitable[datetime | None]] | None = None
 
 
+class Batches(Protocol):
+    """A table read a page at a time (``bot.store.pages.Pages``): what an export streams."""
+
+    def batches(self) -> AsyncIterator[Sequence[Mapping[str, Any]]]: ...
+
+
+@dataclass(frozen=True)
+class CsvStream:
+    """A CSV file of an export written a page at a time: one row of ``cells`` per row of ``rows``."""
+
+    filename: str
+    title: str
+    header: Sequence[str]
+    rows: Batches
+    cells: Callable[[Mapping[str, Any]], Sequence[Any]]
+
+
 @dataclass
 class Export:
     """A workflow's part of ``/coalition export``: JSON sections, extra files (CSV), and the phrases
     of the reply's summary line (``2 goals``). An export hook may also return a plain mapping, which
-    is taken as ``tables``."""
+    is taken as ``tables``. A section may be a list of rows or :class:`Batches` (streamed to the
+    file a page at a time, so a large table never sits in memory); a file may be a
+    :class:`CsvStream` likewise."""
 
     tables: dict[str, Any] = field(default_factory=dict)
-    files: list[Attachment] = field(default_factory=list)
+    files: list[Attachment | CsvStream] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
 
 
@@ -148,6 +167,17 @@ class Workflow:
 
 def as_export(part: Mapping[str, Any] | Export) -> Export:
     return part if isinstance(part, Export) else Export(tables=dict(part))
+
+
+async def read_tables(part: Mapping[str, Any] | Export) -> dict[str, Any]:
+    """An export part's sections with every streamed one read into a list (small exports, tests)."""
+    tables: dict[str, Any] = {}
+    for name, value in as_export(part).tables.items():
+        if hasattr(value, "batches"):
+            tables[name] = [row async for batch in value.batches() for row in batch]
+        else:
+            tables[name] = value
+    return tables
 
 
 def jobs_of(workflows: Sequence[Workflow]) -> list[TimedJob]:

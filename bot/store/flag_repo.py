@@ -65,6 +65,14 @@ class FlagRepo:
             query = query.where(col(ConflictFlag.status).not_in(list(CLOSED)))
         return (await self.session.exec(query.order_by(col(ConflictFlag.id)))).all()
 
+    async def recently_closed(self, limit: int) -> Sequence[ConflictFlag]:
+        """The flags closed last, newest first (a page, not every closed flag)."""
+        query = select(ConflictFlag).where(
+            ConflictFlag.coalition_id == self.coalition_id, col(ConflictFlag.status).in_(list(CLOSED))
+        )
+        closed = func.coalesce(col(ConflictFlag.closed_at), col(ConflictFlag.created_at))
+        return (await self.session.exec(query.order_by(closed.desc(), col(ConflictFlag.id).desc()).limit(limit))).all()
+
     async def by_reporter(self, member_id: int) -> Sequence[ConflictFlag]:
         query = select(ConflictFlag).where(
             ConflictFlag.coalition_id == self.coalition_id, ConflictFlag.reporter_id == member_id

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.models import utcnow
@@ -28,6 +28,8 @@ def random_id() -> int:
 
 
 class Win(SQLModel, table=True):
+    __table_args__ = (Index("ix_win_coalition_won", "coalition_id", "won_on", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
     text: str = Field(sa_column=Column(Text, nullable=False))

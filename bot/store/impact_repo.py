@@ -5,50 +5,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from itertools import combinations
+from datetime import date, datetime
 
-from sqlalchemy import delete, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, delete, func, update
+from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.flag_models import FlagEvent
 from bot.store.impact_models import Pulse, PulseComment, PulseResponder, PulseTally, Win
-from bot.store.meeting_models import Answer, Meeting, MeetingVote
-from bot.store.models import AuditEntry, Coalition, Goal, GoalTally, GroupMembership, Identity, Member, WorkingGroup
-from bot.store.pledge_models import MatchState, PledgeItem, PledgeMatch
-from bot.store.unity_models import UnitySignature
+from bot.store.impact_work import ImpactWork, Lead, PairCount
+from bot.store.models import Coalition, Goal, Identity, Member
 
 SCORES = (1, 2, 3, 4, 5)
-HANDLING = ("acknowledged", "discussing", "note", "reply", "resolved", "dismissed")
+
+__all__ = ["ImpactRepo", "Lead", "PairCount", "any_pulse", "reminders_due"]
 
 
-@dataclass(frozen=True)
-class JointWork:
-    """One piece of work two organisations did together (``a`` < ``b``)."""
-
-    a: int
-    b: int
-    kind: str  # match, meeting, group, goal, statement
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Lead:
-    """One lead a member took on."""
-
-    member_id: int
-    kind: str  # goal, meeting, flags, match, group, signature
-    at: datetime
-
-
-def _pairs(orgs: set[int], kind: str, at: datetime) -> list[JointWork]:
-    return [JointWork(a, b, kind, at) for a, b in combinations(sorted(orgs), 2)]
-
-
-class ImpactRepo:
+class ImpactRepo(ImpactWork):
     def __init__(self, session: AsyncSession, coalition_id: int) -> None:
         self.session = session
         self.coalition_id = coalition_id
@@ -60,9 +33,28 @@ class ImpactRepo:
         self.session.add(row)
         await self.session.flush()
 
-    async def wins(self) -> Sequence[Win]:
+    async def wins(self, *, limit: int | None = None) -> Sequence[Win]:
+        """The newest wins first (all of them without ``limit``: the export)."""
         query = select(Win).where(Win.coalition_id == self.coalition_id)
-        return (await self.session.exec(query.order_by(col(Win.won_on).desc(), col(Win.id).desc()))).all()
+        query = query.order_by(col(Win.won_on).desc(), col(Win.id).desc())
+        return (await self.session.exec(query if limit is None else query.limit(limit))).all()
+
+    async def win_counts(self) -> tuple[int, int]:
+        """How many wins, and how many of them shifted the political climate."""
+        query = select(func.count(), func.sum(case((col(Win.climate), 1), else_=0))).where(
+            Win.coalition_id == self.coalition_id
+        )
+        total, climate = (await self.session.exec(query)).one()
+        return int(total), int(climate or 0)
+
+    async def wins_per_day(self, since: date) -> Sequence[tuple[date, int, int]]:
+        """Wins and climate shifts per day from ``since`` on (the report's months)."""
+        query = (
+            sql_select(col(Win.won_on), func.count(), func.sum(case((col(Win.climate), 1), else_=0)))
+            .where(col(Win.coalition_id) == self.coalition_id, col(Win.won_on) >= since)
+            .group_by(col(Win.won_on))
+        )
+        return [(day, int(n), int(c or 0)) for day, n, c in (await self.session.exec(query)).all()]  # type: ignore[call-overload]
 
     async def goal(self, goal_id: int) -> Goal | None:
         found = await self.session.get(Goal, goal_id)
@@ -180,115 +172,6 @@ class ImpactRepo:
             .order_by(col(Member.id))
         )
         return [m for m in (await self.session.exec(query)).all() if m.id not in answered]
-
-    # work together -----------------------------------------------------------------------------
-
-    async def _org_of(self) -> dict[int, int]:
-        query = select(Member).where(Member.coalition_id == self.coalition_id)
-        return {m.id: m.organisation_id for m in (await self.session.exec(query)).all() if m.id and m.organisation_id}
-
-    async def joint_work(self) -> list[JointWork]:
-        """Every piece of work two organisations did together: a pledge matched between them, a
-        meeting both attended (a yes for the chosen slot), a working group with members of both, a
-        goal both checked in on (or one owned it and the other checked in), a statement both signed."""
-        org_of = await self._org_of()
-        c = self.coalition_id
-        work: list[JointWork] = []
-        offer, need = aliased(PledgeItem), aliased(PledgeItem)
-        matches = select(PledgeMatch, offer.organisation_id, need.organisation_id).where(
-            PledgeMatch.coalition_id == c,
-            PledgeMatch.state != MatchState.WITHDRAWN.value,
-            PledgeMatch.offer_id == offer.id,
-            PledgeMatch.need_id == need.id,
-        )
-        for match, giver, taker in (await self.session.exec(matches)).all():
-            if giver != taker:
-                work += _pairs({giver, taker}, "match", match.created_at)
-        meetings = select(Meeting, MeetingVote.member_id).where(
-            Meeting.coalition_id == c,
-            MeetingVote.coalition_id == c,
-            MeetingVote.meeting_id == Meeting.id,
-            MeetingVote.slot_id == Meeting.chosen_slot_id,
-            MeetingVote.answer == Answer.YES.value,
-            col(Meeting.cancelled_at).is_(None),
-        )
-        attended: dict[int, tuple[datetime, set[int]]] = {}
-        for meeting, member_id in (await self.session.exec(meetings)).all():
-            at = meeting.starts_at or meeting.closed_at or meeting.created_at
-            attended.setdefault(meeting.id or 0, (at, set()))[1].add(org_of.get(member_id, 0))
-        for at, orgs in attended.values():
-            work += _pairs(orgs - {0}, "meeting", at)
-        groups = select(WorkingGroup, GroupMembership.member_id).where(
-            WorkingGroup.coalition_id == c, GroupMembership.group_id == WorkingGroup.id
-        )
-        in_group: dict[int, tuple[datetime, set[int]]] = {}
-        for group, member_id in (await self.session.exec(groups)).all():
-            in_group.setdefault(group.id or 0, (group.created_at, set()))[1].add(org_of.get(member_id, 0))
-        for at, orgs in in_group.values():
-            work += _pairs(orgs - {0}, "group", at)
-        work += await self._shared_goals(org_of)
-        signatures = select(UnitySignature).where(
-            UnitySignature.coalition_id == c, col(UnitySignature.active).is_(True)
-        )
-        signed: dict[int, tuple[datetime, set[int]]] = {}
-        for s in (await self.session.exec(signatures)).all():
-            at, orgs = signed.setdefault(s.version_id, (s.signed_at, set()))
-            orgs.add(s.organisation_id)
-            signed[s.version_id] = (max(at, s.signed_at), orgs)
-        for at, orgs in signed.values():
-            work += _pairs(orgs, "statement", at)
-        return work
-
-    async def _shared_goals(self, org_of: dict[int, int]) -> list[JointWork]:
-        """Per goal, the organisations that checked in on it (and its owner), dated by the moment
-        the second one joined in. From the totals kept per goal and member (their first check-in)."""
-        query = select(GoalTally.goal_id, GoalTally.member_id, GoalTally.first_at).where(
-            GoalTally.coalition_id == self.coalition_id, col(GoalTally.member_id).is_not(None)
-        )
-        first: dict[int, dict[int, datetime]] = defaultdict(dict)
-        for goal_id, member_id, at in (await self.session.exec(query)).all():
-            org = org_of.get(member_id or 0)
-            if org and (org not in first[goal_id] or at < first[goal_id][org]):
-                first[goal_id][org] = at
-        owners = select(Goal).where(Goal.coalition_id == self.coalition_id, col(Goal.owner_org_id).is_not(None))
-        for goal in (await self.session.exec(owners)).all():
-            if goal.id in first and goal.owner_org_id not in first[goal.id or 0]:
-                first[goal.id or 0][goal.owner_org_id or 0] = goal.created_at
-        work = []
-        for orgs in first.values():
-            for a, b in combinations(sorted(orgs), 2):
-                work.append(JointWork(a, b, "goal", max(orgs[a], orgs[b])))
-        return work
-
-    # leads -------------------------------------------------------------------------------------
-
-    async def leads(self) -> list[Lead]:
-        """Every lead members took on: set a goal, proposed a meeting, handled a flag, matched a
-        need, started a working group, signed for their organisation."""
-        c = self.coalition_id
-        found: list[Lead] = []
-        goals = select(Goal.created_by, Goal.created_at).where(Goal.coalition_id == c)
-        meetings = select(Meeting.proposer_id, Meeting.created_at).where(Meeting.coalition_id == c)
-        flags = select(FlagEvent.actor_id, FlagEvent.at).where(
-            FlagEvent.coalition_id == c, col(FlagEvent.by_reporter).is_(False), col(FlagEvent.kind).in_(HANDLING)
-        )
-        matches = select(PledgeMatch.member_id, PledgeMatch.created_at).where(PledgeMatch.coalition_id == c)
-        groups = select(AuditEntry.member_id, AuditEntry.at).where(
-            AuditEntry.coalition_id == c, AuditEntry.action == "group.created"
-        )
-        signatures = select(UnitySignature.member_id, UnitySignature.signed_at).where(UnitySignature.coalition_id == c)
-        for kind, query in (
-            ("goal", goals),
-            ("meeting", meetings),
-            ("flags", flags),
-            ("match", matches),
-            ("group", groups),
-            ("signature", signatures),
-        ):
-            for member_id, at in (await self.session.exec(query)).all():  # type: ignore[call-overload]
-                if member_id is not None:
-                    found.append(Lead(member_id, kind, at))
-        return found
 
     # forget-me ---------------------------------------------------------------------------------
 

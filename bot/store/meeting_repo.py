@@ -129,6 +129,72 @@ class MeetingRepo:
         )
         return (await self.session.exec(query.order_by(col(MeetingAgendaItem.id)))).all()
 
+    async def agendas(self, meeting_ids: Sequence[int]) -> dict[int, list[MeetingAgendaItem]]:
+        """The agendas of several meetings in one query (the calendar feed)."""
+        query = select(MeetingAgendaItem).where(
+            MeetingAgendaItem.coalition_id == self.coalition_id, col(MeetingAgendaItem.meeting_id).in_(meeting_ids)
+        )
+        found: dict[int, list[MeetingAgendaItem]] = {m: [] for m in meeting_ids}
+        for item in (await self.session.exec(query.order_by(col(MeetingAgendaItem.id)))).all():
+            found[item.meeting_id].append(item)
+        return found
+
+    async def poll_progress(
+        self, meeting_ids: Sequence[int], roles: Sequence[str], member_id: int | None
+    ) -> tuple[int, dict[int, tuple[int, bool]]]:
+        """For several polls at once, in a fixed number of queries: how many members may vote
+        (``roles``), and per poll how many of them answered every slot and whether ``member_id``
+        (when they may vote) still has to."""
+        voters = (
+            await self.session.exec(
+                select(func.count())
+                .select_from(Member)
+                .where(Member.coalition_id == self.coalition_id, col(Member.role).in_(roles))
+            )
+        ).one()
+        slots = dict(
+            (
+                await self.session.exec(
+                    select(MeetingSlot.meeting_id, func.count())
+                    .where(MeetingSlot.coalition_id == self.coalition_id, col(MeetingSlot.meeting_id).in_(meeting_ids))
+                    .group_by(col(MeetingSlot.meeting_id))
+                )
+            ).all()
+        )
+        answered = (
+            select(MeetingVote.meeting_id, MeetingVote.member_id, func.count().label("n"))
+            .where(
+                MeetingVote.coalition_id == self.coalition_id,
+                col(MeetingVote.meeting_id).in_(meeting_ids),
+                col(MeetingVote.member_id).in_(
+                    select(Member.id).where(Member.coalition_id == self.coalition_id, col(Member.role).in_(roles))
+                ),
+            )
+            .group_by(col(MeetingVote.meeting_id), col(MeetingVote.member_id))
+        )
+        complete: dict[int, int] = {}
+        mine: dict[int, int] = {}
+        for meeting_id, voter_id, n in (await self.session.exec(answered)).all():
+            if n >= slots.get(meeting_id, 0):
+                complete[meeting_id] = complete.get(meeting_id, 0) + 1
+            if voter_id == member_id:
+                mine[meeting_id] = n
+        me_votes = (
+            member_id is not None
+            and (
+                await self.session.exec(
+                    select(func.count())
+                    .select_from(Member)
+                    .where(
+                        Member.coalition_id == self.coalition_id, Member.id == member_id, col(Member.role).in_(roles)
+                    )
+                )
+            ).one()
+        )
+        return voters, {
+            m: (complete.get(m, 0), bool(me_votes) and mine.get(m, 0) < slots.get(m, 0)) for m in meeting_ids
+        }
+
     async def agenda_count(self, meeting_id: int) -> int:
         query = (
             select(func.count())

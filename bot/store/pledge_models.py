@@ -6,6 +6,11 @@ and ``withdraw``. A match ties an offer to a need for an amount (``None`` when n
 counted); ``delivered`` grows as the resource is handed over. Every change is kept as an event, so
 an item's history survives later edits. Quantities are floats in the unit the poster typed.
 
+Each item keeps its matches summed up (``promised``, ``delivered``, ``match_count``,
+``waiting_count``), written in the same transaction as any change to its matches
+(:func:`bot.commands.pledge.service.recompute`), so listings, the status section and the map read
+an item's quantities from its own row instead of summing every match (issue 23).
+
 Idempotency: an active item has a ``fingerprint`` (its organisation, side, kind, description,
 amount, unit and, for an "I can help" offer, the need) that is unique while ``active`` is True, so a
 double click or a retried form creates nothing twice; ``active`` becomes NULL once an item is
@@ -17,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.models import utcnow
@@ -55,7 +60,10 @@ class MatchState(StrEnum):
 class PledgeItem(SQLModel, table=True):
     """An offer or a need, always on behalf of an organisation."""
 
-    __table_args__ = (UniqueConstraint("coalition_id", "fingerprint", "active", name="uq_pledge_item_active"),)
+    __table_args__ = (
+        UniqueConstraint("coalition_id", "fingerprint", "active", name="uq_pledge_item_active"),
+        Index("ix_pledgeitem_listing", "coalition_id", "side", "state", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
@@ -72,6 +80,10 @@ class PledgeItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    promised: float = Field(default=0.0, description="kept: the amounts of its matches not withdrawn")
+    delivered: float = Field(default=0.0, description="kept: what its matches handed over")
+    match_count: int = Field(default=0, description="kept: its matches not withdrawn")
+    waiting_count: int = Field(default=0, description="kept: its matches not handed over yet")
 
 
 class PledgeMatch(SQLModel, table=True):

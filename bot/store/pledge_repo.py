@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +21,7 @@ from bot.store.db import savepoint
 from bot.store.models import Coalition, Organisation
 from bot.store.pledge_models import (
     ItemState,
+    MatchState,
     NeedDigest,
     OrgProfile,
     PledgeEvent,
@@ -30,6 +33,7 @@ from bot.store.pledge_models import (
 T = TypeVar("T", bound=SQLModel)
 
 LIVE_STATES = (ItemState.OFFERED.value, ItemState.OPEN.value, ItemState.MATCHED.value)
+EPSILON = 1e-9
 
 
 class PledgeRepo:
@@ -126,6 +130,107 @@ class PledgeRepo:
             PledgeItem.active == True,  # noqa: E712  (SQL comparison)
         )
         return (await self.session.exec(query)).first()
+
+    def _live(self, side: Side, kind: str | None) -> list[Any]:
+        where = [
+            col(PledgeItem.coalition_id) == self.coalition_id,
+            col(PledgeItem.side) == side.value,
+            col(PledgeItem.state).in_(LIVE_STATES),
+        ]
+        return where if kind is None else [*where, col(PledgeItem.kind) == kind]
+
+    async def live_page(self, side: Side, *, kind: str | None = None, limit: int) -> tuple[int, list[PledgeItem]]:
+        """How many offers (or needs) are live, and the newest ``limit`` of them, oldest first."""
+        where = self._live(side, kind)
+        total = (await self.session.exec(select(func.count()).select_from(PledgeItem).where(*where))).one()
+        query = select(PledgeItem).where(*where).order_by(col(PledgeItem.id).desc()).limit(limit)
+        return total, list(reversed((await self.session.exec(query)).all()))
+
+    async def missing_page(self, *, limit: int) -> tuple[int, list[PledgeItem]]:
+        """How many needs still miss something (another match could give them more), and the
+        oldest ``limit`` of them: :func:`~bot.commands.pledge.ledger.open_for_more` in SQL, on the
+        quantities kept on each need."""
+        where = [
+            *self._live(Side.NEED, None),
+            or_(
+                and_(col(PledgeItem.amount).is_not(None), col(PledgeItem.amount) - col(PledgeItem.promised) > EPSILON),
+                and_(col(PledgeItem.amount).is_(None), col(PledgeItem.match_count) == 0),
+            ),
+        ]
+        total = (await self.session.exec(select(func.count()).select_from(PledgeItem).where(*where))).one()
+        query = select(PledgeItem).where(*where).order_by(col(PledgeItem.id)).limit(limit)
+        return total, list((await self.session.exec(query)).all())
+
+    async def recount(self) -> None:
+        """Sum every item's matches into the quantities kept on it (after bulk loads; migration
+        0018 runs the same for the items that existed before)."""
+        live = and_(
+            or_(col(PledgeMatch.offer_id) == PledgeItem.id, col(PledgeMatch.need_id) == PledgeItem.id),
+            col(PledgeMatch.state) != MatchState.WITHDRAWN.value,
+        )
+
+        def summed(what: Any, *extra: Any) -> Any:
+            return select(what).select_from(PledgeMatch).where(live, *extra).scalar_subquery()
+
+        await self.session.exec(
+            update(PledgeItem)  # type: ignore[call-overload]
+            .where(col(PledgeItem.coalition_id) == self.coalition_id)
+            .values(
+                promised=summed(func.coalesce(func.sum(func.coalesce(PledgeMatch.amount, 0.0)), 0.0)),
+                delivered=summed(func.coalesce(func.sum(PledgeMatch.delivered), 0.0)),
+                match_count=summed(func.count()),
+                waiting_count=summed(func.count(), col(PledgeMatch.state) == MatchState.MATCHED.value),
+            )
+        )
+
+    async def map_items(self) -> Sequence[Any]:
+        """The resource map's offered and asked, summed in SQL per organisation, kind, side and unit
+        as typed: (organisation, kind, side, unit, items, items with an amount, their sum), the
+        first-typed unit first. A withdrawn item that handed nothing over is left out."""
+        i = PledgeItem
+        dropped = and_(
+            col(i.state) == ItemState.WITHDRAWN.value,
+            col(i.closed_at).is_not(None),
+            col(i.match_count) - col(i.waiting_count) == 0,
+        )
+        query = (
+            sql_select(
+                col(i.organisation_id),
+                col(i.kind),
+                col(i.side),
+                col(i.unit),
+                func.count(),
+                func.count(col(i.amount)),
+                func.sum(col(i.amount)),
+            )
+            .where(col(i.coalition_id) == self.coalition_id, ~dropped)
+            .group_by(col(i.organisation_id), col(i.kind), col(i.side), col(i.unit))
+            .order_by(func.min(col(i.id)))
+        )
+        return (await self.session.exec(query)).all()  # type: ignore[call-overload, no-any-return]
+
+    async def map_handovers(self) -> Sequence[Any]:
+        """The resource map's given and received, summed in SQL over matches that handed something
+        over: (giver, its kind, its unit, taker, its kind, its unit, counted, matches, delivered)."""
+        offer, need, m = aliased(PledgeItem), aliased(PledgeItem), PledgeMatch
+        counted = col(m.amount).is_not(None)
+        query = (
+            sql_select(*self._sides(offer, need), counted, func.count(), func.sum(col(m.delivered)))
+            .where(
+                col(m.coalition_id) == self.coalition_id,
+                col(m.state) != MatchState.WITHDRAWN.value,
+                or_(col(m.delivered) > 0, col(m.state) == MatchState.FULFILLED.value),
+                col(m.offer_id) == offer.id,
+                col(m.need_id) == need.id,
+            )
+            .group_by(*self._sides(offer, need), counted)
+            .order_by(func.min(col(m.id)))
+        )
+        return (await self.session.exec(query)).all()  # type: ignore[call-overload, no-any-return]
+
+    @staticmethod
+    def _sides(offer: Any, need: Any) -> list[Any]:
+        return [offer.organisation_id, offer.kind, offer.unit, need.organisation_id, need.kind, need.unit]
 
     # matches -----------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from bot.store.models import (
     utcnow,
 )
 from bot.store.outbox_models import OutboxMessage, OutboxStatus
+from bot.store.pages import Pages
 from bot.store.tallies import CheckinTallies
 
 T = TypeVar("T", bound=SQLModel)
@@ -166,6 +167,11 @@ class CoalitionRepo(GoalFigures, CheckinTallies, MemberMerging):
         column = getattr(model, "coalition_id")  # noqa: B009  (not every model has it)
         query = select(model).where(column == self.coalition_id).order_by(col(getattr(model, "id")))  # noqa: B009
         return (await self.session.exec(query)).all()
+
+    def pages(self, model: type[SQLModel], **options: Any) -> Pages:
+        """Every row of a table holding coalition data, oldest first, a page at a time (exports
+        that stream: memory holds one page, not the table). ``options``: see :class:`Pages`."""
+        return Pages(self.session, model, self.coalition_id, **options)
 
     async def rows_of(self, model: type[T], member_id: int, *columns: str) -> Sequence[T]:
         """The rows of a coalition table where any of ``columns`` names this member, oldest first

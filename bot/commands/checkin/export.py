@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Mapping
+from typing import Any
 
 from sqlmodel import col
 
@@ -11,42 +11,43 @@ from bot.commands.checkin.repo import ScheduleRepo, forget_checkins
 from bot.commands.common import csv_cell, removed, row_dict
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext
-from bot.core.ui import Attachment
-from bot.core.workflow import Export
+from bot.core.workflow import CsvStream, Export
+from bot.store.models import Checkin
 from bot.store.scheduling_models import CheckinSchedule
 
 CSV_COLUMNS = ["checkin_id", "goal_id", "goal", "member", "amount", "note", "blockers", "at"]
 
 
 async def checkins_export(ctx: Ctx) -> Export:
-    checkins = await ctx.repo.checkins()
+    """Check-ins streamed a page at a time, to the JSON and to their CSV."""
     schedules = ScheduleRepo.of(ctx)
     names = {m.id: m.display_name for m in await ctx.repo.members()}
     titles = {g.id: g.title for g in await ctx.repo.goals(include_closed=True)}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for ch in checkins:
-        writer.writerow(
-            [
-                ch.id,
-                ch.goal_id,
-                csv_cell(titles.get(ch.goal_id, "")),
-                csv_cell(names.get(ch.member_id, "")),
-                int(ch.amount) if ch.amount.is_integer() else ch.amount,
-                csv_cell(ch.note),
-                csv_cell(ch.blockers),
-                ch.created_at.isoformat(),
-            ]
-        )
+
+    def cells(ch: Mapping[str, Any]) -> list[Any]:
+        amount = ch["amount"]
+        return [
+            ch["id"],
+            ch["goal_id"],
+            csv_cell(titles.get(ch["goal_id"], "")),
+            csv_cell(names.get(ch["member_id"], "")),
+            int(amount) if float(amount).is_integer() else amount,
+            csv_cell(ch["note"]),
+            csv_cell(ch["blockers"]),
+            ch["created_at"].isoformat(),
+        ]
+
+    count = await ctx.repo.count(Checkin)
     return Export(
         tables={
-            "checkins": [row_dict(ch) for ch in checkins],
+            "checkins": ctx.repo.pages(Checkin),
             "checkin_schedules": [row_dict(r) for r in await schedules.all_schedules()],
             "checkin_windows": [row_dict(w) for w in await schedules.all_windows()],
         },
-        files=[Attachment(f"{ctx.c.slug}-checkins.csv", buffer.getvalue().encode(), "text/csv", _("Check-ins (CSV)"))],
-        summary=[ngettext("{n} check-in", "{n} check-ins", len(checkins))],
+        files=[
+            CsvStream(f"{ctx.c.slug}-checkins.csv", _("Check-ins (CSV)"), CSV_COLUMNS, ctx.repo.pages(Checkin), cells)
+        ],
+        summary=[ngettext("{n} check-in", "{n} check-ins", count)],
     )
 
 

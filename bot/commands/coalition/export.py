@@ -1,12 +1,16 @@
 """``/coalition export``: everything the coalition holds, as one JSON file plus the files workflows
-add (CSV), each workflow contributing its declared ``export``."""
+add (CSV), each workflow contributing its declared ``export``. The files are written a table at a
+time off the event loop, large tables a page at a time (:mod:`bot.core.export_file`)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from bot.commands.coalition.command import coalition
@@ -14,11 +18,12 @@ from bot.commands.common import csv_cell, row_dict
 from bot.core import text, workflow
 from bot.core.context import Ctx
 from bot.core.errors import PermissionDenied
+from bot.core.export_file import write_csv, write_json
 from bot.core.i18n import N_, _, ngettext
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
 from bot.core.ui import Attachment, Reply, Section, rich
-from bot.core.workflow import Export, as_export
+from bot.core.workflow import CsvStream, Export, as_export
 from bot.store.membership_models import JoinRequest
 from bot.store.models import AuditEntry, ChannelBinding, GroupMembership, Identity, LinkCode, Role, WorkingGroup
 from bot.store.outbox_models import OutboxMessage
@@ -43,24 +48,36 @@ async def export(ctx: Ctx, args: Args) -> Reply:
     if Role(ctx.me.role) not in STEERING:
         raise PermissionDenied(text.permission_denied("/coalition export", Role(ctx.me.role), STEERING))
     c = ctx.c
-    data: dict[str, object] = {}
-    files: list[Attachment] = []
+    sections: list[tuple[str, Any]] = []
+    wanted: list[Attachment | CsvStream] = []
     summary: list[str] = []
     for flow in workflow.active():
         if flow.export is None:
             continue
         part = as_export(await flow.export(ctx))
-        data.update(part.tables)
-        files.extend(part.files)
+        sections.extend(part.tables.items())
+        wanted.extend(part.files)
         summary.extend(part.summary)
     await ctx.repo.audit("coalition.exported", member=ctx.me)
-    everything = Attachment(
-        f"{c.slug}.json", json.dumps(data, indent=2, default=str).encode(), "application/json", _("Everything (JSON)")
-    )
+    with tempfile.TemporaryDirectory(prefix="export-") as scratch:
+        everything = Path(scratch) / f"{c.slug}.json"
+        await write_json(everything, sections)
+        files = [Attachment(everything.name, await read(everything), "application/json", _("Everything (JSON)"))]
+        for wanted_file in wanted:
+            if isinstance(wanted_file, CsvStream):
+                path = Path(scratch) / wanted_file.filename
+                await write_csv(path, wanted_file)
+                files.append(Attachment(path.name, await read(path), "text/csv", wanted_file.title))
+            else:
+                files.append(wanted_file)
     return Reply(
         blocks=[Section(rich(_("Export of {coalition}: {summary}.", coalition=c.name, summary=", ".join(summary))))],
-        attachments=[everything, *files],
+        attachments=files,
     )
+
+
+async def read(path: Path) -> bytes:
+    return await asyncio.to_thread(path.read_bytes)
 
 
 async def coalition_export(ctx: Ctx) -> Export:
@@ -87,12 +104,9 @@ async def coalition_export(ctx: Ctx) -> Export:
             "working_groups": [row_dict(g) for g in await repo.all(WorkingGroup)],
             "group_memberships": [row_dict(g) for g in await repo.all(GroupMembership)],
             "link_codes": [row_dict(code) | {"code_hash": None} for code in await repo.all(LinkCode)],
-            "audit": [row_dict(a) for a in await repo.all(AuditEntry)],
+            "audit": repo.pages(AuditEntry),
             "join_requests": [row_dict(r) for r in await repo.all(JoinRequest)],
-            "deliveries": [
-                {name: getattr(m, name) for name in OUTBOX_FIELDS} | {"created_at": m.created_at, "sent_at": m.sent_at}
-                for m in await repo.all(OutboxMessage)
-            ],
+            "deliveries": repo.pages(OutboxMessage, columns=(*OUTBOX_FIELDS, "created_at", "sent_at")),
         },
         summary=[ngettext("{n} member", "{n} members", len(people))],
     )

@@ -37,10 +37,10 @@ SHOWN_EVENTS = 40
 @flag.sub("list", summary=N_("Handlers: the flags you handle, overdue first"), usage="/flag list", roles=CARETAKERS)
 async def list_(ctx: Ctx, args: Args) -> Reply:
     now = ctx.clock.now()
-    flags = await visible_flags(ctx, await flag_repo(ctx).flags())
-    current = [f for f in flags if f.status not in CLOSED]
+    repo = flag_repo(ctx)
+    current = await visible_flags(ctx, await repo.flags(include_closed=False))
     current.sort(key=lambda f: (not overdue(f, now), SEVERITY_ORDER.get(f.severity, 9), f.created_at))
-    closed = sorted((f for f in flags if f.status in CLOSED), key=lambda f: f.closed_at or f.created_at, reverse=True)
+    closed = await visible_flags(ctx, await repo.recently_closed(3 * LISTED_CLOSED))  # some may be recused
     late = sum(1 for f in current if overdue(f, now))
     blocks: list[Block] = [Header(_("Conflict flags of {coalition}", coalition=ctx.c.name))]
     if not current:

@@ -33,13 +33,13 @@ async def status(ctx: Ctx) -> list[Block]:
     return [Section(markup(_("Pulse #{id} is open: answer it anonymously with `/impact pulse`.", id=current.id)))]
 
 
-async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
+async def export(ctx: Ctx) -> dict[str, Any]:
     """Wins, pulses, their counts and comments; of the responders only how many (never who)."""
     repo = impact_repo(ctx)
     tallies = await repo.tallies()
     answered = await repo.answered_counts()
     return {
-        "win": [row_dict(w) for w in await repo.wins()],
+        "win": ctx.repo.pages(Win),
         "pulse": [row_dict(p) for p in await repo.pulses()],
         "pulsetally": [
             {"pulse_id": pulse_id, "score": score, "count": n}

@@ -14,6 +14,8 @@ from bot.core.i18n import N_, _, and_list, date, ngettext, number
 from bot.core.params import Args
 from bot.core.ui import Block, Bold, Context, Header, Reply, Section, markup
 
+SHOWN = 30
+
 
 def no_organisation() -> str:
     return _("No organisation")
@@ -32,7 +34,7 @@ async def leadership_of(ctx: Ctx) -> Leadership:
     now = ctx.clock.now()
     by_org: dict[str, list[tuple[str, Leader]]] = defaultdict(list)
     new = total = 0
-    for leader in leaders(await impact_repo(ctx).leads()):
+    for leader in leaders(await impact_repo(ctx).lead_counts()):
         member = members.get(leader.member_id)
         if member is None:
             continue
@@ -74,12 +76,19 @@ async def leaders_(ctx: Ctx, args: Args) -> Reply:
             )
         ),
     ]
+    shown = 0
     for org, people in found.by_org.items():
+        if shown >= SHOWN:
+            break
         blocks.append(Section(sentence(N_("{org}:"), org=Bold(org))))
-        for name, leader in people[:15]:
+        for name, leader in people[: min(15, SHOWN - shown)]:
+            shown += 1
             what = and_list([lead_label(kind) for kind in sorted(leader.kinds)])
             line = sentence(N_("{name}: {what}, since {date}"), name=name, what=what, date=date(leader.since.date()))
             if leader.is_new(now, WINDOW_DAYS):
                 line = line + " " + _("(new)")
             blocks.append(Context(line))
+    if found.total > shown:
+        more = found.total - shown
+        blocks.append(Context(markup(ngettext("…and {n} more leader.", "…and {n} more leaders.", more))))
     return Reply.private(*blocks)

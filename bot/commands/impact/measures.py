@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.store.impact_models import MIN_ANSWERS
-from bot.store.impact_repo import JointWork, Lead
+from bot.store.impact_repo import Lead, PairCount
 
 
 @dataclass
@@ -27,18 +27,16 @@ class PairWork:
         return self.recent - self.before
 
 
-def pairs(work: Iterable[JointWork], now: datetime, days: int) -> list[PairWork]:
-    """Per pair of organisations, most work together first."""
-    start, earlier = now - timedelta(days=days), now - timedelta(days=2 * days)
+def pairs(counts: Iterable[PairCount]) -> list[PairWork]:
+    """Per pair of organisations (the store's counts per pair and kind summed), most work together
+    first."""
     found: dict[tuple[int, int], PairWork] = {}
-    for w in work:
-        pair = found.setdefault((w.a, w.b), PairWork(w.a, w.b))
-        pair.total += 1
-        pair.kinds[w.kind] += 1
-        if w.at >= start:
-            pair.recent += 1
-        elif w.at >= earlier:
-            pair.before += 1
+    for c in counts:
+        pair = found.setdefault((c.a, c.b), PairWork(c.a, c.b))
+        pair.total += c.total
+        pair.kinds[c.kind] += c.total
+        pair.recent += c.recent
+        pair.before += c.before
     return sorted(found.values(), key=lambda p: (-p.total, -p.recent, p.a, p.b))
 
 
@@ -63,7 +61,7 @@ def leaders(leads: Iterable[Lead]) -> list[Leader]:
     kinds: dict[int, Counter[str]] = defaultdict(Counter)
     since: dict[int, datetime] = {}
     for lead in leads:
-        kinds[lead.member_id][lead.kind] += 1
+        kinds[lead.member_id][lead.kind] += lead.count
         since[lead.member_id] = min(since.get(lead.member_id, lead.at), lead.at)
     return sorted((Leader(m, kinds[m], since[m]) for m in kinds), key=lambda x: (x.since, x.member_id))
 

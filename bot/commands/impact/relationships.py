@@ -3,10 +3,14 @@ over the last 90 days, who works with nobody yet, and the network as a picture."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.charts.panels import Network
-from bot.commands.common import sentence
+from bot.commands.common import csv_cell, sentence
 from bot.commands.impact.command import WINDOW_DAYS, impact, work_label
 from bot.commands.impact.measures import PairWork, alone, pairs
 from bot.commands.impact.repo import impact_repo
@@ -17,6 +21,8 @@ from bot.core.ui import Attachment, Block, Bold, Context, Header, Image, Reply, 
 from bot.store.models import Organisation
 
 SHOWN = 25
+DRAWN = 30  # the picture's edges: the strongest ties; the rest are in the attached list
+KINDS = ("match", "meeting", "group", "goal", "statement")
 FEWER_THAN_TWO = N_("Relationships need two organisations or more. Members join one with `/coalition join org=<name>`.")
 UNLINKED = N_("No two organisations have worked together yet.")
 
@@ -26,27 +32,47 @@ class Relationships:
     orgs: list[Organisation]
     pairs: list[PairWork]
     alone: list[str]
+    alone_ids: set[int] = field(default_factory=set)
+    names: dict[int, str] = field(default_factory=dict)
 
     def name(self, org_id: int) -> str:
-        return next((o.name for o in self.orgs if o.id == org_id), "?")
+        return self._names().get(org_id, "?")
+
+    def _names(self) -> dict[int, str]:
+        if not self.names:
+            self.names.update((o.id, o.name) for o in self.orgs if o.id is not None)
+        return self.names
 
     def network(self, title: str) -> Network:
-        index = {o.id: i for i, o in enumerate(self.orgs)}
-        edges = [(index[p.a], index[p.b], p.total) for p in self.pairs if p.a in index and p.b in index]
-        return Network(
-            [o.name for o in self.orgs],
-            edges,
-            title,
-            empty=_(FEWER_THAN_TWO),
-            unlinked=_(UNLINKED),
-        )
+        """What a person can read: the strongest ties, and the organisations that work with nobody."""
+        strongest = self.pairs[:DRAWN]
+        shown = {p.a for p in strongest} | {p.b for p in strongest} | self.alone_ids
+        orgs = [o for o in self.orgs if o.id in shown] if self.pairs else list(self.orgs)
+        index = {o.id: i for i, o in enumerate(orgs)}
+        edges = [(index[p.a], index[p.b], p.total) for p in strongest if p.a in index and p.b in index]
+        return Network([o.name for o in orgs], edges, title, empty=_(FEWER_THAN_TWO), unlinked=_(UNLINKED))
+
+    def as_csv(self) -> bytes:
+        """Every pair, for the reader who wants more than the picture (organisation names guarded
+        against spreadsheet formulas)."""
+        names = self._names()
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["organisation", "organisation", "total", "recent", "before", *KINDS])
+        for p in self.pairs:
+            cells = [csv_cell(names.get(p.a, "?")), csv_cell(names.get(p.b, "?")), p.total, p.recent, p.before]
+            writer.writerow(cells + [p.kinds.get(kind, 0) for kind in KINDS])
+        return out.getvalue().encode()
 
 
 async def relationships_of(ctx: Ctx) -> Relationships:
     orgs = list(await ctx.repo.organisations())
-    found = pairs(await impact_repo(ctx).joint_work(), ctx.clock.now(), WINDOW_DAYS)
+    now = ctx.clock.now()
+    start, earlier = now - timedelta(days=WINDOW_DAYS), now - timedelta(days=2 * WINDOW_DAYS)
+    found = pairs(await impact_repo(ctx).pair_counts(start, earlier))
     names = {o.id: o.name for o in orgs if o.id is not None}
-    return Relationships(orgs, found, [names[o] for o in alone(names, found)])
+    lonely = alone(names, found)
+    return Relationships(orgs, found, [names[o] for o in lonely], set(lonely))
 
 
 def pair_line(r: Relationships, p: PairWork) -> Section:
@@ -109,10 +135,26 @@ async def relationships(ctx: Ctx, args: Args) -> Reply:
     if not r.pairs:
         blocks.append(Section(rich(_(UNLINKED))))
     blocks += [pair_line(r, p) for p in r.pairs[:SHOWN]]
+    files: list[Attachment] = []
     if len(r.pairs) > SHOWN:
         more = len(r.pairs) - SHOWN
         blocks.append(Context(markup(ngettext("…and {n} more pair.", "…and {n} more pairs.", more))))
+        listing = await asyncio.to_thread(r.as_csv)
+        files.append(Attachment("relationships.csv", listing, "text/csv", _("Every pair of organisations (CSV)")))
     if r.alone:
         blocks.append(alone_note(r))
     blocks.append(await network_image(r))
-    return Reply.private(*blocks)
+    if len(r.pairs) > DRAWN:
+        blocks.append(
+            Context(
+                markup(
+                    ngettext(
+                        "The picture shows the {shown} strongest of {n} tie; every pair is in the attached list.",
+                        "The picture shows the {shown} strongest of {n} ties; every pair is in the attached list.",
+                        len(r.pairs),
+                        shown=number(DRAWN),
+                    )
+                )
+            )
+        )
+    return Reply(blocks=blocks, attachments=files)

@@ -124,15 +124,16 @@ def win_notes(w: Win, goal_title: str | None, by: str | None) -> list[Block]:
 
 @impact.sub("wins", summary=N_("The coalition's wins, newest first"), usage=N_("/impact wins"))
 async def wins(ctx: Ctx, args: Args) -> Reply:
-    found = await impact_repo(ctx).wins()
-    if not found:
+    repo = impact_repo(ctx)
+    total, climate = await repo.win_counts()
+    if not total:
         return Reply.private(markup(_('No wins logged yet. Log one with `/impact win "<what you won>"`.')))
-    climate = sum(1 for w in found if w.climate)
+    found = await repo.wins(limit=SHOWN)
     blocks: list[Block] = [
         Header(_("Wins of {coalition}", coalition=ctx.c.name)),
         Context(
             markup(
-                ngettext("{n} win", "{n} wins", len(found), n=number(len(found)))
+                ngettext("{n} win", "{n} wins", total, n=number(total))
                 + " · "
                 + ngettext(
                     "{n} shifted the political climate", "{n} shifted the political climate", climate, n=number(climate)
@@ -140,21 +141,21 @@ async def wins(ctx: Ctx, args: Args) -> Reply:
             )
         ),
     ]
-    for w in found[:SHOWN]:
+    for w in found:
         line = sentence(N_("{date}: {text}"), date=Bold(date(w.won_on)), text=w.text)
         if w.climate:
             line = line + " " + _("(shifted the climate)")
         if w.goal_id:
             line = line + " " + _("(goal #{id})", id=w.goal_id)
         blocks.append(Section(line))
-    if len(found) > SHOWN:
+    if total > SHOWN:
         blocks.append(
             Context(
                 markup(
                     ngettext(
                         "…and {n} more in `/coalition export`.",
                         "…and {n} more in `/coalition export`.",
-                        len(found) - SHOWN,
+                        total - SHOWN,
                     )
                 )
             )

@@ -32,10 +32,9 @@ async def feed_ics(db: Database, slug: str, token: str, clock: Clock) -> bytes |
         if coalition is None or not hmac.compare_digest(coalition.slug, slug):
             return None
         with language(of_coalition(coalition)):
-            entries = [
-                entry_of(meeting, coalition, list(await repo.agenda(meeting.id or 0)))
-                for meeting in await repo.upcoming(now - PAST_KEPT)
-            ]
+            meetings = await repo.upcoming(now - PAST_KEPT)
+            agendas = await repo.agendas([m.id or 0 for m in meetings])
+            entries = [entry_of(meeting, coalition, agendas[meeting.id or 0]) for meeting in meetings]
             return calendar(entries, now=now, method=None, name=coalition.name)
 
 

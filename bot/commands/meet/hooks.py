@@ -13,7 +13,7 @@ from bot.commands.meet.repo import meet_repo
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext
 from bot.core.ui import Block, Bold, Section, Timestamp, markup, rich
-from bot.store.meeting_models import Meeting, MeetingAgendaItem, MeetingStatus, MeetingVote
+from bot.store.meeting_models import Meeting, MeetingAgendaItem, MeetingSlot, MeetingStatus, MeetingVote
 
 EXPORTED = ("meeting", "meetingslot", "meetingvote", "meetingagendaitem", "meetingfeed")
 
@@ -23,19 +23,21 @@ async def status_section(ctx: Ctx) -> list[Block]:
     repo = meet_repo(ctx)
     now = ctx.clock.now()
     blocks: list[Block] = []
-    for meeting in await repo.meetings([MeetingStatus.OPEN.value], limit=5):
-        state = await poll.load(repo, ctx.c, meeting)
-        waiting = state.unanswered()
+    polls = await repo.meetings([MeetingStatus.OPEN.value], limit=5)
+    me = ctx.member.id if ctx.member is not None else None
+    voters, progress = await repo.poll_progress([m.id or 0 for m in polls], poll.VOTERS, me)
+    for meeting in polls:
+        answered, waiting_for_me = progress[meeting.id or 0]
         line = rich(
             Bold(f"#{meeting.id} {meeting.title}"),
             " — ",
             ngettext(
                 "meeting poll, {n} member has not answered",
                 "meeting poll, {n} members have not answered",
-                len(waiting),
+                voters - answered,
             ),
         )
-        if ctx.member is not None and ctx.member.id in {m.id for m in waiting}:
+        if waiting_for_me:
             line = line + rich(" ", markup(_("(you among them: `/meet vote {id}`)", id=meeting.id)))
         blocks.append(Section(line))
     coming = []
@@ -71,19 +73,16 @@ async def status_section(ctx: Ctx) -> list[Block]:
     return blocks
 
 
-async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
-    repo = meet_repo(ctx)
-    meetings = await repo.meetings([s.value for s in MeetingStatus], limit=100_000)
-    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in EXPORTED}
-    for meeting in sorted(meetings, key=lambda m: m.id or 0):
-        tables["meeting"].append(row_dict(meeting))
-        tables["meetingslot"] += [row_dict(s) for s in await repo.slots(meeting.id or 0)]
-        tables["meetingvote"] += [row_dict(v) for v in await repo.votes(meeting.id or 0)]
-        tables["meetingagendaitem"] += [row_dict(a) for a in await repo.agenda(meeting.id or 0)]
-    feed = await repo.feed()
-    if feed is not None:
-        tables["meetingfeed"].append(row_dict(feed))
-    return tables
+async def export(ctx: Ctx) -> dict[str, Any]:
+    """Each table streamed a page at a time (not three queries per meeting)."""
+    feed = await meet_repo(ctx).feed()
+    return {
+        "meeting": ctx.repo.pages(Meeting),
+        "meetingslot": ctx.repo.pages(MeetingSlot),
+        "meetingvote": ctx.repo.pages(MeetingVote),
+        "meetingagendaitem": ctx.repo.pages(MeetingAgendaItem),
+        "meetingfeed": [row_dict(feed)] if feed is not None else [],
+    }
 
 
 async def forget(ctx: Ctx, member_id: int) -> None:

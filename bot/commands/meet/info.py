@@ -36,15 +36,15 @@ async def list_meetings(ctx: Ctx, args: Args) -> Reply:
     blocks: list[Block] = []
     if polls:
         blocks.append(Header(_("Polls open")))
+        voters, progress = await repo.poll_progress([m.id or 0 for m in polls], poll.VOTERS, ctx.me.id)
         for meeting in polls:
-            state = await poll.load(repo, ctx.c, meeting)
-            answered = len(state.voters) - len(state.unanswered())
+            answered, waiting_for_me = progress[meeting.id or 0]
             line = rich(
                 Bold(f"#{meeting.id} {meeting.title}"),
                 " — ",
-                _("{answered} of {total} answered", answered=number(answered), total=number(len(state.voters))),
+                _("{answered} of {total} answered", answered=number(answered), total=number(voters)),
             )
-            if meeting.id is not None and ctx.me.id in {m.id for m in state.unanswered()}:
+            if waiting_for_me:
                 line = line + rich(" · ", _("you have not answered yet"))
             blocks.append(Section(line))
     if coming:

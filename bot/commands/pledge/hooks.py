@@ -21,7 +21,7 @@ from bot.core.outbox import Outbox
 from bot.core.ui import Actions, Block, Button, Context, Header, Reply, Section, markup, rich
 from bot.core.workflow import JobEnv
 from bot.store.models import Coalition
-from bot.store.pledge_models import NeedDigest, OrgProfile, PledgeEvent, PledgeItem, PledgeMatch, Side
+from bot.store.pledge_models import NeedDigest, OrgProfile, PledgeEvent, PledgeItem, PledgeMatch
 from bot.store.pledge_repo import PledgeRepo, coalitions_with_stalled_needs
 
 STALLED_AFTER = timedelta(days=7)
@@ -32,23 +32,20 @@ EXPORTS = ("pledgeitem", "pledgematch", "pledgeevent", "orgprofile", "needdigest
 
 
 async def status(ctx: Ctx) -> list[Block]:
-    """``/coalition status``: the open needs, what each still misses."""
+    """``/coalition status``: the open needs, what each still misses (the oldest few, and a count)."""
     repo = pledge_repo(ctx)
-    live = await repo.items(Side.NEED, live=True)
-    counts = await service.tallies(repo, live)
-    needs = [n for n in live if open_for_more(n, counts[n.id or 0])]
+    total, needs = await repo.missing_page(limit=STATUS_SHOWN)
     if not needs:
         return []
+    counts = await service.tallies(repo, needs)
     orgs = await repo.organisation_names()
-    blocks: list[Block] = [Section(rich(ngettext("{n} open need", "{n} open needs", len(needs))))]
-    blocks += [line(n, counts[n.id or 0], orgs.get(n.organisation_id, "?")) for n in needs[:STATUS_SHOWN]]
-    if len(needs) > STATUS_SHOWN:
+    blocks: list[Block] = [Section(rich(ngettext("{n} open need", "{n} open needs", total)))]
+    blocks += [line(n, counts[n.id or 0], orgs.get(n.organisation_id, "?")) for n in needs]
+    if total > STATUS_SHOWN:
         blocks.append(
             Context(
                 markup(
-                    ngettext(
-                        "…and {n} more: `/pledge needs`.", "…and {n} more: `/pledge needs`.", len(needs) - STATUS_SHOWN
-                    )
+                    ngettext("…and {n} more: `/pledge needs`.", "…and {n} more: `/pledge needs`.", total - STATUS_SHOWN)
                 )
             )
         )
@@ -59,12 +56,12 @@ def row_dict(row: object) -> dict[str, Any]:
     return {name: getattr(row, name) for name in type(row).model_fields}  # type: ignore[attr-defined]
 
 
-async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
+async def export(ctx: Ctx) -> dict[str, Any]:
     repo = pledge_repo(ctx)
     return {
-        "pledgeitem": [row_dict(r) for r in await repo.items()],
-        "pledgematch": [row_dict(r) for r in await repo.matches()],
-        "pledgeevent": [row_dict(r) for r in await repo.all_events()],
+        "pledgeitem": ctx.repo.pages(PledgeItem),
+        "pledgematch": ctx.repo.pages(PledgeMatch),
+        "pledgeevent": ctx.repo.pages(PledgeEvent),
         "orgprofile": [row_dict(r) for r in await repo.profiles()],
         "needdigest": [row_dict(r) for r in await repo.digests()],
     }

@@ -51,6 +51,11 @@ def tally(item: PledgeItem, matches: Iterable[PledgeMatch]) -> Tally:
     return Tally(item.amount, promised, delivered, count, undelivered)
 
 
+def kept(item: PledgeItem) -> Tally:
+    """The item's matches as summed up on its own row (kept by ``service.recompute``)."""
+    return Tally(item.amount, item.promised, item.delivered, item.match_count, item.waiting_count)
+
+
 def state_of(item: PledgeItem, t: Tally) -> ItemState:
     if item.state == ItemState.WITHDRAWN.value:
         return ItemState.WITHDRAWN

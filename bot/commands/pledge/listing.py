@@ -18,7 +18,7 @@ SHOWN = 30
 
 async def listing(ctx: Ctx, side: Side, kind: str | None) -> Reply:
     repo = pledge_repo(ctx)
-    items = await repo.items(side, live=True, kind=kind)
+    total, items = await repo.live_page(side, kind=kind, limit=SHOWN)
     if not items:
         if side == Side.OFFER:
             empty = _('No open offers yet. Offer something with `/pledge offer "…"`.')
@@ -28,21 +28,17 @@ async def listing(ctx: Ctx, side: Side, kind: str | None) -> Reply:
     counts = await service.tallies(repo, items)
     orgs = await repo.organisation_names()
     if side == Side.OFFER:
-        head = ngettext("{n} open offer", "{n} open offers", len(items))
+        head = ngettext("{n} open offer", "{n} open offers", total)
     else:
-        head = ngettext("{n} open need", "{n} open needs", len(items))
+        head = ngettext("{n} open need", "{n} open needs", total)
     if kind:
         head = _("{list} ({kind})", list=head, kind=kind_label(kind))
     blocks: list[Block] = [Header(head)]
-    blocks += [line(i, counts[i.id or 0], orgs.get(i.organisation_id, "?")) for i in items[-SHOWN:]]
-    if len(items) > SHOWN:
+    blocks += [line(i, counts[i.id or 0], orgs.get(i.organisation_id, "?")) for i in items]
+    if total > SHOWN:
         blocks.append(
             Context(
-                rich(
-                    ngettext(
-                        "The {shown} newest of {n}.", "The {shown} newest of {n}.", len(items), shown=number(SHOWN)
-                    )
-                )
+                rich(ngettext("The {shown} newest of {n}.", "The {shown} newest of {n}.", total, shown=number(SHOWN)))
             )
         )
     blocks.append(Context(markup(_("`/pledge show <id>` shows one with its matches and history."))))

@@ -1,6 +1,8 @@
 """``/pledge map``: who offered, gave, asked and received what, per organisation and kind.
 
-The table sums amounts per unit as their posters typed them (euros are not added to people); the
+Every figure is summed in SQL per organisation, kind and unit (the store's ``map_items`` and
+``map_handovers``), so the map costs what its table holds, not the coalition's history. The table
+sums amounts per unit as their posters typed them (euros are not added to people); the
 chart compares organisations by how many offers, hand-overs given, needs and hand-overs received
 each has, so unequal load shows at a glance whatever the units. Steering also sees totals per kind.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.charts.panels import Bars
 from bot.commands.pledge.command import KINDS, kind_label, pledge
@@ -20,7 +23,7 @@ from bot.core.context import Ctx
 from bot.core.i18n import N_, _, number, tr
 from bot.core.ui import Attachment, Block, Context, Field, Fields, Header, Image, Reply, Section, rich
 from bot.store.models import Role
-from bot.store.pledge_models import ItemState, MatchState, PledgeItem, PledgeMatch, Side
+from bot.store.pledge_models import Side
 
 MEASURES = ("offered", "given", "asked", "received")
 MEASURE_LABELS = {"offered": N_("Offered"), "given": N_("Given"), "asked": N_("Asked"), "received": N_("Received")}
@@ -35,8 +38,9 @@ class Amounts:
     totals: dict[str, float] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # unit key → the unit as first typed
 
-    def add(self, amount: float | None, unit: str) -> None:
-        self.count += 1
+    def add(self, amount: float | None, unit: str, count: int = 1) -> None:
+        """``count`` more items, whose amounts (None: not counted) sum to ``amount``."""
+        self.count += count
         if amount is None:
             return
         key = unit_key(unit)
@@ -53,30 +57,22 @@ class Amounts:
 Table = dict[int, dict[str, dict[str, Amounts]]]  # organisation → kind → measure → amounts
 
 
-def tabulate(items: Iterable[PledgeItem], matches: Iterable[PledgeMatch]) -> Table:
-    """The resource map as numbers: a pure function of the coalition's items and matches."""
+def tabulate(items: Iterable[Sequence[Any]], handovers: Iterable[Sequence[Any]]) -> Table:
+    """The resource map as numbers, from the sums the store made in SQL
+    (:meth:`~bot.store.pledge_repo.PledgeRepo.map_items` and ``map_handovers``)."""
     table: Table = defaultdict(lambda: defaultdict(lambda: defaultdict(Amounts)))
-    by_id = {}
-    for item in items:
-        by_id[item.id] = item
-        if item.state == ItemState.WITHDRAWN.value and item.closed_at is not None and not _gave_any(item, matches):
-            continue
-        measure = "offered" if item.side == Side.OFFER.value else "asked"
-        table[item.organisation_id][item.kind][measure].add(item.amount, item.unit)
-    for m in matches:
-        if m.state == MatchState.WITHDRAWN.value or (m.delivered <= 0 and m.state != MatchState.FULFILLED.value):
-            continue
-        offer, need = by_id.get(m.offer_id), by_id.get(m.need_id)
-        if offer is None or need is None:
-            continue
-        amount = m.delivered if m.amount is not None else None
-        table[offer.organisation_id][offer.kind]["given"].add(amount, offer.unit or need.unit)
-        table[need.organisation_id][need.kind]["received"].add(amount, need.unit or offer.unit)
+    for organisation_id, kind, side, unit, count, with_amount, total in items:
+        measure = "offered" if side == Side.OFFER.value else "asked"
+        amounts = table[organisation_id][kind][measure]
+        if with_amount:
+            amounts.add(float(total or 0.0), unit, with_amount)
+        if count > with_amount:
+            amounts.add(None, unit, count - with_amount)
+    for giver, give_kind, give_unit, taker, take_kind, take_unit, counted, matches, delivered in handovers:
+        amount = float(delivered or 0.0) if counted else None
+        table[giver][give_kind]["given"].add(amount, give_unit or take_unit, matches)
+        table[taker][take_kind]["received"].add(amount, take_unit or give_unit, matches)
     return table
-
-
-def _gave_any(item: PledgeItem, matches: Iterable[PledgeMatch]) -> bool:
-    return any(item.id in (m.offer_id, m.need_id) and m.state == MatchState.FULFILLED.value for m in matches)
 
 
 def counts(table: Table, organisation_id: int) -> list[int]:
@@ -114,8 +110,7 @@ def totals_per_kind(table: Table) -> dict[str, dict[str, Amounts]]:
 @pledge.sub("map", summary=N_("Who offered, gave, asked and received what, with a chart"), usage="/pledge map")
 async def resource_map(ctx: Ctx, args: object) -> Reply:
     repo = pledge_repo(ctx)
-    items = await repo.items()
-    table = tabulate(items, await repo.matches())
+    table = tabulate(await repo.map_items(), await repo.map_handovers())
     organisations = [o for o in await ctx.repo.organisations() if o.id in table]
     if not organisations:
         return Reply.private(_('Nothing offered or asked yet. Start with `/pledge offer "…"` or `/pledge need "…"`.'))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from bot.commands.pledge.ledger import Tally, open_for_more, state_of, tally
+from bot.commands.pledge.ledger import Tally, kept, open_for_more, state_of, tally
 from bot.commands.pledge.ranking import Candidate, Ranked, rank
 from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import need_post
@@ -25,8 +25,8 @@ def topic(need: PledgeItem) -> str:
 
 
 async def tallies(repo: PledgeRepo, items: Sequence[PledgeItem]) -> dict[int, Tally]:
-    matches = await repo.matches([i.id or 0 for i in items]) if items else []
-    return {i.id or 0: tally(i, matches) for i in items}
+    """Each item's matches summed up, as kept on the item itself (no query)."""
+    return {i.id or 0: kept(i) for i in items}
 
 
 def candidate(item: PledgeItem, t: Tally) -> Candidate:
@@ -46,11 +46,16 @@ async def best(
 
 
 async def recompute(repo: PledgeRepo, items: Iterable[PledgeItem], now: datetime) -> None:
-    """Bring each item's stored state in line with its matches; closing one frees its fingerprint."""
+    """Bring each item's kept quantities and stored state in line with its matches (summed from the
+    matches of these items only, in the transaction that changed them); closing one frees its
+    fingerprint. Every change to a match goes through here for both of its items."""
     unique = {i.id: i for i in items}.values()
-    counts = await tallies(repo, list(unique))
+    matches = await repo.matches([i.id or 0 for i in unique]) if unique else []
     for item in unique:
-        new = state_of(item, counts[item.id or 0]).value
+        t = tally(item, matches)
+        item.promised, item.delivered = t.promised, t.delivered
+        item.match_count, item.waiting_count = t.matches, t.undelivered_matches
+        new = state_of(item, t).value
         if new != item.state:
             item.state = new
             item.updated_at = now

@@ -1,0 +1,157 @@
+"""Every answer at a tenth of a coalition's history and at all of it, in the same run (issue 23).
+
+A coalition of 100 organisations and 1,000 members (the same at both sizes) grown in every
+workflow — 100,000 check-ins with their audit entries, 10,000 pledge items with matches and
+hand-overs, 1,000 meetings with votes and agendas, 500 flags with their logs, 2,500 wins, working
+groups — seeded with bulk inserts (:mod:`bench.history_seed`) on a fresh SQLite file or an emptied
+PostgreSQL database. Each answer runs through the real core (``Core.run_command``: one unit of work,
+charts and files included), a warm-up then ``--runs`` timed runs (p50); the calendar feed is the
+web route's own function. Also measured, per answer: the longest the event loop went without
+running another task (a 1 ms ticker), and the peak Python allocation of one export (tracemalloc).
+
+    .venv/bin/python -m bench.history_scale                       # 1/10 and full, SQLite
+    .venv/bin/python -m bench.history_scale --only pledge_needs impact_report --runs 3
+    .venv/bin/python -m bench.history_scale --database-url postgresql://…/coalition_bench   # emptied!
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.history_seed import FEED_TOKEN, NOW, Size, seed
+from bot.commands.meet.feed import feed_ics
+from bot.core.clock import ManualClock
+from bot.store import tables  # noqa: F401
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from tests.support import Chat, make_core, reset_postgres
+
+ANSWERS = {
+    "pledge_needs": "/pledge needs",
+    "pledge_list": "/pledge list",
+    "coalition_status": "/coalition status",
+    "pledge_map": "/pledge map",
+    "impact_relationships": "/impact relationships",
+    "impact_report": "/impact report",
+    "coalition_export": "/coalition export",
+    "meet_list": "/meet list",
+    "impact_leaders": "/impact leaders",
+    "impact_wins": "/impact wins",
+    "flag_list": "/flag list",
+    "calendar_feed": None,
+}
+
+
+async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
+    """Median seconds of ``runs`` calls after a warm-up, and the longest the event loop was held."""
+    await call()
+    held = 0.0
+    stop = False
+
+    async def ticker() -> None:
+        nonlocal held
+        last = time.perf_counter()
+        while not stop:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            held = max(held, now - last - 0.001)
+            last = now
+
+    tick = asyncio.create_task(ticker())
+    await asyncio.sleep(0.01)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await call()
+        times.append(time.perf_counter() - started)
+    stop = True
+    await tick
+    return statistics.median(times), held
+
+
+async def run(size: Size, runs: int = 3, database_url: str | None = None, only: tuple[str, ...] = ()) -> dict[str, Any]:
+    scratch = None if database_url else Path(tempfile.mkdtemp(prefix="bench-history-"))
+    url = database_url or f"sqlite:///{scratch}/bench.db"
+    db = Database.from_url(url)
+    await upgrade(db)
+    if database_url:
+        await reset_postgres(db)
+    clock = ManualClock()
+    clock.set(NOW)
+    chat = Chat(make_core(db, clock))
+    try:
+        started = time.perf_counter()
+        assert not (await chat.say("lead", '/coalition create "Bench"')).is_error
+        async with db.session() as session:
+            coalition_id = int((await session.exec(text("SELECT id FROM coalition"))).scalar_one())  # type: ignore[call-overload]
+        await seed(db, coalition_id, size, random.Random(23))
+        result: dict[str, Any] = {
+            "database": db.engine.dialect.name,
+            "history": size.history,
+            "seed_s": round(time.perf_counter() - started, 1),
+        }
+
+        async def command(line: str) -> None:
+            reply = await chat.say("lead", line)
+            assert not reply.is_error, reply.plain()
+
+        async def feed() -> None:
+            assert await feed_ics(db, "bench", FEED_TOKEN, clock) is not None
+
+        for name, line in ANSWERS.items():
+            if only and name not in only:
+                continue
+            call = feed if line is None else (lambda line=line: command(line))  # type: ignore[misc]
+            median, held = await timed(runs, call)  # type: ignore[arg-type]
+            result[f"{name}_ms"] = round(median * 1000, 1)
+            result[f"{name}_stall_ms"] = round(held * 1000, 1)
+        if not only or "coalition_export" in only:
+            tracemalloc.start()
+            await command("/coalition export")
+            result["export_traced_peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+            tracemalloc.stop()
+        return result
+    finally:
+        await db.dispose()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def growth(small: dict[str, Any], full: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key.removesuffix("_ms"): round(full[key] / small[key], 1) if small[key] else None
+        for key in full
+        if key.endswith("_ms") and not key.endswith("_stall_ms") and key in small
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--history", type=float, nargs="+", default=[0.1, 1.0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=[], choices=sorted(ANSWERS))
+    parser.add_argument("--database-url", help="a PostgreSQL URL to use instead of a fresh SQLite file (emptied!)")
+    args = parser.parse_args()
+    results = []
+    for history in args.history:
+        results.append(asyncio.run(run(Size(history=history), args.runs, args.database_url, tuple(args.only))))
+        print(json.dumps(results[-1]), flush=True)
+    if len(results) == 2:
+        print(json.dumps({"growth": growth(results[0], results[1])}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
