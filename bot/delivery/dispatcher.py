@@ -51,6 +51,7 @@ from bot.core.codec import decode_reply
 from bot.core.context import Place
 from bot.core.delivery import DeliveryError, MessageRef, Messenger
 from bot.delivery import rows as row_store
+from bot.delivery.incidents import Incidents
 from bot.delivery.messengers import delivery_key, find, send_event, takes_key
 from bot.delivery.ratelimit import DEFAULT_LIMITS, FALLBACK, PlatformLimits, RateLimiter
 from bot.delivery.retry import RetryPolicy
@@ -118,6 +119,7 @@ class Dispatcher:
         self.record_group = record_group  # sends recorded in one commit (rows a crash cannot duplicate)
         self.record_delay = record_delay  # …or after this many seconds, whichever comes first
         self.limiter = RateLimiter()
+        self.incidents = Incidents()
         self.stats = DeliveryStats()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -336,6 +338,7 @@ class Dispatcher:
             else:
                 raise DeliveryError(f"unknown outbox kind {row.kind!r}", permanent=True)
             self.retry.outcome(row.platform, failed=False)
+            self._healed(row.platform)
             if self.on_send is not None:
                 await self.on_send(row)
         except DeliveryError as error:
@@ -343,7 +346,8 @@ class Dispatcher:
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug or an unexpected library error: retry, then park
-            log.exception("outbox row %s failed unexpectedly", row.id)
+            if row.platform not in self.incidents.open:  # once per incident, not once per message
+                log.exception("outbox row %s failed unexpectedly", row.id)
             return await self._failed(row, DeliveryError(repr(error)), channel_key)
         if self._findable(row):
             await self._record_later(row, ref, row.payload)
@@ -398,6 +402,14 @@ class Dispatcher:
             self.stats.sent += 1
             self.stats.by_platform[row.platform] += 1
 
+    def _healed(self, platform: str) -> None:
+        incident = self.incidents.succeeded(platform)
+        if incident is not None:
+            lasted = (self.clock.now() - incident.since).total_seconds()
+            log.warning(
+                "%s accepts messages again after %.0f s and %d failed sends", platform, lasted, incident.failures
+            )
+
     def healthy(self, platform: str) -> bool:
         return self.retry.healthy(platform)
 
@@ -422,6 +434,8 @@ class Dispatcher:
             fresh.attempts += 1
             if not error.permanent:
                 self.retry.outcome(row.platform, failed=True)
+                if self.incidents.failed(row.platform, str(error), now) is not None:
+                    log.warning("%s is failing (%s); its messages are retried", row.platform, error)
             if error.permanent or fresh.attempts >= self.max_attempts:
                 fresh.status = OutboxStatus.PARKED.value
                 self.stats.parked += 1
