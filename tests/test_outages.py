@@ -5,7 +5,8 @@ logged once per incident, and every message still arrives once."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -13,10 +14,21 @@ from sqlmodel import col, select
 from bot.core.clock import ManualClock
 from bot.core.context import Place
 from bot.core.delivery import DeliveryError
+from bot.core.outbox import Outbox
 from bot.core.ui import Reply
+from bot.delivery import rows as row_store
 from bot.delivery.dispatcher import Dispatcher
+from bot.store.db import Database
+from bot.store.models import Coalition, Identity, Member, Role
 from bot.store.outbox_models import OutboxMessage
 from tests.test_cross_platform import Both, both, copies, published_on_both  # noqa: F401 (fixture)
+from tests.test_delivery import START, ScriptedMessenger, announce, coalition, dispatcher, statuses
+
+
+@pytest.fixture
+def vclock() -> ManualClock:
+    return ManualClock(START)
+
 
 HTML = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
 
@@ -87,3 +99,113 @@ async def test_html_500s_on_both_platforms_log_one_incident_each_and_deliver_onc
     assert sorted(m.split()[0] for m in failing) == ["discord", "slack"]
     assert sorted(m.split()[0] for m in healed) == ["discord", "slack"]
     assert not [r for r in caplog.records if r.exc_info]  # no tracebacks
+
+
+@dataclass
+class Outage(ScriptedMessenger):
+    """A platform that answers 500 to everything while ``down``."""
+
+    down: bool = False
+    refused: int = 0
+
+    def _maybe_fail(self, text: str) -> None:
+        if self.down:
+            self.refused += 1
+            raise DeliveryError("Slack error 500: unreadable answer")
+        super()._maybe_fail(text)
+
+
+async def steering_member(db: Database, coalition_id: int, user: str) -> None:
+    async with db.unit_of_work() as session:
+        member = Member(coalition_id=coalition_id, display_name="Ana", role=Role.STEERING.value)
+        session.add(member)
+        await session.flush()
+        assert member.id is not None
+        session.add(
+            Identity(coalition_id=coalition_id, member_id=member.id, platform="test", workspace="W", user_id=user)
+        )
+
+
+async def run_until(worker: Dispatcher, db: Database, clock: ManualClock, end: datetime) -> None:
+    """What the running loop does, on a virtual clock: send what is due, then sleep until the next
+    row comes due (a retry), never past ``end``."""
+    while clock.now() < end:
+        await worker.drain()
+        async with db.session() as session:
+            query = select(OutboxMessage.not_before).where(col(OutboxMessage.status).in_(["pending", "sending"]))
+            due = [at for at in (await session.exec(query)).all() if at > clock.now()]
+        clock.set(min([*due, end]))
+    await worker.drain()
+
+
+async def test_a_two_hour_outage_loses_nothing_sends_nothing_twice_and_keeps_each_channels_order(
+    db: Database, vclock: ManualClock
+) -> None:
+    cid = await coalition(db, channels=3)
+    await steering_member(db, cid, "U-ana")
+    messenger = Outage(vclock, down=True)
+    worker = dispatcher(db, messenger, vclock)
+    for n in range(4):
+        await announce(db, cid, f"news {n}", vclock)
+        vclock.advance(timedelta(minutes=1))
+    async with db.unit_of_work() as session:  # a check-in prompt whose window closes in 30 minutes
+        await Outbox(session, cid, now=vclock.now()).announce(
+            Reply.channel("prompt"), key="prompt", expires=vclock.now() + timedelta(minutes=30)
+        )
+    await run_until(worker, db, vclock, START + timedelta(hours=2))
+    assert messenger.accepted == []
+    assert messenger.refused > 24  # tried all along, about every five minutes at most
+    messenger.down = False
+    await run_until(worker, db, vclock, vclock.now() + timedelta(minutes=10))
+
+    posts = [(channel, text) for kind, channel, text in messenger.accepted if kind == "post"]
+    assert len(posts) == len(set(posts)) == 12  # every copy of every announcement, once
+    for channel in ("ch0", "ch1", "ch2"):
+        assert [text for ch, text in posts if ch == channel] == [f"news {n}" for n in range(4)]  # in order
+    assert "prompt" not in {text for _, text in posts}  # its window closed: dropped, not posted late
+    told = [text for kind, user, text in messenger.accepted if kind == "direct"]
+    assert len(told) == 2  # steering told once when it had been failing a while, once on recovery
+    assert "has been failing since" in told[0]
+    assert "accepts messages again" in told[1]
+    assert await statuses(db) == {"sent": 14, "expired": 3}
+    assert worker.stats.parked == 0
+
+
+async def test_a_permanent_refusal_parks_at_once_and_the_channel_goes_on(db: Database, vclock: ManualClock) -> None:
+    cid = await coalition(db, channels=1)
+    messenger = Outage(vclock, failures={"first": [DeliveryError("channel_not_found", permanent=True)]})
+    for text in ("first", "second"):
+        await announce(db, cid, text, vclock)
+    await dispatcher(db, messenger, vclock).drain()
+    assert [text for _, _, text in messenger.accepted] == ["second"]
+    assert await statuses(db) == {"parked": 1, "sent": 1}
+
+
+async def test_a_quiet_channel_is_not_held_behind_a_busy_one(db: Database, vclock: ManualClock) -> None:
+    """500 posts queued in one channel (1 a second) and then one in another: the other goes at once,
+    and a claim takes of the busy channel only what it can send before the claim runs out."""
+    async with db.unit_of_work() as session:
+        busy, quiet = Coalition(name="Busy", slug="busy"), Coalition(name="Quiet", slug="quiet")
+        session.add_all([busy, quiet])
+        await session.flush()
+        assert busy.id is not None
+        assert quiet.id is not None
+        outbox = Outbox(session, busy.id, now=vclock.now())
+        for n in range(500):
+            await outbox.post(Place("test", "W", "busy"), Reply.channel(f"need {n}"), key=f"need {n}")
+    messenger = ScriptedMessenger(vclock)
+    worker = dispatcher(db, messenger, vclock)
+    first, _ = await worker._claim(worker.batch)
+    assert len(first) == worker.lane_size() == 90  # (120 s lease - 30 s margin) at 1 a second
+    async with db.unit_of_work() as session:
+        await Outbox(session, quiet.id, now=vclock.now()).post(
+            Place("test", "W", "quiet"), Reply.channel("win"), key="w"
+        )
+    second, _ = await worker._claim(worker.batch)
+    assert [row.target for row in second] == ["quiet"]  # the busy channel's other rows wait their turn
+    await row_store.release(db, [*first, *second], vclock.now())
+    await worker.drain(max_passes=1)
+    [win_at] = [at for (_, channel, _), at in zip(messenger.accepted, messenger.at, strict=True) if channel == "quiet"]
+    assert win_at - START <= timedelta(seconds=1)
+    busy_texts = [text for _, channel, text in messenger.accepted if channel == "busy"]
+    assert busy_texts == [f"need {n}" for n in range(90)]
