@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -21,8 +21,9 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.store.db import Database
 from bot.store.models import Coalition, Identity, Member, Role
 from bot.store.outbox_models import OutboxMessage
+from tests.support import Chat, coalition_with_two_channels
 from tests.test_cross_platform import Both, both, copies, published_on_both  # noqa: F401 (fixture)
-from tests.test_delivery import START, ScriptedMessenger, announce, coalition, dispatcher, statuses
+from tests.test_delivery import START, ScriptedMessenger, announce, coalition, dispatcher, statuses, virtual_sleep
 
 
 @pytest.fixture
@@ -209,3 +210,35 @@ async def test_a_quiet_channel_is_not_held_behind_a_busy_one(db: Database, vcloc
     assert win_at - START <= timedelta(seconds=1)
     busy_texts = [text for _, channel, text in messenger.accepted if channel == "busy"]
     assert busy_texts == [f"need {n}" for n in range(90)]
+
+
+async def test_a_prompt_the_platform_never_took_is_dropped_and_its_digest_says_so(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    from bot.commands import WORKFLOWS
+    from bot.core.workflow import jobs_of
+    from bot.scheduling.runner import Scheduler
+
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    await coalition_with_two_channels(chat, tz="Europe/Berlin")
+    await chat.say("alice", "/checkin schedule daily 09:00 window=2")
+    scheduler = Scheduler(db, jobs=jobs_of(WORKFLOWS), clock=clock, public_url="http://bot.test")
+    try:
+        assert await scheduler.tick(datetime(2026, 11, 23, 8, 0, tzinfo=UTC)) == 2  # the prompt, both channels
+        async with db.session() as session:
+            prompts = (await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "post"))).all()
+        assert {row.expires_at for row in prompts} == {datetime(2026, 11, 23, 10, 0, tzinfo=UTC)}
+        messenger = Outage(clock, platform="console", down=True)
+        worker = Dispatcher(db, {"console": messenger}, clock=clock, sleep=virtual_sleep(clock))  # type: ignore[dict-item]
+        clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+        await worker.drain()  # console is down until after the window
+        clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+        assert await scheduler.tick(clock.now()) == 2  # the digest
+        messenger.down = False
+        await worker.drain()
+    finally:
+        await scheduler.stop()
+    posted = [text for kind, _, text in messenger.accepted if kind == "post"]
+    assert not [text for text in posted if "Check-in time!" in text]  # never posted late
+    assert len(posted) == 2
+    assert all("could not be posted in 2 channels before the window closed" in text for text in posted)
