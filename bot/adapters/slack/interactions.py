@@ -66,6 +66,7 @@ from bot.adapters.slack.web import retry_handlers
 from bot.core import text
 from bot.core.dispatch import Core
 from bot.core.i18n import N_, _, language
+from bot.core.intake import Intake
 from bot.core.ui import Form, Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class SlackInteractions:
         self.people = people
         self.kept = core.services.kept
         self.form_budget = form_budget
+        self.intake = Intake(core.db, core.clock, PLATFORM)  # requests kept until answered (a crash)
         # Work after the ack takes turns, so a burst of requests still gets every ack out at once
         # (Slack's 3 seconds) instead of every request sharing the event loop with all the others.
         self._turns = asyncio.Semaphore(workers)
@@ -117,6 +119,7 @@ class SlackInteractions:
 
     async def command(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
+            entry = await self.intake.receive("command", str(body.get("trigger_id") or ""), body)
             await ack()
             origin = command_origin(body)
             confidential = self.core.registry.is_confidential(command=str(body.get("command", "")))
@@ -130,9 +133,11 @@ class SlackInteractions:
                     await self.apologise(
                         client, origin, person, f"command {body.get('command')}", confidential=confidential
                     )
+            await self.intake.answered(entry)
 
     async def action(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
+            entry = await self.intake.receive("action", str(body.get("trigger_id") or ""), body)
             await ack()
             origin = interaction_origin(body)
             action: Payload = (body.get("actions") or [{}])[0]
@@ -156,6 +161,7 @@ class SlackInteractions:
                 await self.apologise(client, origin, person, f"action {action.get('action_id')}")
             finally:
                 self._turns.release()
+            await self.intake.answered(entry)
 
     async def view_submission(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
