@@ -109,3 +109,32 @@ async def test_an_answered_request_leaves_no_intake_row(fake: FakeSlack, db: Dat
         await side.aclose()
     assert fake.responses_of(body["response_url"])
     assert await intake_rows(db) == []
+
+
+async def test_a_form_submission_is_kept_until_answered(fake: FakeSlack, db: Database) -> None:
+    alice = person(fake, "Alice")
+    async with slack_bot(fake, db, build_registry(), SECRET) as (adapter, running):
+        side = SlackSide(fake, running.url, SECRET)
+        for line in ('/coalition create "Forms"', '/goal add "Calls" target=10'):
+            await side.command(side.command_body(alice, line, channel=CHANNEL))
+            await adapter.drain()
+        opening = side.command_body(alice, "/checkin", channel=CHANNEL)
+        await side.command(opening)
+        await adapter.drain()
+        [modal] = [v for v in fake.views if v["trigger_id"] == opening["trigger_id"]]
+        seen: list[int] = []
+        listener = adapter.interactions.view_submission
+
+        async def watching(*args: Any, **kwargs: Any) -> None:
+            seen.append(len(await intake_rows(db)))  # the submission is written down while it runs
+            await listener(*args, **kwargs)
+
+        adapter.interactions.view_submission = watching  # type: ignore[method-assign]
+        adapter.app._async_listeners.clear()  # register again with the watching listener
+        adapter.interactions.register(adapter.app)
+        submitted = await side.interaction(side.submit_payload(alice, modal, {"amount": "3"}))
+        assert submitted.status_code == 200
+        await adapter.drain()
+        await side.aclose()
+    assert seen == [1]
+    assert await intake_rows(db) == []

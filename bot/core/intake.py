@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from bot.store.db import Database
 log = logging.getLogger(__name__)
 
 HOLD = timedelta(minutes=2)
+Listener = Callable[[Any, dict[str, Any], Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,17 @@ class Intake:
             await intake_repo.forget(self.db, entry)
         except Exception as error:  # the row stays: a restart answers it again, as handled before
             log.warning("could not clear answered %s request %s: %r", self.platform, entry, error)
+
+    def kept(self, kind: str, key_of: Callable[[dict[str, Any]], str], listener: Listener) -> Listener:
+        """``listener`` (a platform's ``(ack, body, client)`` handler that acknowledges and answers)
+        with its request written down first and forgotten once the listener is done."""
+
+        async def run(ack: Any, body: dict[str, Any], client: Any) -> None:
+            entry = await self.receive(kind, key_of(body), body)
+            await listener(ack, body, client)
+            await self.answered(entry)  # not reached when the process dies
+
+        return run
 
     async def unanswered(self) -> list[Unanswered]:
         """Requests whose process died before answering them, now held by this process."""

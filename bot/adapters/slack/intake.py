@@ -60,6 +60,9 @@ async def answer_unanswered(interactions: SlackInteractions, tokens: ClientFor, 
                 await interactions.command(noop_ack, body, client)
             elif request.kind == "action":
                 await interactions.action(noop_ack, body, client)
+            elif request.kind == "form":
+                await interactions.view_submission(noop_ack, body, client)  # answered by response_url
+                await interactions.intake.answered(request.id)
             else:
                 await interactions.intake.answered(request.id)
                 continue

@@ -96,7 +96,7 @@ class SlackInteractions:
         for command in self.core.registry:
             app.command(f"/{command.name}")(self.command)
         app.action(re.compile(r".+"))(self.action)
-        app.view_submission(FORM_CALLBACK)(self.view_submission)
+        app.view_submission(FORM_CALLBACK)(self.intake.kept("form", form_key, self.view_submission))
         app.view_closed(FORM_CALLBACK)(acknowledge)
         app.event("app_home_opened")(self.home_opened)
 
@@ -356,6 +356,10 @@ async def skip_retried_events(
         return BoltResponse(status=200, body="")
     await next()
     return resp
+
+
+def form_key(body: Payload) -> str:
+    return f"view:{(body.get('view') or {}).get('id', '')}"
 
 
 async def acknowledge(ack: Ack) -> None:
