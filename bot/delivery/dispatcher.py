@@ -101,6 +101,7 @@ class Dispatcher:
         record_group: int = 25,
         record_delay: float = 0.05,
         notify_after: timedelta = timedelta(minutes=15),
+        probe_every: timedelta = timedelta(seconds=5),
     ) -> None:
         self.db = db
         self.messengers = dict(messengers)
@@ -123,7 +124,7 @@ class Dispatcher:
         self.record_group = record_group  # sends recorded in one commit (rows a crash cannot duplicate)
         self.record_delay = record_delay  # …or after this many seconds, whichever comes first
         self.limiter = RateLimiter()
-        self.incidents = Incidents(notify_after)
+        self.incidents = Incidents(notify_after, probe_every)
         self.stats = DeliveryStats()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -276,8 +277,6 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> tuple[list[OutboxMessage], set[int]]:
         now = self.clock.now()
-        dropped = await row_store.drop_expired(self.db, self.messengers, now)
-        self.stats.dropped += dropped
         return await row_store.claim(self.db, self.messengers, now, now + self.lease, limit, per_lane=self.lane_size())
 
     def lane_size(self) -> int:
@@ -473,6 +472,8 @@ class Dispatcher:
                         "%s is failing (%s); its messages are retried until their deadlines", row.platform, error
                     )
             retry_at = now + timedelta(seconds=self.retry.delay(row.platform, fresh.attempts))
+            if not error.permanent:
+                retry_at = self.incidents.probe(row.platform, retry_at, now)
             if error.permanent or (self.max_attempts is not None and fresh.attempts >= self.max_attempts):
                 fresh.status = OutboxStatus.PARKED.value
                 self.stats.parked += 1

@@ -52,10 +52,11 @@ async def claim(
     per_lane: int | None = None,
 ) -> tuple[list[OutboxMessage], set[int]]:
     """Take up to ``limit`` due rows (pending, or sending with an expired lease) until
-    ``lease_until``, at most ``per_lane`` of each channel and none held back behind an earlier row
+    ``lease_until`` (rows past their deadline are marked ``expired`` instead), at most ``per_lane`` of each channel and none held back behind an earlier row
     of its channel (:func:`held_back`); returns them and the ids of those whose earlier claim
     expired (they may have reached the platform already)."""
     async with db.unit_of_work() as session:
+        await session.exec(expire_due(platforms, now))  # past their deadline: never sent
         due = (
             col(OutboxMessage.status).in_(WAITING),  # a sending row here has an expired lease
             col(OutboxMessage.not_before) <= now,
@@ -147,20 +148,18 @@ async def created_event(db: Database, row: OutboxMessage) -> OutboxMessage | Non
         return await session.get(OutboxMessage, row.payload.get("event_row"))
 
 
-async def drop_expired(db: Database, platforms: Iterable[str], now: datetime) -> int:
+def expire_due(platforms: Iterable[str], now: datetime) -> Any:
     """Rows whose deadline passed before they were sent are never sent (one ``UPDATE``)."""
-    async with db.unit_of_work() as session:
-        result = await session.exec(
-            update(OutboxMessage)  # type: ignore[call-overload]
-            .where(
-                col(OutboxMessage.status) == OutboxStatus.PENDING.value,
-                col(OutboxMessage.expires_at) <= now,
-                col(OutboxMessage.platform).in_(list(platforms)),
-            )
-            .values(status=OutboxStatus.EXPIRED.value)
-            .execution_options(synchronize_session=False)
+    return (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+            col(OutboxMessage.expires_at) <= now,
+            col(OutboxMessage.platform).in_(list(platforms)),
         )
-        return int(result.rowcount or 0)
+        .values(status=OutboxStatus.EXPIRED.value)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def expire(db: Database, rows: Sequence[OutboxMessage]) -> None:
