@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from bot.commands import build_registry
 from bot.core.clock import ManualClock
+from bot.core.intake import Intake
 from bot.store.db import Database
 from bot.store.intake_models import IntakeRequest
 from bot.store.models import Coalition
@@ -52,6 +53,7 @@ async def killed_after_the_ack(fake: FakeSlack, db: Database, user: str, line: s
             raise asyncio.CancelledError  # the process is gone: nothing after this point runs
 
         adapter.core.run_command = dies  # type: ignore[method-assign]
+        adapter.interactions.intake.budget = 60.0  # the ack waits for its row (a loaded test machine)
         side = SlackSide(fake, running.url, SECRET)
         body = side.command_body(user, line, channel=CHANNEL)
         acked = await side.command(body)
@@ -137,4 +139,18 @@ async def test_a_form_submission_is_kept_until_answered(fake: FakeSlack, db: Dat
         await adapter.drain()
         await side.aclose()
     assert seen == [1]
+    assert await intake_rows(db) == []
+
+
+async def test_requests_arriving_together_are_written_in_one_group_and_forgotten_once_answered(db: Database) -> None:
+    intake = Intake(db, ManualClock(), "slack", budget=0.0)  # acknowledged before the row is written
+    entries = await asyncio.gather(*(intake.receive("command", f"t{n}", {"n": n}) for n in range(3)))
+    assert intake.late == 3
+    ids = [await entry.written for entry in entries]  # written a moment later all the same
+    assert len(set(ids)) == 3
+    assert sorted(row.payload["n"] for row in await intake_rows(db)) == [0, 1, 2]
+    again = await intake.receive("command", "t0", {"n": 0})  # Slack's retry of the same request
+    assert await again.written == ids[0]
+    for entry in entries:
+        await intake.answered(entry)
     assert await intake_rows(db) == []

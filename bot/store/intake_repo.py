@@ -45,6 +45,35 @@ async def record(
             return existing.id
 
 
+async def record_many(
+    db: Database,
+    platform: str,
+    requests: Sequence[tuple[str, str, dict[str, Any]]],
+    now: datetime,
+    held_until: datetime,
+) -> list[int | None]:
+    """Keep several requests (kind, key, payload) in one transaction: a burst costs one commit, not
+    one each. A request seen before (a retry) falls back to :func:`record`, one by one."""
+    try:
+        async with db.unit_of_work() as session:
+            rows = [
+                IntakeRequest(
+                    platform=platform,
+                    kind=kind,
+                    request_key=key,
+                    payload=payload,
+                    received_at=now,
+                    claimed_until=held_until,
+                )
+                for kind, key, payload in requests
+            ]
+            session.add_all(rows)
+            await session.flush()
+            return [row.id for row in rows]
+    except IntegrityError:
+        return [await record(db, platform, kind, key, payload, now, held_until) for kind, key, payload in requests]
+
+
 async def forget(db: Database, row_id: int) -> None:
     """The request was answered."""
     async with db.unit_of_work() as session:
