@@ -154,3 +154,24 @@ async def test_requests_arriving_together_are_written_in_one_group_and_forgotten
     for entry in entries:
         await intake.answered(entry)
     assert await intake_rows(db) == []
+
+
+async def test_a_confidential_command_is_never_written_down(fake: FakeSlack, db: Database) -> None:
+    """What a flag's reporter types stays out of the database, even for the moment before its answer."""
+    alice = person(fake, "Alice")
+    async with slack_bot(fake, db, build_registry(), SECRET) as (adapter, running):
+        assert adapter.core.registry.is_confidential(command="flag")
+        seen: list[int] = []
+        run_command = adapter.core.run_command
+
+        async def watching(*args: Any, **kwargs: Any) -> Any:
+            seen.append(len(await intake_rows(db)))
+            return await run_command(*args, **kwargs)
+
+        adapter.core.run_command = watching  # type: ignore[method-assign]
+        side = SlackSide(fake, running.url, SECRET)
+        await side.command(side.command_body(alice, '/flag raise "my manager shouts"', channel=CHANNEL))
+        await adapter.drain()
+        await side.aclose()
+    assert seen == [0]
+    assert await intake_rows(db) == []

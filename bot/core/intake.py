@@ -64,11 +64,16 @@ class Intake:
         self._writer: asyncio.Task[None] | None = None
         self.late = 0  # requests acknowledged before their row was committed (the budget ran out)
 
-    async def receive(self, kind: str, key: str, payload: dict[str, Any]) -> Entry:
+    async def receive(self, kind: str, key: str, payload: dict[str, Any], *, keep: bool = True) -> Entry:
         """Write the request down before it is acknowledged; returns the entry to pass to
         :meth:`answered`. ``key`` is the platform's id of the request (a retry of it keeps the first
-        row). Never raises: a request the database cannot take goes on without its row."""
+        row). Never raises: a request the database cannot take goes on without its row. A request
+        of a confidential command (``keep=False``: what a flag's reporter typed) is never written
+        to the database, not even for a moment; a crash may lose it."""
         entry = Entry()
+        if not keep:
+            entry.written.set_result(None)
+            return entry
         self._waiting.append((kind, key or f"anonymous:{secrets.token_hex(12)}", payload, entry))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name=f"{self.platform}-intake")
@@ -105,12 +110,21 @@ class Intake:
         except Exception as error:  # the row stays: a restart answers it again, as handled before
             log.warning("could not clear answered %s request %s: %r", self.platform, row_id, error)
 
-    def kept(self, kind: str, key_of: Callable[[dict[str, Any]], str], listener: Listener) -> Listener:
+    def kept(
+        self,
+        kind: str,
+        key_of: Callable[[dict[str, Any]], str],
+        listener: Listener,
+        *,
+        keep: Callable[[dict[str, Any]], Awaitable[bool]] | None = None,
+    ) -> Listener:
         """``listener`` (a platform's ``(ack, body, client)`` handler that acknowledges and answers)
-        with its request written down first and forgotten once the listener is done."""
+        with its request written down first (unless ``keep`` says not) and forgotten once the
+        listener is done."""
 
         async def run(ack: Any, body: dict[str, Any], client: Any) -> None:
-            entry = await self.receive(kind, key_of(body), body)
+            kept = True if keep is None else await keep(body)
+            entry = await self.receive(kind, key_of(body), body, keep=kept)
             await listener(ack, body, client)
             await self.answered(entry)  # not reached when the process dies
 

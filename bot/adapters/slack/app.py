@@ -44,6 +44,7 @@ from bot.config import Settings
 from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
 from bot.core.errors import ConfigError
+from bot.core.intake import HOLD
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class SlackAdapter:
         self.messenger: Messenger = messenger
         core.services.channels.register(PLATFORM, messenger)  # is a channel private: conversations.info
         self._socket: AsyncSocketModeHandler | None = None
-        self._replay: asyncio.Task[int] | None = None
+        self._replay: asyncio.Task[None] | None = None
 
     def _app_options(self) -> dict[str, Any]:
         settings = self.settings
@@ -179,8 +180,17 @@ class SlackAdapter:
             self.interactions, self.bot_token, self.settings.slack_api_url, self.core.clock.now()
         )
 
+    async def _keep_answering(self) -> None:
+        """At start, then every ``HOLD``: another process may have died since (several processes)."""
+        while True:
+            try:
+                await self.answer_unanswered()
+            except Exception:
+                log.exception("could not answer the requests a stopped process left")
+            await asyncio.sleep(HOLD.total_seconds())
+
     async def start(self) -> None:
-        self._replay = asyncio.create_task(self.answer_unanswered(), name="slack-unanswered")
+        self._replay = asyncio.create_task(self._keep_answering(), name="slack-unanswered")
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
             await self._socket.connect_async()
@@ -194,6 +204,7 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()
         if self._replay is not None:
-            with contextlib.suppress(Exception):
-                await self._replay  # logged where it failed
+            self._replay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._replay
         await self.interactions.drain()

@@ -96,9 +96,16 @@ class SlackInteractions:
         for command in self.core.registry:
             app.command(f"/{command.name}")(self.command)
         app.action(re.compile(r".+"))(self.action)
-        app.view_submission(FORM_CALLBACK)(self.intake.kept("form", form_key, self.view_submission))
+        app.view_submission(FORM_CALLBACK)(
+            self.intake.kept("form", form_key, self.view_submission, keep=self.form_not_confidential)
+        )
         app.view_closed(FORM_CALLBACK)(acknowledge)
         app.event("app_home_opened")(self.home_opened)
+
+    async def form_not_confidential(self, body: Payload) -> bool:
+        """Whether a submitted form may be written to the intake (not a confidential command's)."""
+        meta = await modal_meta(str((body.get("view") or {}).get("private_metadata") or ""), self.kept)
+        return meta is not None and not self.core.registry.is_confidential(form_id=meta.form_id)
 
     @asynccontextmanager
     async def tracked(self) -> AsyncIterator[None]:
@@ -119,7 +126,8 @@ class SlackInteractions:
 
     async def command(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
-            entry = await self.intake.receive("command", str(body.get("trigger_id") or ""), body)
+            secret = self.core.registry.is_confidential(command=str(body.get("command", "")))
+            entry = await self.intake.receive("command", str(body.get("trigger_id") or ""), body, keep=not secret)
             await ack()
             origin = command_origin(body)
             confidential = self.core.registry.is_confidential(command=str(body.get("command", "")))
