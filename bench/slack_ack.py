@@ -107,6 +107,7 @@ async def run(people: int, command: str, database_url: str | None = None) -> dic
             "answered": len(done),
             "thanked": thanked,
             "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "acked_before_written": getattr(getattr(adapter.interactions, "intake", None), "late", None),
         }
     finally:
         await side.aclose()

@@ -140,7 +140,7 @@ def test_inline_pieces() -> None:
     assert f"<t:{int(at.timestamp())}:f>" in text
     assert "[the page](https://x.test/a)" in text
     assert "`aˋb`" in text
-    assert inline(rich(Link("javascript:alert(1)", "x"))) == "x (javascript:alert(1))"
+    assert inline(rich(Link("javascript:alert(1)", "x"))) == "x (`javascript:alert(1)`)"  # shown, not linked
 
 
 async def test_a_form_that_cannot_be_a_modal_becomes_an_open_button() -> None:

@@ -116,7 +116,7 @@ def test_bot_markup_renders_as_mrkdwn() -> None:
     assert "`/goal ˋaddˋ`" in text
     assert "<https://a.test/?x=1&amp;y=2|the page>" in text
     assert "<!date^1772389800^{date_short_pretty} {time}|Sun 01 Mar 2026 18:30 UTC>" in text
-    assert mrkdwn(rich(Link("javascript:alert(1)", "x"))) == "x (javascript:alert(1))"
+    assert mrkdwn(rich(Link("javascript:alert(1)", "x"))) == "x (`javascript:alert(1)`)"  # shown, not linked
 
 
 def test_progress_errors_and_images() -> None:

@@ -275,3 +275,22 @@ async def test_steering_cannot_approve_another_coalitions_request(chat: Chat, db
         assert refused.is_error
         assert "Verein" not in refused.plain()
     assert [r.state for r in await requests_in(db)] == ["pending"]
+
+
+async def test_the_same_form_sent_twice_makes_one_request_and_one_notice(chat: Chat, db: Database) -> None:
+    await published(chat)
+    async with client(chat) as web:
+        page = await web.get(FORM)
+        body = ASK | {"csrf": token_of(page.text)}
+        first = await web.post(FORM, data=body)
+        replayed = await web.post(FORM, data=body)  # a double click, or the same POST replayed
+        assert (first.status_code, replayed.status_code) == (303, 303)
+        assert replayed.headers["location"] == f"{FORM}?sent=1"
+        other = await ask(web, ASK | {"organisation": "River Trust"})  # a new form: a new request
+        assert other.status_code == 303
+    assert sorted(r.organisation for r in await requests_in(db)) == ["River Trust", "Verein für saubere Luft e. V."]
+    async with db.session() as session:
+        notices = (
+            await session.exec(select(OutboxMessage).where(col(OutboxMessage.key).startswith("unity-request:")))
+        ).all()
+    assert len(notices) == 2  # one to steering for each request, not one per POST

@@ -4,13 +4,17 @@ the rows commit (or roll back) with the state change that caused them, and the d
 
 Keys are idempotency keys, unique per coalition: enqueueing the same key twice keeps the first row,
 so a re-run job or a retried request never queues a message twice.
+
+Every message has a deadline (``expires``): a check-in prompt its window's close, a meeting
+reminder the meeting, anything else ``DEADLINE`` after it was due. The dispatcher retries a
+message through a platform outage until then, and never sends it after.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -26,6 +30,7 @@ from bot.store.models import ChannelBinding, Identity, utcnow
 from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
 
 EVENT_PLATFORMS = ("discord",)  # platforms whose servers have scheduled events
+DEADLINE = timedelta(hours=24)  # a message not delivered this long after it was due is not sent
 
 
 def encode_reply(reply: Reply) -> dict[str, Any]:
@@ -56,7 +61,9 @@ class Outbox:
         key: str,
         topic: str | None,
         not_before: datetime | None,
+        expires: datetime | None = None,
     ) -> OutboxMessage:
+        due = not_before or self.now
         return OutboxMessage(
             coalition_id=self.coalition_id,
             key=key,
@@ -66,7 +73,8 @@ class Outbox:
             target=target,
             topic=topic,
             payload=payload,
-            not_before=not_before or self.now,
+            not_before=due,
+            expires_at=expires or due + DEADLINE,
         )
 
     async def _add(self, row: OutboxMessage) -> OutboxMessage:
@@ -78,17 +86,40 @@ class Outbox:
         return row
 
     async def post(
-        self, place: Place, reply: Reply, *, key: str, topic: str | None = None, not_before: datetime | None = None
+        self,
+        place: Place,
+        reply: Reply,
+        *,
+        key: str,
+        topic: str | None = None,
+        not_before: datetime | None = None,
+        expires: datetime | None = None,
     ) -> OutboxMessage:
         """Queue a channel-visible message in one channel."""
         reply.visibility = Visibility.CHANNEL
         payload = encode_reply(stamp_reply(reply, self.coalition_id))
         return await self._add(
-            self._row(OutboxKind.POST, place.platform, place.workspace, place.channel, payload, key, topic, not_before)
+            self._row(
+                OutboxKind.POST,
+                place.platform,
+                place.workspace,
+                place.channel,
+                payload,
+                key,
+                topic,
+                not_before,
+                expires,
+            )
         )
 
     async def announce(
-        self, reply: Reply, *, key: str, topic: str | None = None, not_before: datetime | None = None
+        self,
+        reply: Reply,
+        *,
+        key: str,
+        topic: str | None = None,
+        not_before: datetime | None = None,
+        expires: datetime | None = None,
     ) -> list[OutboxMessage]:
         """Queue the message in every channel of the coalition, on every platform.
 
@@ -115,7 +146,7 @@ class Outbox:
             row = found.get(copy_key)
             if row is None:
                 row = self._row(
-                    OutboxKind.POST, b.platform, b.workspace, b.channel, payload, copy_key, topic, not_before
+                    OutboxKind.POST, b.platform, b.workspace, b.channel, payload, copy_key, topic, not_before, expires
                 )
                 self.session.add(row)
             rows.append(row)
@@ -123,9 +154,17 @@ class Outbox:
         return rows
 
     async def direct(
-        self, member_id: int, reply: Reply, *, key: str, not_before: datetime | None = None
+        self,
+        member_id: int,
+        reply: Reply,
+        *,
+        key: str,
+        not_before: datetime | None = None,
+        expires: datetime | None = None,
+        avoid: str | None = None,
     ) -> list[OutboxMessage]:
-        """Queue a private message to a member, on the platform account they used most recently.
+        """Queue a private message to a member, on the platform account they used most recently
+        (not on ``avoid`` when they have an account elsewhere: a platform that is failing).
 
         Returns no rows if the member has no platform identity (e.g. they only used the console).
         """
@@ -134,13 +173,22 @@ class Outbox:
             .where(Identity.coalition_id == self.coalition_id, Identity.member_id == member_id)
             .order_by(col(Identity.id).desc())
         )
-        identity = (await self.session.exec(query)).first()
+        identities = (await self.session.exec(query)).all()
+        identity = next((i for i in identities if i.platform != avoid), identities[0] if identities else None)
         if identity is None:
             return []
         reply.visibility = Visibility.PRIVATE
         payload = encode_reply(stamp_reply(reply, self.coalition_id))
         row = self._row(
-            OutboxKind.DIRECT, identity.platform, identity.workspace, identity.user_id, payload, key, None, not_before
+            OutboxKind.DIRECT,
+            identity.platform,
+            identity.workspace,
+            identity.user_id,
+            payload,
+            key,
+            None,
+            not_before,
+            expires,
         )
         return [await self._add(row)]
 

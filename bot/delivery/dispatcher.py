@@ -50,18 +50,20 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.codec import decode_reply
 from bot.core.context import Place
 from bot.core.delivery import DeliveryError, MessageRef, Messenger
+from bot.delivery import notices
 from bot.delivery import rows as row_store
+from bot.delivery.incidents import Incidents
 from bot.delivery.messengers import delivery_key, find, send_event, takes_key
 from bot.delivery.ratelimit import DEFAULT_LIMITS, FALLBACK, PlatformLimits, RateLimiter
 from bot.delivery.retry import RetryPolicy
 from bot.store.db import Database
-from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
+from bot.store.outbox_models import UPDATE_DEADLINE, OutboxKind, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 
-LANE_STOPS = ("later", "expired")  # outcomes of a send after which the rest of its lane waits
+LANE_STOPS = ("later", "failed", "expired")  # outcomes of a send after which the rest of its lane waits
 
 
 class Finder(Protocol):
@@ -76,6 +78,7 @@ class DeliveryStats:
     parked: int = 0
     recovered: int = 0
     expired: int = 0  # left to the next claim: the lease ran short while waiting its turn
+    dropped: int = 0  # never sent: their own deadline passed first (a prompt after its window)
     by_platform: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -90,13 +93,15 @@ class Dispatcher:
         limits: Mapping[str, PlatformLimits] | None = None,
         batch: int = 200,
         concurrency: int = 32,
-        max_attempts: int = 8,
+        max_attempts: int | None = None,
         lease: timedelta = timedelta(minutes=2),
         poll_interval: float = 1.0,
         rng: random.Random | None = None,
         on_send: Callable[[OutboxMessage], Awaitable[None]] | None = None,
         record_group: int = 25,
         record_delay: float = 0.05,
+        notify_after: timedelta = timedelta(minutes=15),
+        probe_every: timedelta = timedelta(seconds=5),
     ) -> None:
         self.db = db
         self.messengers = dict(messengers)
@@ -109,15 +114,17 @@ class Dispatcher:
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.batch = batch
         self.concurrency = concurrency
-        self.max_attempts = max_attempts
+        self.max_attempts = max_attempts  # None: retry until the row's own deadline (``expires_at``)
         self.lease = lease
         self.lease_margin = min(lease / 4, timedelta(seconds=30))  # time a send may take, at most
+        self._gate = asyncio.Semaphore(concurrency)  # platform calls at once (not lanes: a lane may wait)
         self.poll_interval = poll_interval
         self.retry = RetryPolicy(rng or random.Random())
         self.on_send = on_send  # a test hook: runs after the platform accepted, before recording
         self.record_group = record_group  # sends recorded in one commit (rows a crash cannot duplicate)
         self.record_delay = record_delay  # …or after this many seconds, whichever comes first
         self.limiter = RateLimiter()
+        self.incidents = Incidents(notify_after, probe_every)
         self.stats = DeliveryStats()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -155,25 +162,23 @@ class Dispatcher:
         due, or ``poll_interval`` passes."""
         lanes: dict[tuple[str, str, str], deque[tuple[OutboxMessage, bool]]] = {}
         workers: set[asyncio.Task[None]] = set()
-        gate = asyncio.Semaphore(self.concurrency)
         recorder = asyncio.create_task(self._recorder(), name="outbox-recorder")
         self._in_flight, self._more = 0, False  # rows a stopped loop held wait for their leases
 
         async def run_lane(key: tuple[str, str, str]) -> None:
             queue = lanes[key]
             try:
-                async with gate:
-                    while queue:
-                        row, recovering = queue.popleft()
-                        try:
-                            outcome = await self._send_one(row, recovering)
-                        finally:
-                            self._done(1)
-                        if outcome in LANE_STOPS:
-                            rest = [waiting for waiting, _ in queue]
-                            queue.clear()
-                            self._done(len(rest))
-                            await self._stop_lane(row, outcome, rest)
+                while queue:
+                    row, recovering = queue.popleft()
+                    try:
+                        outcome = await self._send_one(row, recovering)
+                    finally:
+                        self._done(1)
+                    if outcome in LANE_STOPS:
+                        rest = [waiting for waiting, _ in queue]
+                        queue.clear()
+                        self._done(len(rest))
+                        await self._stop_lane(row, outcome, rest)
             except Exception:
                 log.exception("outbox lane %s failed; its rows are retried when their lease ends", key)
                 self._done(len(queue))
@@ -260,16 +265,10 @@ class Dispatcher:
         lanes: dict[tuple[str, str, str], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             lanes[(row.platform, row.workspace, row.target)].append(row)
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def run_lane(lane: list[OutboxMessage]) -> None:
-            async with gate:
-                await self._send_lane(lane, recovering)
-
         try:
             async with asyncio.TaskGroup() as group:  # one lane failing hard stops them all
                 for lane in lanes.values():
-                    group.create_task(run_lane(lane))
+                    group.create_task(self._send_lane(lane, recovering))
         except Exception:
             await self._flush()  # what was sent before the failure
             raise
@@ -278,7 +277,18 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> tuple[list[OutboxMessage], set[int]]:
         now = self.clock.now()
-        return await row_store.claim(self.db, self.messengers, now, now + self.lease, limit)
+        return await row_store.claim(self.db, self.messengers, now, now + self.lease, limit, per_lane=self.lane_size())
+
+    def lane_size(self) -> int:
+        """Rows one claim takes of a channel: what the slowest of these platforms lets one channel send
+        before the claim runs out, so a busy channel's claim does not hold rows it cannot send in time
+        (they would wait for its lease), and the rest of a claim goes to other channels."""
+        usable = (self.lease - self.lease_margin).total_seconds()
+        sizes = []
+        for platform in self.messengers:
+            limit = self.limits.get(platform, FALLBACK).per_channel
+            sizes.append(int(usable * limit.rate) + limit.burst - 1)
+        return max(1, min(sizes, default=1))
 
     async def _send_lane(self, lane: list[OutboxMessage], recovering: set[int]) -> None:
         for index, row in enumerate(lane):
@@ -288,11 +298,14 @@ class Dispatcher:
                 return
 
     async def _stop_lane(self, row: OutboxMessage, outcome: str, rest: list[OutboxMessage]) -> None:
-        """A lane stops behind ``row`` so its channel keeps its order: rate limited ("later"), the
-        rows behind it are handed back for when the channel may send again; its claim running out
-        ("expired"), so are theirs, and the next claim takes them in order."""
+        """A lane stops behind ``row`` so its channel keeps its order: rate limited ("later") or failed
+        ("failed"), the rows behind it are handed back for when ``row`` is tried again (the claim
+        takes none of them while ``row`` waits: :func:`bot.delivery.rows.claim`); its claim running
+        out ("expired"), so are theirs, and the next claim takes them in order."""
         if outcome == "later":
             await row_store.release(self.db, rest, row.not_before)
+        elif outcome == "failed":
+            await row_store.release(self.db, rest, self.clock.now())  # due, and held back behind ``row``
         else:
             self.stats.expired += len(rest)
 
@@ -301,8 +314,11 @@ class Dispatcher:
         place = Place(row.platform, row.workspace, row.target)
         limits = self.limits.get(row.platform, FALLBACK)
         channel_key = f"{row.platform}:{row.workspace}:{row.target}"
+        if row.expires_at is not None and self.clock.now() >= row.expires_at:
+            await self._drop(row)
+            return "dropped"
+        key = delivery_key(row)
         try:
-            key = delivery_key(row)
             if recovering and row.kind in (OutboxKind.POST.value, OutboxKind.DIRECT.value):
                 found = await find(messenger, place, key)
                 if found is not None:
@@ -311,31 +327,31 @@ class Dispatcher:
                     return "sent"
             replies = (OutboxKind.POST.value, OutboxKind.DIRECT.value, OutboxKind.UPDATE.value)
             reply = decode_reply(row.payload) if row.kind in replies else None  # before its turn, not in it
-            await self._wait_turn(row.platform, channel_key, limits)
-            if self.clock.now() >= row.not_before - self.lease_margin:
-                # The claim runs out: another dispatcher may take the row any moment (and ask the
-                # platform first). Sending now could race it; leave the row, still in lane order.
-                self.stats.expired += 1
-                return "expired"
-            ref: MessageRef | None = None
-            keyed = self._keyed[row.platform]  # the messenger's sends that keep the key with the message
-            if row.kind == OutboxKind.POST.value:
-                assert reply is not None
-                ref = await messenger.post(place, reply, **({"outbox_key": key} if "post" in keyed else {}))
-            elif row.kind == OutboxKind.DIRECT.value:
-                assert reply is not None
-                options = {"outbox_key": key} if "direct" in keyed else {}
-                ref = await messenger.direct(row.workspace, row.target, reply, **options)
-            elif row.kind == OutboxKind.UPDATE.value:
-                assert reply is not None
-                if not row.message_id:
-                    raise DeliveryError("nothing to update: the message id is unknown", permanent=True)
-                await messenger.update(MessageRef(row.platform, row.workspace, row.target, row.message_id), reply)
-            elif row.kind in (OutboxKind.EVENT.value, OutboxKind.EVENT_CANCEL.value):
-                ref = await send_event(self.db, messenger, row)
-            else:
-                raise DeliveryError(f"unknown outbox kind {row.kind!r}", permanent=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.exception("outbox row %s could not be read", row.id)
+            return await self._failed(row, DeliveryError(repr(error)), channel_key)
+        await self._wait_turn(row.platform, channel_key, limits)
+        if self.clock.now() >= row.not_before - self.lease_margin:
+            # The claim runs out: another dispatcher may take the row any moment (and ask the
+            # platform first). Sending now could race it; leave the row, still in lane order.
+            self.stats.expired += 1
+            return "expired"
+        if row.expires_at is not None and self.clock.now() >= row.expires_at:
+            await self._drop(row)  # its deadline passed while it waited its turn
+            return "dropped"
+        async with self._gate:  # sends at once, across lanes; a lane waiting for its turn holds none
+            return await self._deliver(messenger, row, place, key, reply, channel_key)
+
+    async def _deliver(
+        self, messenger: Messenger, row: OutboxMessage, place: Place, key: str, reply: Any, channel_key: str
+    ) -> str:
+        """Send ``row`` now and record the outcome."""
+        try:
+            ref = await self._send(messenger, row, place, key, reply)
             self.retry.outcome(row.platform, failed=False)
+            await self._healed(row.platform)
             if self.on_send is not None:
                 await self.on_send(row)
         except DeliveryError as error:
@@ -343,13 +359,38 @@ class Dispatcher:
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug or an unexpected library error: retry, then park
-            log.exception("outbox row %s failed unexpectedly", row.id)
+            if row.platform not in self.incidents.open:  # once per incident, not once per message
+                log.exception("outbox row %s failed unexpectedly", row.id)
             return await self._failed(row, DeliveryError(repr(error)), channel_key)
         if self._findable(row):
             await self._record_later(row, ref, row.payload)
         else:
             await self._record_sent(row, ref, row.payload)
         return "sent"
+
+    async def _send(
+        self, messenger: Messenger, row: OutboxMessage, place: Place, key: str, reply: Any
+    ) -> MessageRef | None:
+        """The platform call for one row."""
+        ref: MessageRef | None = None
+        keyed = self._keyed[row.platform]  # the messenger's sends that keep the key with the message
+        if row.kind == OutboxKind.POST.value:
+            assert reply is not None
+            ref = await messenger.post(place, reply, **({"outbox_key": key} if "post" in keyed else {}))
+        elif row.kind == OutboxKind.DIRECT.value:
+            assert reply is not None
+            options = {"outbox_key": key} if "direct" in keyed else {}
+            ref = await messenger.direct(row.workspace, row.target, reply, **options)
+        elif row.kind == OutboxKind.UPDATE.value:
+            assert reply is not None
+            if not row.message_id:
+                raise DeliveryError("nothing to update: the message id is unknown", permanent=True)
+            await messenger.update(MessageRef(row.platform, row.workspace, row.target, row.message_id), reply)
+        elif row.kind in (OutboxKind.EVENT.value, OutboxKind.EVENT_CANCEL.value):
+            ref = await send_event(self.db, messenger, row)
+        else:
+            raise DeliveryError(f"unknown outbox kind {row.kind!r}", permanent=True)
+        return ref
 
     async def _wait_turn(self, platform: str, channel_key: str, limits: PlatformLimits) -> None:
         now = self.clock.now().timestamp()
@@ -402,6 +443,9 @@ class Dispatcher:
         return self.retry.healthy(platform)
 
     async def _failed(self, row: OutboxMessage, error: DeliveryError, channel_key: str) -> str:
+        """A send failed: a 429 waits its ``Retry-After`` ("later"); a permanent refusal parks the row
+        ("parked"); anything else retries with backoff ("failed") until the row's own deadline, past
+        which it is dropped ("dropped") rather than sent late."""
         now = self.clock.now()
         async with self.db.unit_of_work() as session:
             fresh = await session.get(OutboxMessage, row.id)
@@ -420,19 +464,61 @@ class Dispatcher:
                 self.stats.rate_limited += 1
                 return "later"
             fresh.attempts += 1
+            outcome = "failed"
             if not error.permanent:
                 self.retry.outcome(row.platform, failed=True)
-            if error.permanent or fresh.attempts >= self.max_attempts:
+                if self.incidents.failed(row.platform, str(error), now) is not None:
+                    log.warning(
+                        "%s is failing (%s); its messages are retried until their deadlines", row.platform, error
+                    )
+            retry_at = now + timedelta(seconds=self.retry.delay(row.platform, fresh.attempts))
+            if not error.permanent:
+                retry_at = self.incidents.probe(row.platform, retry_at, now)
+            if error.permanent or (self.max_attempts is not None and fresh.attempts >= self.max_attempts):
                 fresh.status = OutboxStatus.PARKED.value
                 self.stats.parked += 1
                 log.warning("outbox row %s parked after %d attempts: %s", fresh.id, fresh.attempts, error)
+                outcome = "parked"
+            elif retry_at >= (fresh.expires_at or fresh.created_at + UPDATE_DEADLINE):
+                fresh.status = OutboxStatus.EXPIRED.value
+                self.stats.dropped += 1
+                outcome = "dropped"
             else:
                 fresh.status = OutboxStatus.PENDING.value
-                fresh.not_before = now + timedelta(seconds=self.retry.delay(row.platform, fresh.attempts))
-                self._retry_at(fresh.not_before)
+                fresh.not_before = row.not_before = retry_at
+                self._retry_at(retry_at)
                 self.stats.retried += 1
             session.add(fresh)
-        return "failed"
+        await self._tell_steering(now)
+        return outcome
+
+    async def _drop(self, row: OutboxMessage) -> None:
+        """Never send ``row``: its deadline passed (a prompt whose window closed is not posted late)."""
+        await row_store.expire(self.db, [row])
+        self.stats.dropped += 1
+
+    async def _healed(self, platform: str) -> None:
+        """``platform`` accepted a send: an incident it was in ends. Its waiting rows come due now
+        instead of at their backed-off retry times, and steering hears it if it heard of the outage."""
+        incident = self.incidents.succeeded(platform)
+        if incident is None:
+            return
+        now = self.clock.now()
+        lasted = (now - incident.since).total_seconds()
+        log.warning("%s accepts messages again after %.0f s and %d failed sends", platform, lasted, incident.failures)
+        await row_store.due_again(self.db, platform, now)
+        self._retry_at(now)
+        self._wake.set()
+        if incident.notified:
+            await notices.tell_recovery(self.db, incident, now)
+
+    async def _tell_steering(self, now: datetime) -> None:
+        for incident in self.incidents.to_notify(now):
+            incident.notified = True
+            try:
+                incident.coalitions = await notices.tell_outage(self.db, incident, now)
+            except Exception:
+                log.exception("could not tell steering that %s is failing", incident.platform)
 
     def _retry_at(self, due: datetime) -> None:
         """A row comes due again at ``due``: the running loop looks for it then, not at its next poll."""

@@ -11,6 +11,7 @@ HEALTH_SAMPLE = 10  # …of which at least this many, before a platform counts a
 HEALTH_FAILURES = 0.2  # …and at most this share failed
 QUICK_RETRIES = 2  # on a healthy platform, the first retries of a row…
 QUICK_FACTOR = 0.25  # …wait this share of the usual backoff
+MAX_BACKOFF = 300.0  # seconds: a platform down for hours is tried about every 5 minutes
 
 
 class RetryPolicy:
@@ -29,8 +30,10 @@ class RetryPolicy:
         return len(outcomes) >= HEALTH_SAMPLE and sum(outcomes) <= HEALTH_FAILURES * len(outcomes)
 
     def backoff(self, attempts: int) -> float:
-        """Seconds before retry ``attempts`` + 1: 1, 2, 4 … capped at 15 minutes, with ±50% jitter."""
-        base = min(2.0 ** (attempts - 1), 900.0)
+        """Seconds before retry ``attempts`` + 1: 1, 2, 4 … capped at ``MAX_BACKOFF``, with ±50% jitter.
+        The cap bounds how long a message waits once its platform is back (the first accepted send
+        also brings every waiting row forward: :meth:`bot.delivery.dispatcher.Dispatcher._healed`)."""
+        base = min(2.0 ** (min(attempts, 30) - 1), MAX_BACKOFF)
         return base * (0.5 + self.rng.random())
 
     def delay(self, platform: str, attempts: int) -> float:

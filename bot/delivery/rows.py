@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import exists, func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, or_, select
 
 from bot.core.delivery import MessageRef
@@ -17,26 +18,60 @@ from bot.store.outbox_models import OutboxKind, OutboxMessage, OutboxStatus
 Sent = tuple[OutboxMessage, MessageRef | None, dict[str, Any]]  # a row, where it went, what was sent
 
 
+WAITING = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+
+
+def held_back(now: datetime) -> Any:
+    """A row of a channel (a lane: platform, workspace, target) waits while an earlier row of that
+    lane is in flight (claimed) or waiting for a retry (tried, or told to wait by a 429): the
+    channel's messages go in order, also after a failure. An earlier row that was simply queued for
+    later (a reminder) holds nothing back."""
+    earlier = aliased(OutboxMessage)
+    return exists().where(
+        col(earlier.platform) == col(OutboxMessage.platform),
+        col(earlier.workspace) == col(OutboxMessage.workspace),
+        col(earlier.target) == col(OutboxMessage.target),
+        col(earlier.id) < col(OutboxMessage.id),
+        col(earlier.status).in_(WAITING),
+        col(earlier.not_before) > now,
+        or_(
+            col(earlier.status) == OutboxStatus.SENDING.value,
+            col(earlier.attempts) > 0,
+            col(earlier.last_error).is_not(None),
+        ),
+    )
+
+
 async def claim(
-    db: Database, platforms: Iterable[str], now: datetime, lease_until: datetime, limit: int
+    db: Database,
+    platforms: Iterable[str],
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    *,
+    per_lane: int | None = None,
 ) -> tuple[list[OutboxMessage], set[int]]:
     """Take up to ``limit`` due rows (pending, or sending with an expired lease) until
-    ``lease_until``; returns them and the ids of those whose earlier claim expired (they may have
-    reached the platform already)."""
+    ``lease_until`` (rows past their deadline are marked ``expired`` instead), at most ``per_lane`` of each channel and none held back behind an earlier row
+    of its channel (:func:`held_back`); returns them and the ids of those whose earlier claim
+    expired (they may have reached the platform already)."""
     async with db.unit_of_work() as session:
-        query = (
-            select(OutboxMessage)
-            .where(
-                or_(
-                    OutboxMessage.status == OutboxStatus.PENDING.value,
-                    OutboxMessage.status == OutboxStatus.SENDING.value,  # an expired lease
-                ),
-                col(OutboxMessage.not_before) <= now,
-                col(OutboxMessage.platform).in_(list(platforms)),
-            )
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
+        await session.exec(expire_due(platforms, now))  # past their deadline: never sent
+        due = (
+            col(OutboxMessage.status).in_(WAITING),  # a sending row here has an expired lease
+            col(OutboxMessage.not_before) <= now,
+            col(OutboxMessage.platform).in_(list(platforms)),
+            ~held_back(now),
         )
+        if per_lane is None:
+            query = select(OutboxMessage).where(*due)
+        else:
+            lane = (OutboxMessage.platform, OutboxMessage.workspace, OutboxMessage.target)
+            place = func.row_number().over(partition_by=lane, order_by=col(OutboxMessage.id)).label("place")
+            numbered = select(col(OutboxMessage.id).label("id"), place).where(*due).subquery()
+            first = select(numbered.c.id).where(numbered.c.place <= per_lane)
+            query = select(OutboxMessage).where(col(OutboxMessage.id).in_(first))
+        query = query.order_by(col(OutboxMessage.id)).limit(limit)
         if not db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         candidates = list((await session.exec(query)).all())
@@ -111,3 +146,44 @@ async def created_event(db: Database, row: OutboxMessage) -> OutboxMessage | Non
     """The row that creates the scheduled event a cancellation row retracts."""
     async with db.session() as session:
         return await session.get(OutboxMessage, row.payload.get("event_row"))
+
+
+def expire_due(platforms: Iterable[str], now: datetime) -> Any:
+    """Rows whose deadline passed before they were sent are never sent (one ``UPDATE``)."""
+    return (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+            col(OutboxMessage.expires_at) <= now,
+            col(OutboxMessage.platform).in_(list(platforms)),
+        )
+        .values(status=OutboxStatus.EXPIRED.value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def expire(db: Database, rows: Sequence[OutboxMessage]) -> None:
+    """These claimed rows are never sent: their deadline passed while they waited."""
+    async with db.unit_of_work() as session:
+        await session.exec(
+            update(OutboxMessage)  # type: ignore[call-overload]
+            .where(col(OutboxMessage.id).in_([row.id for row in rows]), col(OutboxMessage.status).in_(WAITING))
+            .values(status=OutboxStatus.EXPIRED.value)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def due_again(db: Database, platform: str, now: datetime) -> None:
+    """``platform`` works again: rows backing off after failures there come due now."""
+    async with db.unit_of_work() as session:
+        await session.exec(
+            update(OutboxMessage)  # type: ignore[call-overload]
+            .where(
+                col(OutboxMessage.platform) == platform,
+                col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+                col(OutboxMessage.attempts) > 0,
+                col(OutboxMessage.not_before) > now,
+            )
+            .values(not_before=now)
+            .execution_options(synchronize_session=False)
+        )

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,9 +43,27 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(full, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(full, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_async_engine(full, **kwargs)
+    event.listen(engine.sync_engine, "handle_error", discard_broken)
+    return engine
+
+
+def discard_broken(context: ExceptionContext) -> None:
+    """A connection that raised a database error is discarded, not handed back to the pool: the next
+    unit of work gets a fresh one. A SQLite connection opened while its file was read-only stays
+    read-only, a PostgreSQL session can be left in a state no ping notices, and neither heals by
+    itself (``pool_pre_ping`` only checks that the connection answers). Lost races (a unique key,
+    a lock, a serialization failure: :func:`is_conflict`) and errors in the statement itself
+    (:class:`ProgrammingError`, :class:`DataError`) say nothing about the connection and keep it."""
+    error = context.sqlalchemy_exception
+    if context.is_disconnect or not isinstance(error, DBAPIError):
+        return
+    if is_conflict(error) or isinstance(error, ProgrammingError | DataError):
+        return
+    context.is_disconnect = True  # invalidates this connection…
+    context.invalidate_pool_on_disconnect = False  # …and only this one
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -4,7 +4,7 @@ dispatcher sends pending rows and records the result; nothing is sent from insid
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +12,8 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.models import utcnow
+
+UPDATE_DEADLINE = timedelta(hours=24)  # an in-place update not made by then is not made
 
 
 class OutboxKind(StrEnum):
@@ -26,7 +28,8 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed by a dispatcher; ``not_before`` is its lease expiry
     SENT = "sent"
-    PARKED = "parked"  # gave up after too many failures; shown to steering in /coalition status
+    PARKED = "parked"  # refused for good by the platform; shown to steering in /coalition status
+    EXPIRED = "expired"  # its deadline passed before the platform took it (a prompt after its window)
     CANCELLED = "cancelled"  # superseded before it was sent (e.g. an update replaced by a newer one)
 
 
@@ -35,6 +38,7 @@ class OutboxMessage(SQLModel, table=True):
         UniqueConstraint("coalition_id", "key", name="uq_outbox_key"),
         Index("ix_outbox_due", "status", "not_before"),
         Index("ix_outbox_topic", "coalition_id", "topic"),
+        Index("ix_outbox_lane", "platform", "workspace", "target", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -53,6 +57,7 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, description="not sent after this (a prompt's window)")
 
     def update_for(self, payload: dict[str, Any], *, key: str, now: datetime) -> OutboxMessage:
         """A new row that brings this posted copy's message up to ``payload`` in place."""
@@ -66,4 +71,5 @@ class OutboxMessage(SQLModel, table=True):
             message_id=self.message_id,
             payload=payload,
             not_before=now,
+            expires_at=now + UPDATE_DEADLINE,
         )

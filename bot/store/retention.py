@@ -17,7 +17,12 @@ from bot.store.models import BotState, Coalition
 from bot.store.outbox_models import OutboxMessage, OutboxStatus
 
 # A message still to be sent (or being sent) is never dropped: delivery would lose it half-way.
-DONE = (OutboxStatus.SENT.value, OutboxStatus.PARKED.value, OutboxStatus.CANCELLED.value)
+DONE = (
+    OutboxStatus.SENT.value,
+    OutboxStatus.PARKED.value,
+    OutboxStatus.CANCELLED.value,
+    OutboxStatus.EXPIRED.value,
+)
 CHUNK = 200
 
 

@@ -6,6 +6,7 @@ A workflow with tables of its own adds its module here.
 from bot.store import (
     flag_models,  # noqa: F401
     impact_models,  # noqa: F401
+    intake_models,  # noqa: F401
     meeting_models,  # noqa: F401
     membership_models,  # noqa: F401
     models,  # noqa: F401

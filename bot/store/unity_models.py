@@ -60,6 +60,8 @@ class UnitySignRequest(SQLModel, table=True):
     Nothing of it is public: steering approves it (which makes a signature) or declines it. The
     address it came from is not kept (the rate limit lives in memory)."""
 
+    __table_args__ = (UniqueConstraint("coalition_id", "form_token", name="uq_unity_request_token"),)
+
     id: int | None = Field(default=None, primary_key=True)
     coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
     version_id: int = Field(foreign_key="unityversion.id", index=True, ondelete="CASCADE")
@@ -71,3 +73,4 @@ class UnitySignRequest(SQLModel, table=True):
     decided_at: datetime | None = None
     decided_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     signature_id: int | None = Field(default=None, foreign_key="unitysignature.id", ondelete="SET NULL")
+    form_token: str | None = Field(default=None, max_length=64, description="hash of the form's one-time token")

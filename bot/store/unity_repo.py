@@ -141,6 +141,13 @@ class UnityRepo:
         await self.session.flush()
         return request
 
+    async def request_with_token(self, token: str) -> UnitySignRequest | None:
+        """The request made with this one-time form token, if one was."""
+        query = select(UnitySignRequest).where(
+            UnitySignRequest.coalition_id == self.coalition_id, UnitySignRequest.form_token == token
+        )
+        return (await self.session.exec(query)).first()
+
     async def request(self, request_id: int) -> UnitySignRequest | None:
         query = select(UnitySignRequest).where(
             UnitySignRequest.coalition_id == self.coalition_id, UnitySignRequest.id == request_id

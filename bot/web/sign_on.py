@@ -29,6 +29,7 @@ from datetime import datetime
 from urllib.parse import parse_qs
 
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -75,21 +76,30 @@ class Tokens:
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key or secrets.token_bytes(32)
 
-    def _sign(self, slug: str, nonce: str, issued: int) -> str:
+    def _sign(self, slug: str, nonce: str, issued: str) -> str:
         return hmac.new(self.key, f"{slug}|{nonce}|{issued}".encode(), hashlib.sha256).hexdigest()
 
     def issue(self, slug: str, nonce: str, now: float) -> str:
-        issued = int(now)
+        """A token for one submission: each form shown gets its own (a random part after the time),
+        so the token can be used once (:func:`used_token`) without two open forms sharing one."""
+        issued = f"{int(now)}-{secrets.token_hex(4)}"
         return f"{nonce}.{issued}.{self._sign(slug, nonce, issued)}"
 
     def valid(self, slug: str, token: str, cookie: str | None, now: float) -> bool:
         nonce, _, rest = token.partition(".")
         issued, _, signature = rest.partition(".")
-        if not (cookie and nonce and issued.isdigit() and hmac.compare_digest(nonce, cookie)):
+        seconds = issued.partition("-")[0]
+        if not (cookie and nonce and seconds.isdigit() and hmac.compare_digest(nonce, cookie)):
             return False
-        if not 0 <= now - int(issued) <= TOKEN_AGE:
+        if not 0 <= now - int(seconds) <= TOKEN_AGE:
             return False
-        return hmac.compare_digest(signature, self._sign(slug, nonce, int(issued)))
+        return hmac.compare_digest(signature, self._sign(slug, nonce, issued))
+
+
+def used_token(token: str) -> str:
+    """What a request keeps of the token it was sent with: the same form sent twice (a double click,
+    a replayed POST) makes one request."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class RateLimit:
@@ -257,19 +267,27 @@ def sign_on_routes(db: Database, clock: Clock | None = None, *, tokens: Tokens |
                 errors = {"csrf": i18n._("Too many requests from this address. Please try again in an hour.")}
             html = render_form(coalition, version, lang, csrf=csrf, values=values, errors=errors)
             return respond(html, lang, slug, request, nonce, 429)
-        async with db.unit_of_work() as session:
-            repo = UnityRepo(session, coalition.id or 0)
-            entry = await repo.add_request(
-                UnitySignRequest(
-                    coalition_id=coalition.id or 0,
-                    version_id=version.id or 0,
-                    organisation=values["organisation"],
-                    signer_name=values["name"],
-                    signer_title=values["title"],
-                    requested_at=now,
+        done = RedirectResponse(f"/unity/{slug}/sign?sent=1", status_code=303, headers={"Cache-Control": "no-store"})
+        token = used_token(values["csrf"])
+        try:
+            async with db.unit_of_work() as session:
+                repo = UnityRepo(session, coalition.id or 0)
+                if await repo.request_with_token(token) is not None:
+                    return done  # this form was sent before: one request, one notice to steering
+                entry = await repo.add_request(
+                    UnitySignRequest(
+                        coalition_id=coalition.id or 0,
+                        version_id=version.id or 0,
+                        organisation=values["organisation"],
+                        signer_name=values["name"],
+                        signer_title=values["title"],
+                        requested_at=now,
+                        form_token=token,
+                    )
                 )
-            )
-            await notify_steering(session, coalition, entry, version)
+                await notify_steering(session, coalition, entry, version)
+        except IntegrityError:
+            return done  # the same form, sent twice at once: the other one made the request
         return RedirectResponse(f"/unity/{slug}/sign?sent=1", status_code=303, headers={"Cache-Control": "no-store"})
 
     return [Route("/unity/{slug}/sign", form, methods=["GET", "HEAD", "POST"])]

@@ -101,6 +101,7 @@ class Fault:
     method: str
     pattern: re.Pattern[str]
     status: int  # 0: the connection is dropped without an answer
+    raw: str | None = None  # a body that is not Discord's JSON (a proxy's HTML page)
 
 
 class GatewaySession:
@@ -534,12 +535,18 @@ class FakeDiscord:
                 assert request.transport is not None
                 request.transport.abort()
                 raise ConnectionResetError("dropped by the fake")
+            if fault.raw is not None:
+                return web.Response(body=fault.raw.encode(), status=fault.status, content_type="text/html")
             return respond({"message": "Service Unavailable", "code": 0}, fault.status)
         return await handler(request)
 
     def fail_once(self, method: str, path_regex: str, status: int) -> None:
         """The next matching request gets ``status`` (a 5xx) instead of an answer."""
         self.faults.append(Fault(method, re.compile(path_regex), status))
+
+    def fail_raw(self, method: str, path_regex: str, status: int, raw: str) -> None:
+        """The next matching request gets ``status`` with ``raw`` (HTML, empty) as its body."""
+        self.faults.append(Fault(method, re.compile(path_regex), status, raw))
 
     def drop_once(self, method: str, path_regex: str) -> None:
         """The next matching request's connection is closed before any answer."""

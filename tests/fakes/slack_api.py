@@ -68,6 +68,8 @@ class Fault:
     status: int
     body: JSON
     headers: dict[str, str] = field(default_factory=dict)
+    raw: str | None = None  # a body that is not Slack's JSON (an incident's HTML page, nothing)
+    content_type: str = "text/html"
 
 
 class FakeSlack:
@@ -168,6 +170,11 @@ class FakeSlack:
         error = "ratelimited" if status == 429 else "internal_error"
         self.faults.setdefault(method, []).extend([Fault(status, {"ok": False, "error": error}, headers)] * times)
 
+    def fail_raw(self, method: str, status: int, raw: str, *, content_type: str = "text/html", times: int = 1) -> None:
+        """The next ``times`` calls answer ``status`` with ``raw`` as the body (HTML, empty, truncated)."""
+        fault = Fault(status, {}, {}, raw, content_type)
+        self.faults.setdefault(method, []).extend([fault] * times)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -234,6 +241,8 @@ class FakeSlack:
             faults = self.faults.get(method)
             if faults:
                 fault = faults.pop(0)
+                if fault.raw is not None:
+                    return web.Response(body=fault.raw.encode(), status=fault.status, content_type=fault.content_type)
                 return web.json_response(fault.body, status=fault.status, headers=fault.headers)
             if method == "oauth.v2.access":
                 return web.json_response(self._oauth(auth, args))

@@ -175,19 +175,28 @@ def _kwargs(message: OutgoingMessage) -> dict[str, Any]:
 
 @contextmanager
 def delivery_errors() -> Iterator[None]:
-    """Discord failures in the outbox's terms: retry later (with a delay), or give up."""
+    """Discord failures in the outbox's terms: retry later (with a delay), or give up. Only a refusal
+    in Discord's own words (a JSON error with a Discord error ``code``) can be permanent; an answer
+    that is not Discord's JSON (an HTML page from a proxy, an empty body) is an incident, retried."""
     try:
         yield
     except discord.RateLimited as error:
         raise DeliveryError(str(error), retry_after=error.retry_after) from error
-    except (discord.Forbidden, discord.NotFound) as error:
-        raise DeliveryError(f"Discord refused: {error}", permanent=True) from error
     except discord.DiscordServerError as error:
-        raise DeliveryError(f"Discord server error: {error}") from error
+        raise DeliveryError(f"Discord server error {error.status}") from error
     except discord.HTTPException as error:
         if error.status == 429:
-            retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
-            raise DeliveryError("Discord rate limit", retry_after=retry_after) from error
-        raise DeliveryError(f"Discord rejected the message: {error}", permanent=True) from error
-    except (TimeoutError, aiohttp.ClientError, OSError) as error:
-        raise DeliveryError(f"could not reach Discord: {error!r}") from error
+            raise DeliveryError("Discord rate limit", retry_after=retry_after(error)) from error
+        if not error.code:  # not Discord's JSON: a proxy or an outage speaking
+            raise DeliveryError(f"Discord answered {error.status} without an error code") from error
+        raise DeliveryError(f"Discord refused: {error.status} (code {error.code})", permanent=True) from error
+    except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as error:
+        raise DeliveryError(f"could not reach Discord: {type(error).__name__}") from error
+
+
+def retry_after(error: discord.HTTPException) -> float:
+    headers = getattr(error.response, "headers", None) or {}
+    try:
+        return max(0.0, float(headers.get("Retry-After", "1") or 1))
+    except (TypeError, ValueError):
+        return 1.0

@@ -109,11 +109,19 @@ def inline(text: Rich) -> str:
         elif isinstance(part, Code):
             out.append(code(part.text))
         elif isinstance(part, Link):
-            safe = part.url.startswith(("https://", "http://")) and not any(c in part.url for c in " ()<>")
-            out.append(f"[{escape(part.label)}]({part.url})" if safe else f"{escape(part.label)} ({escape(part.url)})")
+            out.append(link(part.url, part.label))
         elif isinstance(part, Timestamp):
             out.append(f"<t:{int(part.at.timestamp())}:f>")
     return "".join(out)
+
+
+def link(url: str, label: str) -> str:
+    """A link; an address shown as itself stays exactly as it is (Discord links it), and one Discord
+    cannot link is shown as code, never through escaping (a copied address must work)."""
+    safe = url.startswith(("https://", "http://")) and not any(c in url for c in " ()<>")
+    if safe:
+        return url if label == url else f"[{escape(label)}]({url})"
+    return code(url) if label == url else f"{escape(label)} ({code(url)})"
 
 
 def emphasis(text: str, marker: str) -> str:

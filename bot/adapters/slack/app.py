@@ -14,6 +14,8 @@ Every Web API call goes to ``SLACK_API_URL``; Bolt copies the base URL and retry
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -32,6 +34,7 @@ from bot.adapters.slack.installations import (
     SingleUseStateStore,
     TokenCipher,
 )
+from bot.adapters.slack.intake import answer_unanswered
 from bot.adapters.slack.interactions import FORM_BUDGET, SlackInteractions
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.people import People
@@ -41,6 +44,7 @@ from bot.config import Settings
 from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
 from bot.core.errors import ConfigError
+from bot.core.intake import HOLD
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +123,7 @@ class SlackAdapter:
         self.messenger: Messenger = messenger
         core.services.channels.register(PLATFORM, messenger)  # is a channel private: conversations.info
         self._socket: AsyncSocketModeHandler | None = None
+        self._replay: asyncio.Task[None] | None = None
 
     def _app_options(self) -> dict[str, Any]:
         settings = self.settings
@@ -173,7 +178,23 @@ class SlackAdapter:
             routes += [Route(INSTALL_PATH, endpoint, methods=["GET"]), Route(REDIRECT_PATH, endpoint, methods=["GET"])]
         return routes
 
+    async def answer_unanswered(self) -> int:
+        """Requests a process acknowledged and died before answering (bot.core.intake)."""
+        return await answer_unanswered(
+            self.interactions, self.bot_token, self.settings.slack_api_url, self.core.clock.now()
+        )
+
+    async def _keep_answering(self) -> None:
+        """At start, then every ``HOLD``: another process may have died since (several processes)."""
+        while True:
+            try:
+                await self.answer_unanswered()
+            except Exception:
+                log.exception("could not answer the requests a stopped process left")
+            await asyncio.sleep(HOLD.total_seconds())
+
     async def start(self) -> None:
+        self._replay = asyncio.create_task(self._keep_answering(), name="slack-unanswered")
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
             await self._socket.connect_async()
@@ -186,4 +207,8 @@ class SlackAdapter:
         """Stop taking requests (Socket Mode), then finish the ones in flight."""
         if self._socket is not None:
             await self._socket.close_async()
+        if self._replay is not None:
+            self._replay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._replay
         await self.interactions.drain()

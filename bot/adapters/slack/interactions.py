@@ -66,6 +66,7 @@ from bot.adapters.slack.web import retry_handlers
 from bot.core import text
 from bot.core.dispatch import Core
 from bot.core.i18n import N_, _, language
+from bot.core.intake import Intake
 from bot.core.ui import Form, Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class SlackInteractions:
         self.home = HomeTab(core) if home_delay is None else HomeTab(core, delay=home_delay)
         self.kept = core.services.kept
         self.form_budget = form_budget
+        self.intake = Intake(core.db, core.clock, PLATFORM)  # requests kept until answered (a crash)
         # Work after the ack takes turns, so a burst of requests still gets every ack out at once
         # (Slack's 3 seconds) instead of every request sharing the event loop with all the others.
         self._turns = asyncio.Semaphore(workers)
@@ -103,9 +105,16 @@ class SlackInteractions:
         for command in self.core.registry:
             app.command(f"/{command.name}")(self.command)
         app.action(re.compile(r".+"))(self.action)
-        app.view_submission(FORM_CALLBACK)(self.view_submission)
+        app.view_submission(FORM_CALLBACK)(
+            self.intake.kept("form", form_key, self.view_submission, keep=self.form_not_confidential)
+        )
         app.view_closed(FORM_CALLBACK)(acknowledge)
         app.event("app_home_opened")(self.home_opened)
+
+    async def form_not_confidential(self, body: Payload) -> bool:
+        """Whether a submitted form may be written to the intake (not a confidential command's)."""
+        meta = await modal_meta(str((body.get("view") or {}).get("private_metadata") or ""), self.kept)
+        return meta is not None and not self.core.registry.is_confidential(form_id=meta.form_id)
 
     @asynccontextmanager
     async def tracked(self) -> AsyncIterator[None]:
@@ -136,6 +145,8 @@ class SlackInteractions:
 
     async def command(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
+            secret = self.core.registry.is_confidential(command=str(body.get("command", "")))
+            entry = await self.intake.receive("command", str(body.get("trigger_id") or ""), body, keep=not secret)
             await ack()
             origin = command_origin(body)
             confidential = self.core.registry.is_confidential(command=str(body.get("command", "")))
@@ -149,9 +160,11 @@ class SlackInteractions:
                     await self.apologise(
                         client, origin, person, f"command {body.get('command')}", confidential=confidential
                     )
+            await self.intake.answered(entry)
 
     async def action(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
+            entry = await self.intake.receive("action", str(body.get("trigger_id") or ""), body)
             await ack()
             origin = interaction_origin(body)
             action: Payload = (body.get("actions") or [{}])[0]
@@ -177,6 +190,7 @@ class SlackInteractions:
                 await self.apologise(client, origin, person, f"action {action.get('action_id')}")
             finally:
                 self._turns.release()
+            await self.intake.answered(entry)
 
     async def view_submission(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
         async with self.tracked():
@@ -365,6 +379,10 @@ async def skip_retried_events(
         return BoltResponse(status=200, body="")
     await next()
     return resp
+
+
+def form_key(body: Payload) -> str:
+    return f"view:{(body.get('view') or {}).get('id', '')}"
 
 
 async def acknowledge(ack: Ack) -> None:

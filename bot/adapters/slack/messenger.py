@@ -15,6 +15,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.errors import error_code, read_failure
 from bot.adapters.slack.ids import Stash
 from bot.adapters.slack.render import SlackMessage, render_reply
 from bot.adapters.slack.translate import PLATFORM
@@ -138,7 +139,7 @@ class SlackMessenger:
                 else:
                     found = (await client.conversations_info(channel=channel)).get("channel") or None
         except DeliveryError as error:
-            if isinstance(error.__cause__, SlackApiError) and error.__cause__.response.get("error") in (
+            if isinstance(error.__cause__, SlackApiError) and error_code(error.__cause__) in (
                 "channel_not_found",
                 "not_in_channel",
             ):
@@ -216,17 +217,18 @@ async def upload(client: AsyncWebClient, channel: str, files: list[Attachment]) 
 
 @contextmanager
 def delivery_errors() -> Iterator[None]:
-    """Slack failures in the outbox's terms: retry later (with a delay), or give up."""
+    """Slack failures in the outbox's terms: retry later (with a delay), or give up. Only an answer
+    in Slack's own words (``error``) can be permanent; a body that is not Slack's JSON (an HTML
+    error page, nothing) is an incident, retried."""
     try:
         yield
     except SlackApiError as error:
-        status = error.response.status_code
-        code = str(error.response.get("error") or "")
-        if status == 429 or code == "ratelimited":
-            header = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
-            raise DeliveryError("Slack rate limit", retry_after=float(header or 1)) from error
-        if code in PERMANENT:
-            raise DeliveryError(f"Slack refused: {code}", permanent=True) from error
-        raise DeliveryError(f"Slack error {status}: {code or 'unknown'}") from error
-    except (SlackClientError, TimeoutError, aiohttp.ClientError, OSError) as error:
-        raise DeliveryError(f"could not reach Slack: {error!r}") from error
+        failure = read_failure(error)
+        if failure.status == 429 or failure.code == "ratelimited":
+            raise DeliveryError("Slack rate limit", retry_after=failure.retry_after or 1.0) from error
+        if failure.code in PERMANENT:
+            raise DeliveryError(f"Slack refused: {failure.code}", permanent=True) from error
+        status = failure.status if failure.status is not None else "?"
+        raise DeliveryError(f"Slack error {status}: {failure.code or 'unreadable answer'}") from error
+    except (SlackClientError, TimeoutError, aiohttp.ClientError, OSError, ValueError) as error:
+        raise DeliveryError(f"could not reach Slack: {type(error).__name__}") from error

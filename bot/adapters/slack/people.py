@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.errors import error_code
 from bot.core.clock import Clock
 from bot.core.services import KnownPerson
 
@@ -79,7 +80,7 @@ class People:
         try:
             response = await client.users_info(user=user_id, include_locale=True)
         except SlackApiError as error:
-            log.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
+            log.warning("users.info for %s failed: %s", user_id, error_code(error) or "unreadable answer")
             return None
         user: dict[str, Any] = response.get("user") or {}
         profile: dict[str, Any] = user.get("profile") or {}

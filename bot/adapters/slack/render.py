@@ -95,9 +95,24 @@ def emphasis(text: str, marker: str) -> str:
     return f"{lead}{marker}{escape(core)}{marker}{trail}"
 
 
+def code_span(text: str) -> str:
+    """Text shown exactly as it is (a code, an address to copy): only what Slack would read as
+    markup is neutralised (entities, a backtick, a broadcast); underscores and asterisks stay."""
+    inner = inert(text.replace("`", "ˋ"))
+    return f"`{inner}`" if inner.strip() else inner
+
+
+def inert(text: str) -> str:
+    """Text that cannot mention or link anyone, every other character as it is: the notification
+    text, which Slack shows without formatting (a code or an address in it must stay copyable)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return BROADCAST.sub("@\u2060", text)
+
+
 def link(url: str, label: str) -> str:
+    """A link; an address Slack cannot link (no scheme, spaces) is shown verbatim, as code."""
     if not url.startswith(("https://", "http://", "mailto:")) or any(c.isspace() for c in url):
-        return f"{escape(label)} ({escape(url)})"
+        return code_span(url) if label == url else f"{escape(label)} ({code_span(url)})"
     safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     safe_label = label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "¦")
     return f"<{safe_url}|{safe_label}>"
@@ -119,9 +134,7 @@ def mrkdwn(text: Rich) -> str:
         elif isinstance(part, Italic):
             out.append(emphasis(part.text, "_"))
         elif isinstance(part, Code):
-            inner = part.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "ˋ")
-            inner = BROADCAST.sub("@\u2060", inner)
-            out.append(f"`{inner}`" if inner.strip() else inner)
+            out.append(code_span(part.text))
         elif isinstance(part, Link):
             out.append(link(part.url, part.label))
         elif isinstance(part, Timestamp):
@@ -162,7 +175,7 @@ def plain_text(text: str, limit: int) -> JSON:
 
 def fallback_text(reply: Reply) -> str:
     """The notification text that goes with blocks (also escaped)."""
-    return clip(escape(reply.plain()), MAX_FALLBACK) or _(EMPTY_REPLY)
+    return clip(inert(reply.plain()), MAX_FALLBACK) or _(EMPTY_REPLY)
 
 
 # blocks ----------------------------------------------------------------------------------------

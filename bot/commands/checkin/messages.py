@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.charts import Series
-from bot.commands.checkin.repo import skipped_before
+from bot.commands.checkin.repo import prompts_not_posted, skipped_before
 from bot.commands.checkin.report import summary_blocks
 from bot.commands.common import sentence
 from bot.core.i18n import N_, _, ngettext
@@ -78,6 +78,21 @@ async def digest_reply(session: AsyncSession, coalition: Coalition, window: Chec
                         "{n} earlier prompt was skipped: the bot was offline.",
                         "{n} earlier prompts were skipped: the bot was offline.",
                         skipped,
+                    )
+                )
+            )
+        )
+    unposted = await prompts_not_posted(session, window)
+    if unposted:
+        reply.blocks.append(
+            Context(
+                rich(
+                    ngettext(
+                        "The prompt for this check-in could not be posted in {n} channel before the window "
+                        "closed (the platform was not accepting messages); it was dropped, not posted late.",
+                        "The prompt for this check-in could not be posted in {n} channels before the window "
+                        "closed (the platform was not accepting messages); it was dropped, not posted late.",
+                        unposted,
                     )
                 )
             )

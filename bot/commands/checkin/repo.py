@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.context import Ctx
 from bot.store.models import Checkin
+from bot.store.outbox_models import OutboxMessage, OutboxStatus
 from bot.store.retention import drop_delivered
 from bot.store.scheduling_models import CheckinSchedule, CheckinWindow
 
@@ -196,3 +197,15 @@ async def erase_notes(session: AsyncSession, coalition_id: int, before: datetime
     )
     digests = await drop_delivered(session, coalition_id, ["digest:"], before)
     return {"notes": int(erased.rowcount or 0), "digests": digests}
+
+
+async def prompts_not_posted(session: AsyncSession, window: CheckinWindow) -> int:
+    """Copies of the window's prompt that never reached their channel (the platform was down until
+    the window closed): the outbox drops them rather than post them late."""
+    query = select(func.count()).where(
+        OutboxMessage.coalition_id == window.coalition_id,
+        col(OutboxMessage.key).like(f"prompt:{window.schedule_id}:%"),
+        OutboxMessage.expires_at == window.closes_at,
+        OutboxMessage.status != OutboxStatus.SENT.value,
+    )
+    return int((await session.exec(query)).one())

@@ -87,6 +87,7 @@ async def fire(session: AsyncSession, schedule_id: int, now: datetime, env: JobE
         posts = await Outbox(session, schedule.coalition_id, now=now).announce(
             prompt_reply(schedule, window, await repo.goals(), late=late > LATE_NOTICE),
             key=f"prompt:{schedule_id}:{fire_at.isoformat()}",
+            expires=window.closes_at,  # never posted once its window has closed
         )
     return len(posts)
 
@@ -125,7 +126,8 @@ async def remind(session: AsyncSession, outbox: Outbox, coalition: Coalition, wi
             continue
         with i18n.language(i18n.of_member(member, coalition)):
             reply = reminder_reply(coalition, window, member.tz or coalition.tz)
-            sent += len(await outbox.direct(member.id, reply, key=f"remind:{window.id}:{member.id}"))
+            key = f"remind:{window.id}:{member.id}"
+            sent += len(await outbox.direct(member.id, reply, key=key, expires=window.closes_at))
     return sent
 
 

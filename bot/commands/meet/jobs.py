@@ -164,6 +164,7 @@ async def remind(found: DueMeeting, occurrence: datetime, offset: timedelta) -> 
         reply,
         key=f"meet:remind:{meeting.id}:{occurrence_key(occurrence)}:{int(offset.total_seconds() // 60)}",
         topic=reminder_topic(meeting),
+        expires=occurrence,  # a reminder after the meeting started is not sent
     )
     return len(rows)
 
