@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from bot.store.db import Database
@@ -50,3 +52,36 @@ async def autogenerate(db: Database, message: str) -> None:
 
     async with db.engine.begin() as connection:
         await connection.run_sync(run)
+
+
+def script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+async def current_revisions(db: Database) -> set[str]:
+    """The revisions the database is at (empty: never migrated)."""
+
+    def read(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    async with db.engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
+def is_known(revision: str) -> bool:
+    """Whether this version of the bot has the migration ``revision`` (a newer bot's is unknown)."""
+    try:
+        return script().get_revision(revision) is not None
+    except Exception:
+        return False
+
+
+def pending(current: set[str]) -> list[Script]:
+    """The migrations ``upgrade`` would apply to a database at ``current``, oldest first."""
+    directory = script()
+    ahead = list(directory.walk_revisions("base", "heads"))
+    done: set[str] = set()
+    for revision in current:
+        if is_known(revision):
+            done.update(r.revision for r in directory.walk_revisions("base", revision))
+    return [rev for rev in reversed(ahead) if rev.revision not in done]
