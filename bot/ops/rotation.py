@@ -11,11 +11,12 @@ from pathlib import Path
 PREFIX = "coalition-bot-"
 SUFFIX = ".tar.gz"
 STAMP = "%Y%m%dT%H%M%SZ"
-NAME = re.compile(re.escape(PREFIX) + r"(\d{8}T\d{6}Z)" + re.escape(SUFFIX) + "$")
+NAME = re.compile(re.escape(PREFIX) + r"(\d{8}T\d{6}Z)(?:-\d+)?" + re.escape(SUFFIX) + "$")
 
 
-def backup_name(at: datetime) -> str:
-    return f"{PREFIX}{at.astimezone(UTC).strftime(STAMP)}{SUFFIX}"
+def backup_name(at: datetime, n: int = 0) -> str:
+    """``coalition-bot-20261207T171200Z.tar.gz`` (``-2``, ``-3``… for more copies in the same second)."""
+    return f"{PREFIX}{at.astimezone(UTC).strftime(STAMP)}{f'-{n}' if n else ''}{SUFFIX}"
 
 
 def taken_at(path: Path) -> datetime | None:
@@ -54,11 +55,8 @@ def to_keep(times: Iterable[datetime], *, daily: int, weekly: int, monthly: int)
     return keep
 
 
-def rotate(folder: Path, *, daily: int, weekly: int, monthly: int) -> list[Path]:
-    """Delete the copies not kept; returns what was deleted."""
+def stale(folder: Path, *, daily: int, weekly: int, monthly: int) -> list[Path]:
+    """The copies in ``folder`` that rotation does not keep (the caller names them, then deletes them)."""
     found = backups_in(folder)
     keep = to_keep([t for _p, t in found], daily=daily, weekly=weekly, monthly=monthly)
-    removed = [p for p, t in found if t not in keep]
-    for path in removed:
-        path.unlink(missing_ok=True)
-    return removed
+    return [p for p, t in found if t not in keep]
