@@ -54,10 +54,11 @@ async def _run(args: argparse.Namespace, registry: Callable[[], Registry]) -> in
         print(render_json(checks) if args.json else render(checks))
         return exit_status(checks)
     if args.mode == "setup":
-        from bot.ops.setup import Answers, setup
+        from bot.ops.prompts import FromEnvironment, Terminal
+        from bot.ops.setup import setup
 
-        answers = Answers.from_environment() if args.non_interactive else Answers.ask()
-        return await setup(answers, registry(), env_file=args.env_file, replace=args.yes)
+        prompter = FromEnvironment() if args.non_interactive else Terminal()
+        return await setup(prompter, registry(), env_file=args.env_file, replace=args.yes)
     settings = load_settings()
     if args.mode == "backup":
         from bot.ops.backup import backup_command

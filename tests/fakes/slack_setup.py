@@ -81,6 +81,8 @@ def problems(manifest: JSON) -> list[JSON]:
     name = manifest.get("display_information", {}).get("name", "")
     if not name or len(name) > 35:
         errors.append({"message": "name must be 1-35 characters", "pointer": "/display_information/name"})
+    if manifest.get("settings", {}).get("socket_mode_enabled"):
+        return errors
     urls = [c.get("url", "") for c in manifest.get("features", {}).get("slash_commands", [])]
     urls.append(manifest.get("settings", {}).get("event_subscriptions", {}).get("request_url", ""))
     for url in urls:
