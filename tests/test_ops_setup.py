@@ -157,3 +157,9 @@ async def test_on_a_terminal_a_refused_token_is_asked_again_in_spanish(
     assert code == 0, lines
     assert any("Discord rechaza este token" in line for line in lines)
     assert read_env(folder / ".env")["DISCORD_TOKEN"] == discord.token
+
+
+def test_the_readme_invites_with_the_same_permissions_as_setup() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert f"permissions={INVITE_PERMISSIONS}" in readme
+    assert f"permission integer `{INVITE_PERMISSIONS}`" in readme
