@@ -231,3 +231,51 @@ async def test_the_scheduler_leaves_a_heartbeat_the_doctor_reads(db: Database, t
     assert beat is not None
     assert datetime.fromisoformat(beat["at"]) == NOW - timedelta(minutes=20)
     await scheduler.leadership.release()
+
+
+async def test_a_database_never_migrated_says_so_and_the_rest_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    checks = await diagnose(env={"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "BACKUP_DIR": str(tmp_path)})
+    found = by_name(checks)
+    assert found["migrations"].status == "fail"
+    assert found["migrations"].fix == "run `coalition-bot migrate`"
+    assert "scheduler" not in found
+    assert found["backup"].status == "warn"
+
+
+async def test_the_database_checks_on_both_databases(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = db.engine.url.render_as_string(hide_password=False).replace("+aiosqlite", "").replace("+asyncpg", "")
+    async with db.unit_of_work() as session:
+        await put_state(session, HEARTBEAT, {"at": (NOW - timedelta(minutes=4)).isoformat(), "ticks": 1})
+    checks = await diagnose(env={"DATABASE_URL": url, "BACKUP_DIR": str(tmp_path)}, now=lambda: NOW)
+    found = by_name(checks)
+    assert (found["database"].status, found["migrations"].status, found["outbox"].status) == ("pass", "pass", "pass")
+    assert found["scheduler"].status == "warn"
+    assert found["scheduler"].message == "last tick 4 minutes ago"
+    assert ("sqlite" in found) == db.is_sqlite
+    if not db.is_sqlite:
+        assert ":***@" in found["database"].message  # the password is never shown
+        assert found["clock"].status == "pass"
+        assert "seconds from the servers' clocks" in found["clock"].message
+
+
+def test_the_command_prints_json_and_exits_with_the_worst_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    assert main(["migrate"]) == 0
+    capsys.readouterr()
+    assert main(["doctor", "--json"]) == 1  # no scheduler tick yet, no backup: warnings
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "warn"
+    assert {c["name"]: c["status"] for c in report["checks"]}["migrations"] == "pass"
+    assert main(["doctor", "--lang", "fr"]) == 1
+    assert "PASS  migrations: le schéma est à jour" in capsys.readouterr().out

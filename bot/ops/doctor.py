@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,10 +51,24 @@ class Doctor:
     registry: Registry | None = None
     checks: list[Check] = field(default_factory=list)
     db: Database | None = None
+    schema_current: bool = False  # the tables the later checks read exist as this bot knows them
     server_times: list[datetime] = field(default_factory=list)
 
     def add(self, name: str, status: str, message: str, fix: str = "") -> None:
         self.checks.append(Check(name, status, message, fix))
+
+
+async def guarded(doctor: Doctor, name: str, check: Coroutine[Any, Any, None]) -> None:
+    """A check that breaks is a failed line, not a traceback: the other checks still run."""
+    try:
+        await check
+    except Exception as error:
+        doctor.add(
+            name,
+            FAIL,
+            _("could not check ({error})", error=type(error).__name__),
+            _("run the doctor again; if this stays, report this line"),
+        )
 
 
 def exit_status(checks: list[Check]) -> int:
@@ -113,16 +127,16 @@ async def diagnose(
     http = client or httpx.AsyncClient()
     doctor = Doctor(settings, http, now or (lambda: datetime.now(UTC)), registry)
     doctor.add("settings", PASS, _("the settings are complete"))
-    try:
-        await check_database(doctor)
-        from bot.ops.doctor_platforms import check_discord, check_public_url, check_slack
+    from bot.ops.doctor_platforms import check_discord, check_public_url, check_slack
 
-        await check_slack(doctor)
-        await check_discord(doctor)
-        await check_public_url(doctor)
-        if doctor.db is not None:
-            await check_scheduler(doctor)
-            await check_outbox(doctor)
+    try:
+        await guarded(doctor, "database", check_database(doctor))
+        await guarded(doctor, "slack", check_slack(doctor))
+        await guarded(doctor, "discord", check_discord(doctor))
+        await guarded(doctor, "public url", check_public_url(doctor))
+        if doctor.schema_current:
+            await guarded(doctor, "scheduler", check_scheduler(doctor))
+            await guarded(doctor, "outbox", check_outbox(doctor))
         check_clock(doctor)
         check_backup(doctor)
     finally:
@@ -173,6 +187,7 @@ async def check_database(doctor: Doctor) -> None:
             _("run `coalition-bot migrate`"),
         )
     else:
+        doctor.schema_current = True
         doctor.add("migrations", PASS, _("the schema is current ({revision})", revision=", ".join(sorted(current))))
     if db.is_sqlite:
         async with db.engine.connect() as connection:

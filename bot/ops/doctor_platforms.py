@@ -15,7 +15,7 @@ CHANNELS_CHECKED = 200
 
 async def linked_channels(doctor: Doctor, platform: str) -> list[tuple[str, str, str]]:
     """(workspace, channel, name) of the channels linked on ``platform``."""
-    if doctor.db is None:
+    if doctor.db is None or not doctor.schema_current:
         return []
     from bot.store.models import ChannelBinding
 
