@@ -84,7 +84,8 @@ async def setup(
     say(_("Done. Start the bot with `coalition-bot serve`; here is what the doctor says now:"))
     from bot.ops.doctor import diagnose, render
 
-    say(render(await diagnose(env=values, registry=registry, client=client)))
+    given = {k: v for k, v in values.items() if v}  # an empty value would override a default
+    say(render(await diagnose(env=given, registry=registry, client=client)))
     return 0
 
 
