@@ -84,11 +84,15 @@ async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
 
     db = Database.from_url(settings.database_url)
     try:
-        if mode == "migrate":
+        if mode in ("migrate", "serve"):
             from bot.ops.commands import migrate
 
-            return await migrate(db, settings)
-        await upgrade(db)
+            say = print if mode == "migrate" else logging.getLogger("bot.migrate").info
+            status = await migrate(db, settings, say)
+            if mode == "migrate" or status:
+                return status
+        else:
+            await upgrade(db)
         core = Core(db, build_registry(), settings, home=home_view)
         if mode == "console":
             from bot.adapters.console.app import run as run_console

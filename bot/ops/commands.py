@@ -69,15 +69,15 @@ async def _run(args: argparse.Namespace, registry: Callable[[], Registry]) -> in
     return await restore_command(settings, args.file, yes=args.yes, verify=args.verify)
 
 
-async def migrate(db: Database, settings: Settings) -> int:
-    """Name the migrations and the database before applying them (SPEC §5)."""
+async def migrate(db: Database, settings: Settings, say: Callable[[str], object] = print) -> int:
+    """Name the migrations and the database before applying them (SPEC §5); ``serve`` passes its log."""
     from bot.ops.doctor import shown_url
     from bot.store.migrate import current_revisions, is_known, pending, upgrade
 
     current = await current_revisions(db)
     unknown = sorted(r for r in current if not is_known(r))
     if unknown:
-        print(
+        say(
             _(
                 "The database is at {revision}, which this version of the bot does not know: install the newer version.",
                 revision=unknown[0],
@@ -86,12 +86,12 @@ async def migrate(db: Database, settings: Settings) -> int:
         return 2
     todo = pending(current)
     if not todo:
-        print(_("The database is up to date."))
+        say(_("The database is up to date."))
         return 0
     url = shown_url(settings.database_url)
-    print(ngettext("Applying {n} migration to {url}:", "Applying {n} migrations to {url}:", len(todo), url=url))
+    say(ngettext("Applying {n} migration to {url}:", "Applying {n} migrations to {url}:", len(todo), url=url))
     for revision in todo:
-        print(f"  {revision.revision}  {((revision.doc or '').strip().splitlines() or [''])[0]}")
+        say(f"  {revision.revision}  {((revision.doc or '').strip().splitlines() or [''])[0]}")
     await upgrade(db)
-    print(_("The database is up to date."))
+    say(_("The database is up to date."))
     return 0

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.config import Settings
 from bot.core.i18n import _
 from bot.ops import dump
-from bot.ops.backup import SQLITE_DATA, read_manifest, sqlite_path
+from bot.ops.backup import FORMAT, SQLITE_DATA, read_manifest, sqlite_path
 from bot.store.db import Database, create_engine
 from bot.store.migrate import is_known, upgrade
 
@@ -55,7 +55,7 @@ class Refused(Exception):
 
 def check_restorable(manifest: dict[str, Any], db: Database) -> None:
     revision = str(manifest.get("schema_revision") or "")
-    if revision and not is_known(revision):
+    if (revision and not is_known(revision)) or int(manifest.get("format", 0)) > FORMAT:
         raise Refused(
             _(
                 "This copy was made by a newer version of the bot (schema {revision}): install that version to restore it.",
