@@ -88,7 +88,7 @@ async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
             from bot.ops.commands import migrate
 
             say = print if mode == "migrate" else logging.getLogger("bot.migrate").info
-            status = await migrate(db, settings, say)
+            status = await migrate(db, settings.database_url, say)
             if mode == "migrate" or status:
                 return status
         else:

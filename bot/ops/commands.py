@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
 from bot.core.i18n import _, language, ngettext
 from bot.core.registry import Registry
 from bot.store.db import Database
@@ -69,7 +69,7 @@ async def _run(args: argparse.Namespace, registry: Callable[[], Registry]) -> in
     return await restore_command(settings, args.file, yes=args.yes, verify=args.verify)
 
 
-async def migrate(db: Database, settings: Settings, say: Callable[[str], object] = print) -> int:
+async def migrate(db: Database, url: str, say: Callable[[str], object] = print) -> int:
     """Name the migrations and the database before applying them (SPEC §5); ``serve`` passes its log."""
     from bot.ops.doctor import shown_url
     from bot.store.migrate import current_revisions, is_known, pending, upgrade
@@ -88,8 +88,9 @@ async def migrate(db: Database, settings: Settings, say: Callable[[str], object]
     if not todo:
         say(_("The database is up to date."))
         return 0
-    url = shown_url(settings.database_url)
-    say(ngettext("Applying {n} migration to {url}:", "Applying {n} migrations to {url}:", len(todo), url=url))
+    say(
+        ngettext("Applying {n} migration to {url}:", "Applying {n} migrations to {url}:", len(todo), url=shown_url(url))
+    )
     for revision in todo:
         say(f"  {revision.revision}  {((revision.doc or '').strip().splitlines() or [''])[0]}")
     await upgrade(db)

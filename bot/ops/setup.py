@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from bot.config import DEFAULT_DB, ConfigError, load_settings
-from bot.core.i18n import _, ngettext
+from bot.core.i18n import _
 from bot.core.registry import Registry
 from bot.ops.prompts import Prompter, read_env, write_env
 from bot.ops.setup_platforms import Failed, setup_discord, setup_slack
@@ -61,6 +61,8 @@ async def setup(
         _("The bot's public https address (empty: none, or Slack over Socket Mode)"),
         earlier.get("PUBLIC_URL", ""),
     )
+    if public and "://" not in public:
+        public = "https://" + public
     values["PUBLIC_URL"] = public.rstrip("/")
     own = client is None
     http = client or httpx.AsyncClient()
@@ -96,9 +98,10 @@ def new_encryption_key() -> str:
 
 
 async def setup_database(prompter: Prompter, earlier: str) -> str:
+    """The database URL, checked by connecting and migrating (the migrations named first)."""
+    from bot.ops.commands import migrate
     from bot.ops.doctor import shown_url
     from bot.store.db import Database
-    from bot.store.migrate import current_revisions, pending, upgrade
 
     url = prompter.ask(
         "DATABASE_URL",
@@ -112,18 +115,7 @@ async def setup_database(prompter: Prompter, earlier: str) -> str:
         prompter.say(str(error))
         raise Failed from None
     try:
-        todo = pending(await current_revisions(db))
-        if todo:
-            prompter.say(
-                ngettext(
-                    "Applying {n} migration to {url}:",
-                    "Applying {n} migrations to {url}:",
-                    len(todo),
-                    url=shown_url(url),
-                )
-            )
-            await upgrade(db)
-        prompter.say(_("The database {url} is ready.", url=shown_url(url)))
+        status = await migrate(db, url, prompter.say)
     except Exception as error:
         prompter.say(
             _(
@@ -135,4 +127,6 @@ async def setup_database(prompter: Prompter, earlier: str) -> str:
         raise Failed from None
     finally:
         await db.dispose()
+    if status:
+        raise Failed
     return url

@@ -65,6 +65,12 @@ async def setup_slack(
             if valid.error in {"invalid_auth", "token_expired", "not_authed"}:
                 say(_("Make a new configuration token (they last 12 hours) at api.slack.com/apps."))
             raise Failed
+        say(
+            _(
+                "Creating the Slack app from the manifest (its commands, scopes and addresses at {url})…",
+                url=public or "Socket Mode",
+            )
+        )
         created = await slack.call("apps.manifest.create", config_token, manifest=body)
         if not created.ok:
             say(_("Slack did not create the app ({error}).", error=created.error))
