@@ -163,3 +163,40 @@ def test_the_readme_invites_with_the_same_permissions_as_setup() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert f"permissions={INVITE_PERMISSIONS}" in readme
     assert f"permission integer `{INVITE_PERMISSIONS}`" in readme
+
+
+async def test_setup_ends_with_the_doctor_naming_a_missing_channel_permission(
+    folder: Path, slack: FakeSlack, discord: FakeDiscord
+) -> None:
+    """Run again on an install with a linked Discord channel where the bot may not attach files."""
+    from bot.ops.platforms import ATTACH_FILES
+    from bot.store.db import Database
+    from bot.store.migrate import upgrade
+    from bot.store.models import ChannelBinding, Coalition
+
+    db = Database.from_url(f"sqlite:///{folder / 'bot.db'}")
+    await upgrade(db)
+    async with db.unit_of_work() as session:
+        coalition = Coalition(name="Clean Air", slug="clean-air")
+        session.add(coalition)
+        await session.flush()
+        assert coalition.id is not None
+        session.add(
+            ChannelBinding(
+                coalition_id=coalition.id,
+                platform="discord",
+                workspace=str(discord.guild_id),
+                channel=str(discord.general),
+                name="general",
+            )
+        )
+    await db.dispose()
+    discord.channels[discord.general]["permission_overwrites"] = [
+        {"id": str(discord.application_id), "type": 1, "allow": "0", "deny": str(ATTACH_FILES)}
+    ]
+    code, said = await run(answers(folder, slack, discord, SETUP_PLATFORMS="discord"), folder)
+    assert code == 0, said
+    assert (
+        "FAIL  discord channel: the bot lacks Attach Files in #general → allow them for the bot in #general: "
+        "Edit Channel → Permissions" in said
+    )
