@@ -183,3 +183,26 @@ async def test_the_scheduler_leader_backs_up_daily_when_asked(db: Database, tmp_
         assert await verify_copy(db, newest, read_manifest(newest)) == []
     finally:
         await scheduler.leadership.release()
+
+
+async def test_a_restore_that_fails_halfway_changes_nothing_on_postgresql(db: Database, tmp_path: Path) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite's restore is one backup-API copy, not a load")
+    chat = Chat(make_core(db))
+    await chat.say("alice", '/coalition create "Clean Air"')
+    path, _manifest = await make_backup(db, tmp_path)
+    broken = tmp_path / "broken.tar.gz"
+    with tarfile.open(path, "r:gz") as source, tarfile.open(broken, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member)
+            if member.name == "tables/coalition.jsonl":
+                body = b'["not", "a", "row"]\n'
+                member.size = len(body)
+                target.addfile(member, io.BytesIO(body))
+            else:
+                target.addfile(member, data)
+    await chat.say("alice", '/goal add "Calls" target=1000 unit=calls')
+    before = await sums(db)
+    with pytest.raises(ValueError, match="zip"):  # a row of the wrong shape, after the tables were rebuilt
+        await restore_into(db, broken, read_manifest(broken))
+    assert await sums(db) == before

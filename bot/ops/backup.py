@@ -17,6 +17,7 @@ import json
 import sqlite3
 import tarfile
 import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,9 @@ def sqlite_path(db: Database) -> Path:
 
 def _sqlite_snapshot(source: Path, target: Path) -> dict[str, Any]:
     """Copy ``source`` into ``target`` with the backup API; the manifest's tables from the copy."""
-    with sqlite3.connect(source, timeout=30) as live, sqlite3.connect(target) as copy:
+    with closing(sqlite3.connect(source, timeout=30)) as live, closing(sqlite3.connect(target)) as copy:
         live.backup(copy)
-    with sqlite3.connect(target) as copy:
+    with closing(sqlite3.connect(target)) as copy:
         tables = {name: {"columns": columns} for name, columns, _keys in dump.sqlite_tables(copy)}
         for name, summary in dump.sqlite_sums(copy).items():
             tables[name].update(summary)

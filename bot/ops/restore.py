@@ -21,6 +21,7 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +36,7 @@ from bot.core.i18n import _
 from bot.ops import dump
 from bot.ops.backup import FORMAT, SQLITE_DATA, read_manifest, sqlite_path
 from bot.store.db import Database, create_engine
-from bot.store.migrate import is_known, upgrade
+from bot.store.migrate import is_known, upgrade, upgrade_in
 
 DECODERS: dict[str, Callable[[Any], Any]] = {
     "timestamp with time zone": datetime.fromisoformat,
@@ -78,10 +79,10 @@ async def restore_into(db: Database, archive: Path, manifest: dict[str, Any], *,
     if db.is_sqlite:
         await db.dispose()
         await asyncio.to_thread(_sqlite_restore, archive, sqlite_path(db))
+        if forward:
+            await upgrade(db)
     else:
-        await _postgres_restore(db, archive, manifest)
-    if forward:
-        await upgrade(db)
+        await _postgres_restore(db, archive, manifest, forward=forward)
 
 
 def _sqlite_restore(archive: Path, target: Path) -> None:
@@ -91,17 +92,20 @@ def _sqlite_restore(archive: Path, target: Path) -> None:
             if member is None:
                 raise Refused(_("This copy has no database in it."))
             shutil.copyfileobj(member, out)
-        with sqlite3.connect(Path(work) / SQLITE_DATA) as copy, sqlite3.connect(target, timeout=30) as live:
+        with (
+            closing(sqlite3.connect(Path(work) / SQLITE_DATA)) as copy,
+            closing(sqlite3.connect(target, timeout=30)) as live,
+        ):
             copy.backup(live)
 
 
-async def _postgres_restore(db: Database, archive: Path, manifest: dict[str, Any]) -> None:
+async def _postgres_restore(db: Database, archive: Path, manifest: dict[str, Any], *, forward: bool) -> None:
+    """One transaction (PostgreSQL's DDL is transactional): a restore that fails changes nothing."""
     async with db.engine.begin() as connection:
         for name, _columns, _keys in await dump.postgres_tables(connection):
             await connection.execute(text(f"DROP TABLE IF EXISTS {dump.quoted(name)} CASCADE"))
         await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    await upgrade(db, str(manifest["schema_revision"]))
-    async with db.engine.begin() as connection:
+        await upgrade_in(connection, str(manifest["schema_revision"]))
         order = await connection.run_sync(_parents_first)
         types = await _column_types(connection)
         with tarfile.open(archive, "r:gz") as tar:
@@ -110,6 +114,8 @@ async def _postgres_restore(db: Database, archive: Path, manifest: dict[str, Any
                     columns = list(manifest["tables"][name]["columns"])
                     await _load(connection, tar, name, columns, types.get(name, {}))
         await _move_sequences(connection)
+        if forward:
+            await upgrade_in(connection)
 
 
 def _parents_first(connection: Connection) -> list[str]:
@@ -197,7 +203,7 @@ async def verify_copy(db: Database, archive: Path, manifest: dict[str, Any]) -> 
 
 
 def _sqlite_sums(path: Path) -> dict[str, dict[str, Any]]:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         return dump.sqlite_sums(connection)
 
 

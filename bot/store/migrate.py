@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 
@@ -30,16 +31,22 @@ def alembic_config() -> Config:
 async def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the schema up to ``revision``; safe to call at every start (no-op when current)."""
 
-    def run(connection: Connection) -> None:
+    async with db.engine.begin() as connection:
+        await upgrade_in(connection, revision)
+
+
+async def upgrade_in(connection: AsyncConnection, revision: str = "heads") -> None:
+    """``upgrade`` inside the caller's transaction (a restore rebuilds, loads and migrates in one)."""
+
+    def run(sync_connection: Connection) -> None:
         config = alembic_config()
-        config.attributes["connection"] = connection
+        config.attributes["connection"] = sync_connection
         command.upgrade(config, revision)
 
-    async with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Several processes may start at once: one migrates, the others wait for it.
-            await connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7242311)")
-        await connection.run_sync(run)
+    if connection.dialect.name == "postgresql":
+        # Several processes may start at once: one migrates, the others wait for it.
+        await connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7242311)")
+    await connection.run_sync(run)
 
 
 async def autogenerate(db: Database, message: str) -> None:
