@@ -3,7 +3,8 @@ WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml requirements.lock README.md ./
 COPY bot ./bot
-RUN pip install --no-cache-dir -c requirements.lock . && useradd --create-home bot
+RUN pip install --no-cache-dir -c requirements.lock . && useradd --create-home bot \
+    && mkdir /backups && chown bot /backups
 USER bot
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"8000\")}/healthz')"

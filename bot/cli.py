@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.delivery import Messenger
 
+OPS = {"doctor", "backup", "restore", "setup"}  # bot/ops: they read the settings themselves
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -30,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the configured platforms, scheduler and web server")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("keygen", help="print a new TOKEN_ENCRYPTION_KEY")
+    from bot.ops.commands import add_parsers
+
+    add_parsers(sub, language_code)
     p.add_argument("--as", dest="top_user", default=None, help=argparse.SUPPRESS)
     return p
 
@@ -44,6 +49,11 @@ def language_code(value: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.mode in OPS:
+        from bot.commands import build_registry
+        from bot.ops.commands import run_ops
+
+        return run_ops(args, build_registry)
     try:
         settings = load_settings()
         settings.check_platforms()
@@ -74,10 +84,15 @@ async def run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
 
     db = Database.from_url(settings.database_url)
     try:
-        await upgrade(db)
-        if mode == "migrate":
-            print("Database is up to date.")
-            return 0
+        if mode in ("migrate", "serve"):
+            from bot.ops.commands import migrate
+
+            say = print if mode == "migrate" else logging.getLogger("bot.migrate").info
+            status = await migrate(db, settings.database_url, say)
+            if mode == "migrate" or status:
+                return status
+        else:
+            await upgrade(db)
         core = Core(db, build_registry(), settings, home=home_view)
         if mode == "console":
             from bot.adapters.console.app import run as run_console

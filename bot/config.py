@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     scheduler_leader_interval: float = Field(default=10.0, ge=0.5, le=300, validation_alias="SCHEDULER_LEADER_INTERVAL")
     outbox_lease_seconds: float = Field(default=120.0, ge=2, le=3600, validation_alias="OUTBOX_LEASE_SECONDS")
     form_secret: str = Field(default="", validation_alias="FORM_SECRET")
+    # ``coalition-bot backup`` (bot/ops/backup.py): where copies go and how many of each age are kept.
+    backup_dir: str = Field(default="backups", validation_alias="BACKUP_DIR")
+    backup_daily: bool = Field(default=False, validation_alias="BACKUP_DAILY")  # the scheduler's leader copies daily
+    backup_keep_daily: int = Field(default=7, ge=0, le=366, validation_alias="BACKUP_KEEP_DAILY")
+    backup_keep_weekly: int = Field(default=4, ge=0, le=520, validation_alias="BACKUP_KEEP_WEEKLY")
+    backup_keep_monthly: int = Field(default=6, ge=0, le=1200, validation_alias="BACKUP_KEEP_MONTHLY")
 
     @field_validator("database_url")
     @classmethod

@@ -24,6 +24,7 @@ from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
 from bot.core.workflow import jobs_of, routes_of
 from bot.delivery.dispatcher import Dispatcher
+from bot.ops.backup_job import backup_jobs
 from bot.scheduling.runner import Scheduler
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ async def serve(core: Core, settings: Settings) -> int:
     )
     scheduler = Scheduler(
         core.db,
-        jobs=jobs_of(workflows),
+        jobs=[*jobs_of(workflows), *backup_jobs(core.db, settings)],
         clock=core.clock,
         public_url=settings.public_url,
         after_tick=dispatcher.kick,

@@ -36,12 +36,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.clock import Clock, SystemClock
 from bot.core.workflow import JobEnv, TimedJob
 from bot.store.db import Database
+from bot.store.repo import put_state
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 7242312  # the migration lock is 7242311
 WAKE_JOB = "coalition-bot-wake"
 PING_TIMEOUT = 10.0  # seconds; a leader that cannot reach the database in this time steps down
 LEADER_INTERVAL = 10.0  # seconds between leadership checks: the longest a takeover waits
+HEARTBEAT = "scheduler:heartbeat"  # BotState key: when the leader last ticked (``coalition-bot doctor``)
 Step = Callable[[AsyncSession, int, datetime, JobEnv], Awaitable[int]]
 
 
@@ -136,6 +138,7 @@ class Scheduler:
         self.ticks += 1
         self.last_tick = time.time()
         at = now or self.clock.now()
+        await self._beat(at)
         queued = 0
         for job in self.jobs:
             try:
@@ -150,6 +153,14 @@ class Scheduler:
             self.after_tick()
         await self._plan_wake(at)
         return queued
+
+    async def _beat(self, at: datetime) -> None:
+        """Record the tick in the database, so ``doctor`` (another process) sees a scheduler that stopped."""
+        try:
+            async with self.db.unit_of_work() as session:
+                await put_state(session, HEARTBEAT, {"at": at.isoformat(), "ticks": self.ticks})
+        except Exception:
+            log.warning("could not record the scheduler's heartbeat", exc_info=True)
 
     async def next_wake(self, now: datetime) -> datetime | None:
         """The earliest moment after ``now`` that any job says something falls due."""

@@ -37,6 +37,7 @@ from aiohttp import WSMsgType, web
 
 from bot.adapters.discord import payloads as wire
 from tests.fakes import discord_rules as rules
+from tests.fakes.discord_setup import INVITE_PERMISSIONS, setup_routes
 
 EPHEMERAL = wire.EPHEMERAL
 LOADING = 1 << 7
@@ -148,6 +149,8 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.bot_role = snowflake()  # the role Discord makes for the bot from its invite's permissions
+        self.bot_role_permissions = INVITE_PERMISSIONS
         self.general = self.add_channel("general")
 
     # lifecycle ---------------------------------------------------------------------------------
@@ -174,6 +177,7 @@ class FakeDiscord:
             ("POST", "/guilds/{guild}/scheduled-events", self._create_event),
             ("DELETE", "/guilds/{guild}/scheduled-events/{event}", self._delete_event),
         ]
+        routes += setup_routes(self)
         for method, path, handler in routes:
             app.router.add_route(method, api + path, handler)
         app.router.add_route("*", api + "/{tail:.*}", self._unknown)

@@ -37,6 +37,7 @@ from bot.adapters.slack.app import SlackAdapter
 from bot.core.dispatch import Core
 from bot.server import Metrics, build_app
 from tests.fakes import slack_rules as rules
+from tests.fakes import slack_setup
 
 JSON = dict[str, Any]
 HANG_LIMIT = 15.0
@@ -61,6 +62,7 @@ class Team:
     token: str
     bot_user: str = "UBOT"
     bot_id: str = "BBOT"
+    scopes: tuple[str, ...] = slack_setup.ALL_SCOPES  # what the bot token was granted
 
 
 @dataclass
@@ -95,6 +97,7 @@ class FakeSlack:
         self.socket_acks: list[JSON] = []
         self.client_id = "1111.2222"
         self.client_secret = "fake-client-secret"
+        self.apps = slack_setup.ManifestApps()  # apps.manifest.* with configuration tokens
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -250,13 +253,17 @@ class FakeSlack:
                 if token not in self.app_tokens:
                     return web.json_response({"ok": False, "error": "invalid_auth"})
                 return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
+            if method.startswith("apps.manifest."):
+                return web.json_response(self.apps.call(method, token, args))
             team = next((t for t in self.teams.values() if t.token == token), None)
             if team is None:
                 return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
-            return web.json_response(handler(team, args))
+            scopes = {"X-OAuth-Scopes": ",".join(team.scopes)}
+            lacking = slack_setup.missing_scope(method, team.scopes, args, self.channels)
+            return web.json_response(lacking or handler(team, args), headers=scopes)
         finally:
             await self._notify()
 

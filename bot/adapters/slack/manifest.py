@@ -26,8 +26,11 @@ def usage_hint(command: Command) -> str:
     return " | ".join([*words, "help"])[:1000]  # Slack allows 1,000 characters
 
 
-def manifest(registry: Registry) -> dict[str, Any]:
-    return {
+def manifest(registry: Registry, host: str = HOST, *, socket_mode: bool = False) -> dict[str, Any]:
+    """The app's manifest for the bot at ``host`` (``coalition-bot setup`` fills in ``PUBLIC_URL``);
+    with ``socket_mode`` Slack reaches the bot over its own connection, so no request URL is given."""
+    host = host.rstrip("/")
+    found: dict[str, Any] = {
         "display_information": {
             "name": "Coalition Bot",
             "description": "Shared goals, check-ins and unity statements for coalitions.",
@@ -43,7 +46,7 @@ def manifest(registry: Registry) -> dict[str, Any]:
             "slash_commands": [
                 {
                     "command": f"/{command.name}",
-                    "url": HOST + EVENTS_PATH,
+                    "url": host + EVENTS_PATH,
                     "description": command.summary[:100],
                     "usage_hint": usage_hint(command),
                     "should_escape": False,
@@ -51,18 +54,26 @@ def manifest(registry: Registry) -> dict[str, Any]:
                 for command in registry
             ],
         },
-        "oauth_config": {"redirect_urls": [HOST + REDIRECT_PATH], "scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {"redirect_urls": [host + REDIRECT_PATH], "scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
             "event_subscriptions": {
-                "request_url": HOST + EVENTS_PATH,
+                "request_url": host + EVENTS_PATH,
                 "bot_events": ["app_home_opened", "app_uninstalled", "tokens_revoked"],
             },
-            "interactivity": {"is_enabled": True, "request_url": HOST + EVENTS_PATH},
+            "interactivity": {"is_enabled": True, "request_url": host + EVENTS_PATH},
             "org_deploy_enabled": False,
             "socket_mode_enabled": False,
             "token_rotation_enabled": False,
         },
     }
+    if socket_mode:
+        for command in found["features"]["slash_commands"]:
+            del command["url"]
+        del found["oauth_config"]["redirect_urls"]
+        del found["settings"]["event_subscriptions"]["request_url"]
+        del found["settings"]["interactivity"]["request_url"]
+        found["settings"]["socket_mode_enabled"] = True
+    return found
 
 
 def to_yaml(value: Any, indent: int = 0) -> str:
@@ -94,10 +105,16 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
-def render(registry: Registry) -> str:
+def render(registry: Registry, host: str = HOST, *, socket_mode: bool = False) -> str:
     header = "# Generated from the command registry: python -m bot.adapters.slack.manifest > slack/manifest.yml\n"
-    header += "# Replace YOUR-HOST with the public address of `coalition-bot serve`.\n"
-    return header + "_metadata:\n  major_version: 1\n  minor_version: 1\n" + to_yaml(manifest(registry)) + "\n"
+    if host == HOST:
+        header += "# Replace YOUR-HOST with the public address of `coalition-bot serve`.\n"
+    return (
+        header
+        + "_metadata:\n  major_version: 1\n  minor_version: 1\n"
+        + to_yaml(manifest(registry, host, socket_mode=socket_mode))
+        + "\n"
+    )
 
 
 if __name__ == "__main__":
