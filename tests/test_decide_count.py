@@ -21,7 +21,7 @@ def reference_irv(rankings: list[list[int]], options: int) -> tuple[int | None, 
     remaining = set(range(options))
     history = []
     while rankings and remaining:
-        votes = Counter({i: 0 for i in remaining})
+        votes = Counter(dict.fromkeys(remaining, 0))
         for r in rankings:
             for i in r:
                 if i in remaining:
@@ -73,7 +73,8 @@ def test_the_tie_rule_drops_fewer_first_preferences_then_the_one_listed_last() -
     assert result["eliminated"][:2] == [3, 1]
     # a full tie: the option listed last goes first
     even = count.ranked([{"ranking": [0]}, {"ranking": [1]}], 2)
-    assert even["eliminated"] == [1] and even["winner"] == 0
+    assert even["eliminated"] == [1]
+    assert even["winner"] == 0
 
 
 scores = st.integers(min_value=2, max_value=5).flatmap(
@@ -105,7 +106,8 @@ def test_dots_count_only_ballots_within_the_allowance(case: tuple[int, list[list
     valid = [d for d in ballots if sum(d) <= allowed]
     result = count.dots([{"dots": d} for d in ballots], options, allowed)
     totals = [sum(d[i] for d in valid) for i in range(options)]
-    assert result["totals"] == totals and result["cast"] == len(valid)
+    assert result["totals"] == totals
+    assert result["cast"] == len(valid)
 
 
 @settings(max_examples=200, deadline=None)
@@ -131,7 +133,8 @@ def test_half_is_not_a_majority_but_two_thirds_is_two_thirds() -> None:
     assert count.majority([{"option": 0}] * 2 + [{"option": 1}], 2, Fraction(2, 3))["winner"] == 0
     assert count.parse_threshold("2/3") == Fraction(2, 3)
     assert count.parse_threshold("60%") == Fraction(3, 5)
-    assert count.parse_threshold("3/2") is None and count.parse_threshold("x") is None
+    assert count.parse_threshold("3/2") is None
+    assert count.parse_threshold("x") is None
 
 
 @given(st.integers(0, 200), st.integers(0, 200), st.integers(1, 100))

@@ -33,10 +33,7 @@ def parse_threshold(text: str) -> Fraction | None:
     """``1/2``, ``2/3``, ``60%``, ``0.6`` → a fraction in (0, 1]; None when it is not one."""
     text = text.strip()
     try:
-        if text.endswith("%"):
-            value = Fraction(text[:-1].strip()) / 100
-        else:
-            value = Fraction(text)
+        value = Fraction(text[:-1].strip()) / 100 if text.endswith("%") else Fraction(text)
     except (ValueError, ZeroDivisionError):
         return None
     return value if 0 < value <= 1 else None
