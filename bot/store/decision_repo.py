@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, update
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.decision_models import (
@@ -24,6 +24,7 @@ from bot.store.decision_models import (
     SecretBallot,
 )
 from bot.store.models import Coalition, Identity, Member
+from bot.store.outbox_models import OutboxMessage
 
 Row = Decision | DecisionElector | DecisionVote | DecisionDelegate | DecisionLogEntry
 
@@ -344,6 +345,46 @@ class DecisionRepo:
                 .where(col(Decision.coalition_id) == c, getattr(Decision, column) == member_id)
                 .values({column: None})
             )
+
+    async def reasons_of(self, member_id: int) -> list[tuple[int, str]]:
+        """(decision id, reason) of every objection or block this member gave."""
+        query = select(DecisionVote.decision_id, DecisionVote.reason).where(
+            DecisionVote.coalition_id == self.coalition_id,
+            DecisionVote.member_id == member_id,
+            DecisionVote.reason != "",
+        )
+        return [(d, r) for d, r in (await self.session.exec(query)).all()]
+
+    async def scrub_posts(self, topics: Sequence[str], texts: Sequence[str], placeholder: str) -> None:
+        """Replace ``texts`` by ``placeholder`` in every queued or sent copy of these topics and in the
+        updates sent to them (forget-me: a reason shown on a decision's copies)."""
+        if not topics or not texts:
+            return
+        posts = (
+            await self.session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.coalition_id == self.coalition_id, col(OutboxMessage.topic).in_(list(topics))
+                )
+            )
+        ).all()
+        rows = list(posts)
+        if posts:
+            updates = or_(*(col(OutboxMessage.key).startswith(f"update:{p.id}:") for p in posts))
+            rows += (
+                await self.session.exec(
+                    select(OutboxMessage).where(OutboxMessage.coalition_id == self.coalition_id, updates)
+                )
+            ).all()
+        encoded = [(json.dumps(t)[1:-1], json.dumps(placeholder)[1:-1]) for t in texts if t]
+        for row in rows:
+            text = json.dumps(row.payload)
+            for old, new in encoded:
+                text = text.replace(old, new)
+            payload = json.loads(text)
+            if payload != row.payload:
+                row.payload = payload
+                self.session.add(row)
+        await self.session.flush()
 
     async def reachable(self, member_ids: Sequence[int]) -> Sequence[Member]:
         """Of these members, those with a platform account (who can be sent a private message)."""

@@ -96,7 +96,12 @@ async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
 async def forget(ctx: Ctx, member_id: int) -> None:
     """Ballots lose the name (totals stay), reasons become the placeholder, participation goes;
     questions and outcomes stay the coalition's."""
-    await decide_repo(ctx).forget(member_id, removed(ctx))
+    repo = decide_repo(ctx)
+    reasons = await repo.reasons_of(member_id)
+    placeholder = removed(ctx)
+    await repo.forget(member_id, placeholder)
+    topics = sorted({f"decide:{decision_id}" for decision_id, _reason in reasons})
+    await repo.scrub_posts(topics, [reason for _id, reason in reasons], placeholder)
 
 
 async def merge(ctx: Ctx, from_id: int, into_id: int) -> None:
