@@ -86,7 +86,11 @@ class Decision(SQLModel, table=True):
 class DecisionElector(SQLModel, table=True):
     """One member (``by=member``) or organisation (``by=org``) who may vote, as at proposal."""
 
-    __table_args__ = (Index("ix_decisionelector_decision", "decision_id", "member_id", "organisation_id"),)
+    __table_args__ = (
+        Index("ix_decisionelector_decision", "decision_id", "member_id", "organisation_id"),
+        Index("ix_decisionelector_member", "member_id", "decision_id"),
+        Index("ix_decisionelector_org", "organisation_id", "decision_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
@@ -98,7 +102,10 @@ class DecisionElector(SQLModel, table=True):
 class DecisionVote(SQLModel, table=True):
     """An open ballot: who, for which organisation (``by=org``), what, and why (objections, blocks)."""
 
-    __table_args__ = (UniqueConstraint("decision_id", "member_id", name="uq_decision_vote"),)
+    __table_args__ = (
+        UniqueConstraint("decision_id", "member_id", name="uq_decision_vote"),
+        Index("ix_decisionvote_member", "member_id", "decision_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
@@ -123,7 +130,10 @@ class DecisionParticipant(SQLModel, table=True):
     """That a member took part in a secret decision (for ``by=org``: for which organisation, so it
     votes once); nothing of how, and no time."""
 
-    __table_args__ = (UniqueConstraint("decision_id", "org_ballot", name="uq_decision_org_ballot"),)
+    __table_args__ = (
+        UniqueConstraint("decision_id", "org_ballot", name="uq_decision_org_ballot"),
+        Index("ix_decisionparticipant_member", "member_id", "decision_id"),
+    )
 
     coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")
     decision_id: int = Field(foreign_key="decision.id", primary_key=True, ondelete="CASCADE")
