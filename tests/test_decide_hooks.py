@@ -136,3 +136,78 @@ async def test_forget_me_keeps_totals_and_drops_the_name(chat: Chat, db: Databas
     copies = await outbox(db, topic="decide:1")
     assert len(copies) == 2  # the copies were rewritten, not deleted
     assert all("Bob has a reason" not in decode_reply(r.payload).plain() for r in await outbox(db))
+
+
+async def test_no_english_escapes_the_catalogs(chat: Chat, db: Database, clock: ManualClock) -> None:
+    from bot.store.models import Coalition
+    from tests.test_impact_privacy import TYPED
+
+    clock.set(START)
+    await coalition(chat)
+    async with db.unit_of_work() as session:
+        c = (await session.exec(select(Coalition))).one()
+        c.language = "qps"
+        session.add(c)
+    typed = [
+        "http://bot.test/decisions/clean-air",
+        "Adopt",
+        "Rent",
+        "Transit",
+        "Parks",
+        "Pick",
+        "Mon",
+        "Tue",
+        "Done",
+        "reason",
+        "first",
+        "calls",
+    ]
+    kept = list(TYPED)
+    TYPED.extend(t for t in typed if t not in TYPED)
+    try:
+        await speak_in_pseudo_locale(chat, db)
+    finally:
+        TYPED[:] = kept
+
+
+async def speak_in_pseudo_locale(chat: Chat, db: Database) -> None:
+    from tests.test_impact_privacy import english_left
+
+    replies = []
+    for who, line in (
+        ("alice", '/decide propose "Adopt?" deadline=2026-03-09'),
+        ("alice", '/decide propose "Rent?" method=ranked options="Rent, Transit, Parks" secret=yes'),
+        ("alice", '/decide propose "Pick" method=score options="Mon, Tue" by=org quorum=2orgs'),
+        ("alice", '/decide propose "Pick" method=dots options="Mon, Tue" dots=3'),
+        ("alice", '/decide propose "Pick" method=majority threshold=2/3'),
+        ("alice", '/decide propose "Pick" method=consensus'),
+        ("bob", '/decide object 1 "reason"'),
+        ("bob", "/decide vote 1"),
+        ("bob", "/decide vote 2"),
+        ("bob", "/decide vote 3"),
+        ("erin", "/decide vote 3"),
+        ("carol", "/decide vote 3"),
+        ("bob", "/decide vote 4"),
+        ("bob", "/decide vote 5"),
+        ("bob", '/decide block 6 "reason"'),
+        ("bob", "/decide delegate @bob alternate=@erin"),
+        ("alice", "/decide list"),
+        ("alice", "/decide show 1"),
+        ("alice", "/decide show 2"),
+        ("alice", "/decide remind 1"),
+        ("alice", "/coalition status"),
+        ("alice", '/decide close 1 "Done" goal="calls" target=3'),
+        ("alice", '/decide close 2 "Done"'),
+        ("alice", '/decide close 6 "Done"'),
+        ("alice", "/decide show 2"),
+        ("alice", "/decide log"),
+        ("alice", "/decide public 1"),
+        ("alice", "/decide propose"),
+    ):
+        replies.append(await chat.say(who, line))
+    for who in ("alice", "bob", "carol", "dave", "erin"):
+        replies.append(await chat.submit(who, "decide.ballot", {"choice": "0"}, state="5"))
+    replies.append(await chat.say("alice", '/decide close 5 "Done"'))
+    replies += [decode_reply(r.payload) for r in await outbox(db)]
+    left = {e for r in replies for e in english_left(r)}
+    assert left == set(), [(e, r.plain()[:300]) for r in replies for e in english_left(r)][:6]

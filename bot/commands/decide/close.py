@@ -11,7 +11,7 @@ from typing import Any
 from bot.commands.common import sentence
 from bot.commands.decide import post, results
 from bot.commands.decide.repo import decide_repo
-from bot.commands.decide.shared import DECISION_ID, check_closer, decide, open_decision, option_labels, topic_of
+from bot.commands.decide.shared import DECISION_ID, check_closer, decide, open_decision, topic_of
 from bot.commands.decide.state import DecisionState, load, result_of
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, PermissionDenied
@@ -34,7 +34,7 @@ async def final_result(repo: DecisionRepo, state: DecisionState) -> dict[str, An
         return {**base, "withheld": True}
     if not base["quorum_met"]:
         return base
-    return {**base, **await result_of(repo, state), "options": option_labels(d)}
+    return {**base, **await result_of(repo, state), "options": list(d.options)}
 
 
 async def finish(

@@ -72,13 +72,15 @@ def article(entry: DecisionLogEntry, decision: Decision, tz: str) -> str:
         )
     closed = e(i18n._("Closed {date}.", date="\x00")).replace("\x00", when(entry.at, tz))
     details = "".join(f"<li>{e(line)}</li>" for line in results.lines(shadow, entry.result))
+    method = e(i18n._("Method: {method}.", method=method_name(shadow)))
+    result_label, outcome_label = e(i18n._("Result:")), e(i18n._("Outcome:"))
     return (
         f'<article aria-labelledby="d{entry.decision_id}">'
         f'<h2 id="d{entry.decision_id}" dir="auto">{e(entry.question)}</h2>'
-        f'<p class="meta">{closed} {e(method_name(shadow))}. {e(turnout)}</p>'
-        f"<p><strong>{e(i18n._('Result:'))}</strong> {e(results.headline(shadow, entry.result))}</p>"
+        f'<p class="meta">{closed} {method} {e(turnout)}</p>'
+        f"<p><strong>{result_label}</strong> {e(results.headline(shadow, entry.result))}</p>"
         + (f"<ul>{details}</ul>" if details else "")
-        + f'<p><strong>{e(i18n._("Outcome:"))}</strong> <span dir="auto">{e(entry.outcome)}</span></p></article>'
+        + f'<p><strong>{outcome_label}</strong> <span dir="auto">{e(entry.outcome)}</span></p></article>'
     )
 
 
@@ -89,9 +91,9 @@ def render(log: PublicLog, lang: str, url: str = "") -> str:
         count = i18n.ngettext(
             "{n} decision made public.", "{n} decisions made public.", len(log.entries), n=i18n.number(len(log.entries))
         )
-        body = "".join(article(entry, decision, log.tz) for entry, decision in log.entries) or (
-            f"<p>{e(i18n._('No decision has been made public yet.'))}</p>"
-        )
+        none_yet = e(i18n._("No decision has been made public yet."))
+        footer = e(i18n._("Decisions are added when they close and are never changed afterwards."))
+        body = "".join(article(entry, decision, log.tz) for entry, decision in log.entries) or f"<p>{none_yet}</p>"
         heading = e(i18n._("{coalition}: decisions", coalition="\x00")).replace(
             "\x00", f'<bdi dir="auto">{e(log.coalition)}</bdi>'
         )
@@ -105,7 +107,7 @@ def render(log: PublicLog, lang: str, url: str = "") -> str:
             f'<meta property="og:description" content="{e(count)}">{og_url}{style}</head><body><main>'
             f"<h1>{heading}</h1>"
             f'<p class="count">{e(count)}</p>{body}</main>'
-            f"<footer><p>{e(i18n._('Decisions are added when they close and are never changed afterwards.'))}</p></footer>"
+            f"<footer><p>{footer}</p></footer>"
             "</body></html>"
         )
 
