@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands.decide import results
+from bot.commands.decide import post, results
 from bot.commands.decide.reminders import remind_non_voters
 from bot.commands.decide.repo import decide_repo
 from bot.commands.decide.shared import (
@@ -24,7 +24,7 @@ from bot.core.i18n import N_, _, date, ngettext, number
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import STEERING
 from bot.core.ui import Block, Bold, Context, Header, Option, Reply, Section, markup, rich
-from bot.store.decision_models import DecisionLogEntry, DecisionStatus, Electorate
+from bot.store.decision_models import Decision, DecisionLogEntry, DecisionStatus, Electorate
 
 LISTED = 15
 LOG_PAGE = 10
@@ -65,8 +65,6 @@ async def show(ctx: Ctx, args: Args) -> Reply:
     d = await find_decision(ctx, args.id)
     repo = decide_repo(ctx)
     state = await load(repo, ctx.c, d)
-    from bot.commands.decide import post
-
     blocks: list[Block] = [Header(f"#{d.id} {d.question}"[:150]), Context(rich(rules_line(d, ctx.tz)))]
     labels = option_labels(d)
     if d.options:
@@ -96,8 +94,6 @@ async def show(ctx: Ctx, args: Args) -> Reply:
 
 def log_line(entry: DecisionLogEntry) -> str:
     electorate = _("organisations") if entry.electorate == Electorate.ORG.value else _("members")
-    from bot.store.decision_models import Decision
-
     shadow = Decision(
         question=entry.question, method=entry.method, options=entry.result.get("options", []), coalition_id=0
     )

@@ -12,6 +12,7 @@ from bot.core.ui import Actions, Block, Bold, Button, ButtonStyle, Context, Head
 from bot.store.decision_models import DecisionStatus
 
 BALLOT_ACTION = "decide.ballot"
+NAMED = 40  # voters named on a copy; the count covers the rest
 
 
 def post_reply(state: DecisionState) -> Reply:
@@ -57,7 +58,11 @@ def progress_blocks(state: DecisionState) -> list[Block]:
     line = turnout_line(state)
     if not d.secret:
         names = state.voter_names()
-        if names:
+        if len(names) > NAMED:
+            line += " " + _(
+                "Voted: {names} and {n} more.", names=", ".join(names[:NAMED]), n=number(len(names) - NAMED)
+            )
+        elif names:
             line += " " + _("Voted: {names}.", names=", ".join(names))
     blocks: list[Block] = [Context(rich(line))]
     if not d.secret:

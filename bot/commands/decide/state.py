@@ -123,9 +123,7 @@ class DecisionState:
 async def load(repo: DecisionRepo, coalition: Coalition, decision: Decision) -> DecisionState:
     elector_members, elector_orgs = await repo.electors(decision.id or 0)
     members = {m.id or 0: m for m in await repo.members()}
-    from bot.store.models import Organisation as Org
-
-    orgs = {o.id or 0: o for o in await repo.all_rows(Org)}
+    orgs = {o.id or 0: o for o in await repo.all_rows(Organisation)}
     state = DecisionState(
         coalition=coalition,
         decision=decision,
