@@ -234,26 +234,28 @@ class DecisionRepo:
         return out
 
     async def awaiting(self, member: Member) -> Sequence[Decision]:
-        """Open decisions this member may vote on (in person, or for their organisation) and has not."""
-        voted = select(DecisionVote.decision_id).where(
-            DecisionVote.coalition_id == self.coalition_id, DecisionVote.member_id == member.id
-        )
-        took = select(DecisionParticipant.decision_id).where(
-            DecisionParticipant.coalition_id == self.coalition_id, DecisionParticipant.member_id == member.id
-        )
-        electors = select(DecisionElector.decision_id).where(
-            DecisionElector.coalition_id == self.coalition_id,
+        """Open decisions this member may vote on (in person, or for their organisation) and has not.
+        Each condition is a lookup per open decision (``EXISTS`` on the decision's own indexes), so
+        the cost follows the open decisions, not the member's history of ballots."""
+        elector = select(DecisionElector.id).where(
+            col(DecisionElector.decision_id) == col(Decision.id),
             (col(DecisionElector.member_id) == member.id)
             | (col(DecisionElector.organisation_id) == (member.organisation_id or -1)),
+        )
+        voted = select(DecisionVote.id).where(
+            col(DecisionVote.decision_id) == col(Decision.id), DecisionVote.member_id == member.id
+        )
+        took = select(DecisionParticipant.member_id).where(
+            col(DecisionParticipant.decision_id) == col(Decision.id), DecisionParticipant.member_id == member.id
         )
         query = (
             select(Decision)
             .where(
                 Decision.coalition_id == self.coalition_id,
                 Decision.status == DecisionStatus.OPEN.value,
-                col(Decision.id).in_(electors),
-                col(Decision.id).not_in(voted),
-                col(Decision.id).not_in(took),
+                elector.exists(),
+                ~voted.exists(),
+                ~took.exists(),
             )
             .order_by(col(Decision.id).desc())
             .limit(50)
@@ -278,19 +280,18 @@ class DecisionRepo:
         """The log is append-only: this is the only way a line gets into it."""
         await self.add(entry)
 
-    async def log_page(self, *, offset: int, limit: int) -> tuple[int, Sequence[DecisionLogEntry]]:
-        """(how many lines in all, one page of them, newest first)."""
-        total = (
-            await self.session.exec(select(func.count()).where(DecisionLogEntry.coalition_id == self.coalition_id))
-        ).one()
+    async def log_page(self, *, offset: int, limit: int) -> tuple[Sequence[DecisionLogEntry], bool]:
+        """One page of the log, newest first, and whether older lines follow (one more row is read,
+        never a count of the whole log)."""
         query = (
             select(DecisionLogEntry)
             .where(DecisionLogEntry.coalition_id == self.coalition_id)
             .order_by(col(DecisionLogEntry.id).desc())
             .offset(offset)
-            .limit(limit)
+            .limit(limit + 1)
         )
-        return int(total), (await self.session.exec(query)).all()
+        rows = (await self.session.exec(query)).all()
+        return rows[:limit], len(rows) > limit
 
     async def log_of(self, decision_id: int) -> DecisionLogEntry | None:
         query = select(DecisionLogEntry).where(

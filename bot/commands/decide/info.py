@@ -119,19 +119,15 @@ def log_line(entry: DecisionLogEntry) -> str:
 )
 async def log(ctx: Ctx, args: Args) -> Reply:
     page = args.page or 1
-    total, entries = await decide_repo(ctx).log_page(offset=(page - 1) * LOG_PAGE, limit=LOG_PAGE)
-    if not total:
+    entries, more = await decide_repo(ctx).log_page(offset=(page - 1) * LOG_PAGE, limit=LOG_PAGE)
+    if not entries:
+        if page > 1:
+            return Reply.private(_("The decision log has no page {page}.", page=number(page)))
         return Reply.private(_("The decision log is empty: no decision has closed yet."))
     blocks: list[Any] = [Header(_("Decision log of {coalition}", coalition=ctx.c.name))]
     blocks += [Section(rich(log_line(e))) for e in entries]
-    pages = (total + LOG_PAGE - 1) // LOG_PAGE
-    blocks.append(
-        Context(
-            markup(
-                _("Page {page} of {pages}; `/decide log <page>` for others.", page=number(page), pages=number(pages))
-            )
-        )
-    )
+    if more:
+        blocks.append(Context(markup(_("Older decisions: `/decide log {next}`.", next=page + 1))))
     return Reply.private(*blocks)
 
 
