@@ -258,3 +258,25 @@ async def test_bad_proposals_are_refused_with_a_clear_reason(chat: Chat, clock: 
     )
     assert "posted in 2 channels" in made.plain(), made.plain()
     assert "dot voting, 3 dots each" in (await chat.say("bob", "/decide show 1")).plain()
+
+
+async def test_an_organisation_without_a_delegate_is_asked_privately_to_name_one(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    clock.set(START)
+    await coalition(chat)
+    await chat.say("bob", "/decide delegate @bob")
+    await chat.say("alice", '/decide propose "Co-sign the letter?" method=majority by=org')
+    asked = [r for r in await outbox(db, kind="direct") if r.key.startswith("decide:no-delegate:1:")]
+    targets = sorted(r.target for r in asked)
+    assert targets == ["carol", "dave", "frank"]  # River Group, Harbour Aid, Lone Works; not Acme Trust
+    notice = decode_reply(asked[0].payload)
+    assert "has no delegate" in notice.plain()
+    [button] = buttons(notice)
+    assert button.label.startswith("I will vote for")
+    took = await chat.click("dave", notice, button.label)
+    assert "You now vote for" in took.plain()
+    ballot = await chat.say("dave", "/decide vote 1")
+    assert [b.label for b in buttons(ballot)] == ["Yes", "No"]
+    assert "Only members of Acme Trust or steering" in await chat.refused("dave", "/decide delegate @bob")
+    assert "another member of Acme Trust" in await chat.refused("bob", "/decide delegate @bob alternate=@carol")
