@@ -383,6 +383,9 @@ async def record(ctx: Ctx, decision: Decision, choice: dict[str, Any], reason: s
         text += " " + _("To withdraw your block, vote again with `/decide vote {id}`.", id=decision.id)
     else:
         text += " " + _("You can change it until the decision closes.")
+    delegation = state.delegates.get(org_id) if org_id is not None else None
+    if delegation is not None and delegation.alternate_id == ctx.me.id and delegation.delegate_id != ctx.me.id:
+        text += " " + _("As the alternate, your ballot counts only if the delegate does not vote.")
     return Reply.private(markup(text))
 
 

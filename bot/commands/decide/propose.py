@@ -283,15 +283,16 @@ async def ask_for_delegates(
 ) -> None:
     """Each organisation with no delegate hears it privately, with a button to vote for it."""
     repo = decide_repo(ctx)
-    for org in organisations:
-        current = delegates.get(org.id or 0)
-        if current is not None and current.delegate_id is not None:
-            continue
-        people = list(await repo.reachable([m.id or 0 for m in await repo.members() if m.organisation_id == org.id]))
-        for member in people:
-            with language(of_member(member, ctx.c)):
-                notice = no_delegate_notice(ctx.c, decision, org)
-            await ctx.outbox.direct(member.id or 0, notice, key=f"decide:no-delegate:{decision.id}:{member.id}")
+    without = {
+        org.id: org
+        for org in organisations
+        if delegates.get(org.id or 0) is None or not delegates[org.id or 0].delegate_id
+    }
+    members = [m for m in await repo.members() if m.organisation_id in without]
+    for member in await repo.reachable([m.id or 0 for m in members]):
+        with language(of_member(member, ctx.c)):
+            notice = no_delegate_notice(ctx.c, decision, without[member.organisation_id])
+        await ctx.outbox.direct(member.id or 0, notice, key=f"decide:no-delegate:{decision.id}:{member.id}")
 
 
 def no_delegate_notice(coalition: Coalition, decision: Decision, org: Organisation) -> Reply:
