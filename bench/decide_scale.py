@@ -2,12 +2,13 @@
 10,000 decisions (100 ballots each: 1,000,000 ballots), and the time from a ballot to every posted
 copy updated with 30 linked channels.
 
-One coalition with 100 members and 30 linked channels; N closed decisions, each with 100 open
+One coalition per size, in one database, each with 100 members and 30 linked channels; N closed decisions, each with 100 open
 ballots and its line in the decision log, seeded with bulk inserts after the product's own
 migrations, on a fresh SQLite file or an emptied PostgreSQL database; then one open decision posted
 in the 30 channels (copies marked sent, so each ballot queues 30 in-place updates). Each command
 runs through the real core (``Core.run_command``: one unit of work), a warm-up and then ``--runs``
-timed runs, the median reported. "Ballot" is a Vote click that changes the member's choice
+timed runs interleaved across the sizes (so load on a shared machine weighs on both alike), the
+median reported. "Ballot" is a Vote click that changes the member's choice
 (``Core.run_action``): the ballot recorded, the copy re-rendered and 30 updates queued, committed.
 
     .venv/bin/python -m bench.decide_scale --decisions 10 10000
@@ -45,16 +46,21 @@ NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 async def seed(db: Database, chat: Chat, decisions: int) -> dict[str, int]:
-    assert not (await chat.say("lead", '/coalition create "Bench"')).is_error
+    """A coalition "Bench <n>" in the chat's channel with ``decisions`` closed decisions."""
+    assert not (await chat.say("lead", f'/coalition create "Bench {decisions}"')).is_error
     async with db.unit_of_work() as session:
-        c = int((await session.exec(text("SELECT id FROM coalition"))).scalar_one())  # type: ignore[call-overload]
+        c = int(
+            (await session.exec(text(f"SELECT id FROM coalition WHERE name = 'Bench {decisions}'"))).scalar_one()  # type: ignore[call-overload]
+        )
         session.add_all(Member(coalition_id=c, display_name=f"Person {n:03d}") for n in range(MEMBERS - 1))
         session.add_all(
-            ChannelBinding(coalition_id=c, platform="console", workspace="local", channel=f"bench-{n}")
+            ChannelBinding(coalition_id=c, platform="console", workspace="local", channel=f"{chat.channel}-{n}")
             for n in range(CHANNELS - 1)
         )
     async with db.session() as session:
-        members = list((await session.exec(text("SELECT id FROM member ORDER BY id"))).scalars())  # type: ignore[call-overload]
+        members = list(
+            (await session.exec(text(f"SELECT id FROM member WHERE coalition_id = {c} ORDER BY id"))).scalars()  # type: ignore[call-overload]
+        )
     start = NOW - timedelta(days=3 * 365)
     async with db.unit_of_work() as session:
         await session.exec(  # type: ignore[call-overload]
@@ -83,7 +89,9 @@ async def seed(db: Database, chat: Chat, decisions: int) -> dict[str, int]:
             ],
         )
     async with db.session() as session:
-        ids = list((await session.exec(text("SELECT id FROM decision ORDER BY id"))).scalars())  # type: ignore[call-overload]
+        ids = list(
+            (await session.exec(text(f"SELECT id FROM decision WHERE coalition_id = {c} ORDER BY id"))).scalars()  # type: ignore[call-overload]
+        )
     async with db.unit_of_work() as session:
         await session.exec(  # type: ignore[call-overload]
             insert(DecisionLogEntry),
@@ -134,21 +142,28 @@ async def seed(db: Database, chat: Chat, decisions: int) -> dict[str, int]:
     assert not proposed.is_error, proposed.plain()
     await mark_sent(db)
     async with db.session() as session:
-        open_id = int((await session.exec(text("SELECT max(id) FROM decision"))).scalar_one())  # type: ignore[call-overload]
+        open_id = int(
+            (await session.exec(text(f"SELECT max(id) FROM decision WHERE coalition_id = {c}"))).scalar_one()  # type: ignore[call-overload]
+        )
     return {"coalition": c, "open": open_id, "old": ids[0] if ids else open_id}
 
 
-async def timed(runs: int, call: Callable[[], Awaitable[object]]) -> float:
-    await call()
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
+async def timed(runs: int, calls: dict[int, Callable[[], Awaitable[object]]]) -> dict[int, float]:
+    """The median of ``runs`` runs of each call, the calls interleaved run by run so that load on a
+    shared machine weighs on every size alike."""
+    for call in calls.values():
         await call()
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples) * 1000
+    samples: dict[int, list[float]] = {size: [] for size in calls}
+    for _ in range(runs):
+        for size, call in calls.items():
+            began = time.perf_counter()
+            await call()
+            samples[size].append(time.perf_counter() - began)
+    return {size: round(statistics.median(values) * 1000, 1) for size, values in samples.items()}
 
 
-async def run(decisions: int, *, runs: int = 5, database_url: str = "") -> dict[str, object]:
+async def run(sizes: tuple[int, ...], *, runs: int = 5, database_url: str = "") -> list[dict[str, object]]:
+    """One coalition per size in one database, measured interleaved."""
     folder = Path(tempfile.mkdtemp(prefix="decide-bench-"))
     db = Database.from_url(database_url or f"sqlite:///{folder / 'bench.db'}")
     try:
@@ -157,42 +172,64 @@ async def run(decisions: int, *, runs: int = 5, database_url: str = "") -> dict[
             await reset_postgres(db)
         core = make_core(db)
         core.clock.set(NOW)  # type: ignore[attr-defined]
-        chat = Chat(core)
-        seeded_at = time.perf_counter()
-        ids = await seed(db, chat, decisions)
-        seeding = time.perf_counter() - seeded_at
+        chats = {size: Chat(core, channel=f"bench{size}") for size in sizes}
+        seeding, ids = {}, {}
+        for size, chat in chats.items():
+            began = time.perf_counter()
+            ids[size] = await seed(db, chat, size)
+            seeding[size] = round(time.perf_counter() - began, 1)
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
 
-        async def say(line: str) -> None:
-            reply = await chat.say("lead", line)
-            assert not reply.is_error, reply.plain()
+        def say(size: int, line: str) -> Callable[[], Awaitable[object]]:
+            async def call() -> None:
+                reply = await chats[size].say("lead", line.format(**ids[size], last=max(1, size // 10)))
+                assert not reply.is_error, reply.plain()
 
-        choice = [0]
+            return call
 
-        async def ballot() -> None:
-            choice[0] ^= 1
-            event = ActionEvent("decide.choose", f"{ids['open']}:opt:{choice[0]}", chat.actor("lead"), chat.place())
-            reply = await core.run_action(event)
-            assert not reply.is_error, reply.plain()
+        def ballot(size: int) -> Callable[[], Awaitable[object]]:
+            choice = [0]
 
-        result: dict[str, object] = {
-            "decisions": decisions,
-            "ballots": decisions * MEMBERS,
-            "database": "postgresql" if database_url else "sqlite",
-            "seed_s": round(seeding, 1),
-            "show_open_ms": round(await timed(runs, lambda: say(f"/decide show {ids['open']}")), 1),
-            "show_old_ms": round(await timed(runs, lambda: say(f"/decide show {ids['old']}")), 1),
-            "log_ms": round(await timed(runs, lambda: say("/decide log")), 1),
-            "log_last_page_ms": round(await timed(runs, lambda: say(f"/decide log {max(1, decisions // 10)}")), 1),
-            "list_ms": round(await timed(runs, lambda: say("/decide list")), 1),
-            "status_ms": round(await timed(runs, lambda: say("/coalition status")), 1),
-            "ballot_30_copies_ms": round(await timed(runs, ballot), 1),
+            async def call() -> None:
+                choice[0] ^= 1
+                chat = chats[size]
+                value = f"{ids[size]['open']}:opt:{choice[0]}"
+                reply = await core.run_action(ActionEvent("decide.choose", value, chat.actor("lead"), chat.place()))
+                assert not reply.is_error, reply.plain()
+
+            return call
+
+        measured = {
+            "show_open_ms": await timed(runs, {n: say(n, "/decide show {open}") for n in sizes}),
+            "show_old_ms": await timed(runs, {n: say(n, "/decide show {old}") for n in sizes}),
+            "log_ms": await timed(runs, {n: say(n, "/decide log") for n in sizes}),
+            "log_last_page_ms": await timed(runs, {n: say(n, "/decide log {last}") for n in sizes}),
+            "list_ms": await timed(runs, {n: say(n, "/decide list") for n in sizes}),
+            "status_ms": await timed(runs, {n: say(n, "/coalition status") for n in sizes}),
+            "ballot_30_copies_ms": await timed(runs, {n: ballot(n) for n in sizes}),
         }
-        async with db.session() as session:
-            updates = (
-                await session.exec(text("SELECT count(*) FROM outboxmessage WHERE kind = 'update'"))
-            ).scalar_one()  # type: ignore[call-overload]
-        result["updates_queued"] = int(updates)
-        return result
+        results = []
+        for size in sizes:
+            async with db.session() as session:
+                updates = (
+                    await session.exec(
+                        text(
+                            "SELECT count(*) FROM outboxmessage WHERE kind = 'update'"
+                            f" AND coalition_id = {ids[size]['coalition']}"
+                        )
+                    )
+                ).scalar_one()  # type: ignore[call-overload]
+            result: dict[str, object] = {
+                "decisions": size,
+                "ballots": size * MEMBERS,
+                "database": "postgresql" if database_url else "sqlite",
+                "seed_s": seeding[size],
+                **{name: values[size] for name, values in measured.items()},
+                "updates_queued": int(updates),
+            }
+            results.append(result)
+        return results
     finally:
         await db.dispose()
         shutil.rmtree(folder, ignore_errors=True)
@@ -204,8 +241,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    for n in args.decisions:
-        print(json.dumps(asyncio.run(run(n, runs=args.runs, database_url=args.database_url))), flush=True)
+    for result in asyncio.run(run(tuple(args.decisions), runs=args.runs, database_url=args.database_url)):
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
