@@ -374,7 +374,7 @@ async def record(ctx: Ctx, decision: Decision, choice: dict[str, Any], reason: s
         return await cast_secret(ctx, state, org_id, choice)
     changed = await repo.record_vote(decision, ctx.me.id or 0, org_id, choice, reason, ctx.clock.now())
     if changed:
-        await refresh(ctx, decision)
+        await refresh(ctx, state)
         await ctx.repo.audit("decision.voted", member=ctx.me, subject=decision.question[:200], decision_id=decision.id)
     text = _("Your ballot on decision #{id}: {choice}.", id=decision.id, choice=choice_text(decision, choice))
     if answer == "object":
@@ -400,11 +400,17 @@ async def cast_secret(ctx: Ctx, state: DecisionState, org_id: int | None, choice
             _("A ballot was already cast here for decision #{id}; a secret ballot cannot be changed.", id=decision.id)
         )
     await repo.cast_secret(decision, ctx.me.id or 0, org_id, choice)
-    await refresh(ctx, decision)
+    await refresh(ctx, state)
     return Reply.private(_("Your secret ballot on decision #{id} is counted. It cannot be changed.", id=decision.id))
 
 
-async def refresh(ctx: Ctx, decision: Decision) -> None:
-    state = await load(decide_repo(ctx), ctx.c, decision)
+async def refresh(ctx: Ctx, state: DecisionState) -> None:
+    """Every posted copy brought up to date with the ballots as they now stand (the rest of the state
+    — electorate, members, delegates — did not change with one ballot)."""
+    repo, d = decide_repo(ctx), state.decision
+    if d.secret:
+        state.secret_count = (await repo.ballot_counts([d.id or 0])).get(d.id or 0, 0)
+    else:
+        state.votes = await repo.votes(d.id or 0)
     with language(of_coalition(ctx.c)):
-        await ctx.outbox.refresh(topic_of(decision), post.post_reply(state))
+        await ctx.outbox.refresh(topic_of(d), post.post_reply(state))
