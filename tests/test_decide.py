@@ -109,6 +109,9 @@ async def test_votes_by_organisation_count_the_delegate_else_the_alternate(
     assert "You now vote for River Group" in volunteered.plain()
 
     assert not (await chat.say("bob", "/decide delegate @bob alternate=@erin")).is_error
+    profile = (await chat.say("dave", '/coalition profile "Acme Trust"')).plain()
+    assert "Bob votes for Acme Trust on decisions by organisation; Erin is the alternate." in profile
+    assert "no delegate" in (await chat.say("dave", '/coalition profile "Harbour Aid"')).plain()
     ballot = await chat.say("erin", "/decide vote 1")
     as_alternate = await chat.click("erin", ballot, "No")
     assert "counts only if the delegate does not vote" in as_alternate.plain()

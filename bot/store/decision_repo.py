@@ -270,6 +270,16 @@ class DecisionRepo:
         )
         return (await self.session.exec(query)).first()
 
+    async def delegate_names(self, org_id: int) -> tuple[str | None, str | None]:
+        """The display names of an organisation's delegate and alternate (None where unnamed)."""
+        row = await self.delegate_of(org_id)
+        if row is None:
+            return None, None
+        names = {
+            m.id: m.display_name for m in await self.members([i for i in (row.delegate_id, row.alternate_id) if i])
+        }
+        return names.get(row.delegate_id), names.get(row.alternate_id)
+
     async def delegates(self) -> Sequence[DecisionDelegate]:
         query = select(DecisionDelegate).where(DecisionDelegate.coalition_id == self.coalition_id)
         return (await self.session.exec(query.order_by(col(DecisionDelegate.organisation_id)))).all()
