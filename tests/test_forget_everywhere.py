@@ -77,6 +77,11 @@ async def touch_everything(chat: Chat) -> None:
         WHO, "unity.sign", {"org": await org_id(chat), "name": "Quillon", "title": "Chair", "authorised": "yes"}
     )
     assert not signed.is_error, signed.plain()
+    await ok(WHO, '/decide propose "Adopt the plan?"')
+    await ok(WHO, f'/decide object 1 "{MARK} reason"')
+    await ok(WHO, f"/decide delegate @{WHO}")
+    await ok("alice", '/decide propose "Secret?" method=majority secret=yes')
+    await chat.submit(WHO, "decide.ballot", {"choice": "0"}, state="2")
     await ok("alice", "/coalition members")
 
 

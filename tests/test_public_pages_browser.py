@@ -139,7 +139,24 @@ async def pages_to_check(chat: Chat) -> dict[str, str]:
         form = await web.get(FORM)
         errors = await web.post(FORM, data={"organisation": LONG_NAME * 2, "csrf": token_of(form.text)})
         assert errors.status_code == 400
-    return {"statement": page, "form": form.text, "form-errors": errors.text}
+    return {"statement": page, "form": form.text, "form-errors": errors.text, "decisions": await decisions_page(chat)}
+
+
+async def decisions_page(chat: Chat) -> str:
+    """The public decision log with a long question and a right-to-left outcome."""
+    import httpx
+
+    from bot.commands.decide.page import decision_routes
+    from bot.server import Metrics, build_app
+
+    await chat.say("alice", f'/decide propose "Does {LONG_NAME} lead the spring campaign?" method=majority')
+    await chat.click("bob", await chat.say("bob", "/decide vote 1"), "Yes")
+    await chat.say("alice", '/decide close 1 "نعم، تقود الحملة"')
+    await chat.say("alice", "/decide public 1")
+    core = chat.core
+    app = build_app(core, [], Metrics(), extra=decision_routes(core.db, core.clock, ()))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as web:
+        return (await web.get("/decisions/clean-air")).text
 
 
 async def test_public_pages_fit_a_phone_and_pass_axe(sqlite_db: Database, served: tuple[Path, str]) -> None:

@@ -95,6 +95,8 @@ async def coalition_with_everything(chat: Chat, channel: str, steering: str, mem
     await ok(steering, '/meet propose "Planning" "2026-12-01 10:00" "2026-12-02 10:00"')
     await ok(member, f'/impact win "{name} win" goal={await goal_id(chat, channel, steering)} climate=yes')
     await ok(steering, f'/impact pulse start question="{name} pulse?"')
+    await ok(steering, f'/decide propose "{name} decision?" deadline=2027-01-10')
+    await ok(member, f'/decide object {await decision_id(chat, channel, steering)} "{name} objection"')
     flag = await chat.submit(
         member,
         "flag.raise",
@@ -127,6 +129,13 @@ async def sign_on_request(chat: Chat, name: str) -> None:
 
 async def goal_id(chat: Chat, channel: str, who: str) -> str:
     listed = (await chat.say(who, "/goal list", channel=channel)).plain()
+    found = re.search(r"#(\d+)", listed)
+    assert found is not None
+    return found.group(1)
+
+
+async def decision_id(chat: Chat, channel: str, who: str) -> str:
+    listed = (await chat.say(who, "/decide list", channel=channel)).plain()
     found = re.search(r"#(\d+)", listed)
     assert found is not None
     return found.group(1)

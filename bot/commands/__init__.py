@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.commands.checkin import workflow as checkin
 from bot.commands.coalition import workflow as coalition
+from bot.commands.decide import workflow as decide
 from bot.commands.flag import workflow as flag
 from bot.commands.goal import workflow as goal
 from bot.commands.impact import workflow as impact
@@ -24,6 +25,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     flag,
     meet,
     unity,
+    decide,
     impact,
 )
 

@@ -4,6 +4,7 @@ A workflow with tables of its own adds its module here.
 """
 
 from bot.store import (
+    decision_models,  # noqa: F401
     flag_models,  # noqa: F401
     impact_models,  # noqa: F401
     intake_models,  # noqa: F401

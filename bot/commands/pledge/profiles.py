@@ -13,7 +13,7 @@ import re
 from bot.commands.coalition import coalition
 from bot.commands.pledge.command import KINDS, LIMITS_ACTION, PROFILE_ACTION, kind_label
 from bot.commands.pledge.ranking import fold
-from bot.commands.pledge.repo import pledge_repo
+from bot.commands.pledge.repo import delegations, pledge_repo
 from bot.core.context import Ctx
 from bot.core.errors import FormInvalid, NotFound, PermissionDenied, UserError
 from bot.core.i18n import N_, _, date
@@ -143,7 +143,9 @@ async def profile(ctx: Ctx, args: Args) -> Reply:
         if organisation is None:
             names = ", ".join(o.name for o in await ctx.repo.organisations()) or "—"
             raise NotFound(_("No organisation is called “{name}”. Organisations: {names}.", name=args.org, names=names))
-        return show_profile(organisation, await repo.profile(organisation.id or 0))
+        shown = show_profile(organisation, await repo.profile(organisation.id or 0))
+        shown.blocks.append(await delegates_line(ctx, organisation))
+        return shown
     if ctx.me.organisation_id is None:
         raise UserError(
             _(
@@ -152,6 +154,26 @@ async def profile(ctx: Ctx, args: Args) -> Reply:
         )
     organisation = await editable(ctx, ctx.me.organisation_id)
     return Reply.open_form(first_page(organisation, await repo.profile(organisation.id or 0)))
+
+
+async def delegates_line(ctx: Ctx, organisation: Organisation) -> Context:
+    """Who votes for the organisation when the coalition decides by organisation (``/decide delegate``)."""
+    delegate, alternate = await delegations(ctx).delegate_names(organisation.id or 0)
+    if delegate and alternate:
+        text = _(
+            "{who} votes for {org} on decisions by organisation; {alternate} is the alternate.",
+            who=delegate,
+            org=organisation.name,
+            alternate=alternate,
+        )
+    elif delegate:
+        text = _("{who} votes for {org} on decisions by organisation.", who=delegate, org=organisation.name)
+    else:
+        text = _(
+            "{org} has no delegate for decisions by organisation yet: `/decide delegate @someone`.",
+            org=organisation.name,
+        )
+    return Context(markup(text))
 
 
 def show_profile(organisation: Organisation, p: OrgProfile | None) -> Reply:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.context import Ctx
+from bot.store.decision_repo import DecisionRepo
 from bot.store.pledge_models import PledgeItem, Side
 from bot.store.pledge_repo import LIVE_STATES, PledgeRepo
 
@@ -19,6 +20,11 @@ def pledge_repo(ctx: Ctx) -> PledgeRepo:
     """The offers, needs, matches and profiles of the coalition the handler runs in; an id of
     another coalition finds nothing."""
     return PledgeRepo(ctx.session, ctx.c.id or 0)
+
+
+def delegations(ctx: Ctx) -> DecisionRepo:
+    """Who votes for each organisation on decisions by organisation (shown on its profile)."""
+    return DecisionRepo(ctx.session, ctx.c.id or 0)
 
 
 def organisation_pledges(ctx: Ctx, organisation_id: int) -> OrganisationPledges:
