@@ -27,7 +27,7 @@ from bot.core.ui import Actions, Code, Section, Select
 from bot.core.values import Kind
 from bot.store.db import Database
 from bot.store.flag_models import ConflictFlag
-from bot.store.models import Member, Role
+from bot.store.models import BotState, Member, ProcessedRequest, Role
 from tests.support import Chat
 
 
@@ -191,7 +191,12 @@ async def test_a_flag_raised_in_a_dm_goes_to_the_chosen_coalition_and_is_followe
     choice = next(o.value for o in select_.options if o.label == "Beta")
     opened = await chat.core.run_action(ActionEvent(select_.action_id, choice, chat.actor("bob"), dm))
     assert opened.form is not None, opened.plain()
-    values = {"topic": "Meeting tone", "description": "Raised voices at the last call", "severity": "medium"}
+    values = {
+        "topic": "Meeting tone",
+        "description": "Raised voices at the last call",
+        "severity": "medium",
+        "anonymous": "yes",
+    }
     done = await chat.core.submit_form(FormSubmission(opened.form.form_id, values, chat.actor("bob"), dm))
     receipt = next(
         part.text
@@ -203,6 +208,13 @@ async def test_a_flag_raised_in_a_dm_goes_to_the_chosen_coalition_and_is_followe
     async with db.session() as session:
         flags = (await session.exec(select(ConflictFlag.coalition_id))).all()
     assert flags == [beta]
+    async with db.session() as session:
+        reporters = (await session.exec(select(ConflictFlag.reporter_id))).all()
+        kept = (await session.exec(select(BotState.key))).all()
+        handled = (await session.exec(select(ProcessedRequest.key))).all()
+    assert reporters == [None], "anonymous"
+    assert not [k for k in kept if k.startswith("own-place:")], "the choice for a flag is kept in memory only"
+    assert handled == [], "nor a request record of the choosing click"
     status = await chat.core.run_command(Invocation("flag", chat.actor("bob"), dm, text=f"status {receipt}"))
     assert not status.is_error, status.plain()
     assert alpha != beta

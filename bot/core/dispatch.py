@@ -65,6 +65,7 @@ class Core:
         self.home_builder = home
         self.after_commit: list[Callable[[], None]] = []
         scope.configure(settings.element_key)  # signs which coalition each button carries
+        self.own_places = own_place.Remembered()  # choices made for confidential commands, in memory
 
     # commands ----------------------------------------------------------------------------------
 
@@ -339,30 +340,39 @@ class Core:
 
     async def _choose(self, event: ActionEvent) -> Reply:
         """The picker's choice: remember the coalition for this person's own place (after checking
-        they belong to it), then run the command that asked, if it is still known."""
+        they belong to it), then run the command that asked, if it is still known. For a
+        confidential command (a flag) the choice is remembered in this process's memory only and
+        the click leaves no request record, so no row's time sits beside an anonymous flag's."""
         choice = own_place.parse_choice(event.value)
         if choice is None:
             return await self.written_for(event.actor, event.place, lambda: Reply.error(_(text.STALE_BUTTON)))
         coalition_id, pending_key = choice
+        stored = await self.services.kept.get(f"own-place:pending:{pending_key}") if pending_key else None
+        if stored is not None and stored.get("user") != event.actor.user_id:
+            stored = None
+        confidential = stored is not None and self.registry.is_confidential(command=str(stored.get("command") or ""))
 
         async def remember(ctx: Ctx) -> Reply:
             if ctx.member is None:
                 raise NotAMember(_(own_place.LEFT, coalition=ctx.c.name))
-            await own_place.remember(ctx.session, ctx.actor, ctx.c.id or 0, ctx.clock.now())
+            if confidential:
+                self.own_places.remember(ctx.actor, ctx.c.id or 0, ctx.clock.now())
+            else:
+                await own_place.remember(ctx.session, ctx.actor, ctx.c.id or 0, ctx.clock.now())
             return Reply.private(_("From now on, what you type here is for {coalition}.", coalition=ctx.c.name))
 
         unit = _Unit(
             event.actor,
             event.place,
-            event.request_id,
+            None if confidential else event.request_id,
             True,
             "action",
             own_place.CHOOSE,
+            confidential,
             element=scope.stamp(own_place.CHOOSE, coalition_id),
         )
         chosen = await self._in_unit(unit, remember)
-        stored = await self.services.kept.get(f"own-place:pending:{pending_key}") if pending_key else None
-        if chosen.is_error or not stored or stored.get("user") != event.actor.user_id:
+        if chosen.is_error or stored is None:
             return chosen
         path = stored.get("path")
         again = Invocation(
@@ -450,7 +460,9 @@ class Core:
                     coalition_id = stamp.coalition_id
                 elif coalition_id is None and place.private:
                     now = self.clock.now()
-                    coalition_id = await own_place.coalition_for(session, directory, actor, now, needs=one_coalition)
+                    coalition_id = await own_place.coalition_for(
+                        session, directory, actor, now, needs=one_coalition, remembered=self.own_places
+                    )
                 in_its_channel = binding is not None and binding.coalition_id == coalition_id
                 if coalition_id is not None:
                     ctx.coalition = await directory.coalition(coalition_id)

@@ -57,8 +57,28 @@ def choice_key(actor: Actor) -> str:
     return f"own-place:choice:{actor.platform}:{actor.user_id}"
 
 
+class Remembered:
+    """Choices kept in this process's memory only: those made for a confidential command."""
+
+    def __init__(self) -> None:
+        self._choices: dict[str, tuple[int, datetime]] = {}
+
+    def remember(self, actor: Actor, coalition_id: int, now: datetime) -> None:
+        self._choices[choice_key(actor)] = (coalition_id, now + timedelta(hours=CHOICE_HOURS))
+
+    def get(self, actor: Actor, now: datetime) -> int | None:
+        found = self._choices.get(choice_key(actor))
+        return found[0] if found is not None and found[1] > now else None
+
+
 async def coalition_for(
-    session: AsyncSession, directory: Directory, actor: Actor, now: datetime, *, needs: bool
+    session: AsyncSession,
+    directory: Directory,
+    actor: Actor,
+    now: datetime,
+    *,
+    needs: bool,
+    remembered: Remembered | None = None,
 ) -> int | None:
     """The coalition a command in ``actor``'s own place acts for; ``None`` when it needs none and
     none is clear. Raises :class:`ChooseCoalition` or :class:`NotInCoalition` otherwise."""
@@ -70,7 +90,8 @@ async def coalition_for(
             with i18n.language(i18n.choose(None, actor.locale, None)):
                 raise UserError(_(NO_COALITION))
         return None
-    chosen = await remembered(session, actor, now)
+    chosen = remembered.get(actor, now) if remembered is not None else None
+    chosen = chosen if chosen is not None else await stored_choice(session, actor, now)
     if chosen is not None and any(c.id == chosen for _m, c in memberships):
         return chosen
     if needs:
@@ -79,7 +100,7 @@ async def coalition_for(
     return None
 
 
-async def remembered(session: AsyncSession, actor: Actor, now: datetime) -> int | None:
+async def stored_choice(session: AsyncSession, actor: Actor, now: datetime) -> int | None:
     state = await get_state(session, choice_key(actor))
     if not state:
         return None
