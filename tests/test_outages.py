@@ -4,6 +4,7 @@ logged once per incident, and every message still arrives once."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,8 +23,9 @@ from bot.store.db import Database
 from bot.store.models import Coalition, Identity, Member, Role
 from bot.store.outbox_models import OutboxMessage
 from tests.support import Chat, coalition_with_two_channels
-from tests.test_cross_platform import Both, both, copies, published_on_both  # noqa: F401 (fixture)
+from tests.test_cross_platform import Both, both, copies, fresh_channels, published_on_both  # noqa: F401 (fixture)
 from tests.test_delivery import START, ScriptedMessenger, announce, coalition, dispatcher, statuses, virtual_sleep
+from tests.test_slack_adapter import person
 
 
 @pytest.fixture
@@ -242,3 +244,16 @@ async def test_a_prompt_the_platform_never_took_is_dropped_and_its_digest_says_s
     assert not [text for text in posted if "Check-in time!" in text]  # never posted late
     assert len(posted) == 2
     assert all("could not be posted in 2 channels before the window closed" in text for text in posted)
+
+
+async def test_a_form_slack_cannot_open_during_an_incident_becomes_a_button(both: Both) -> None:  # noqa: F811
+    slack, _ = fresh_channels(both)
+    alice = person(slack.fake, "Alice")
+    await slack.say(alice, '/coalition create "Error Page Forms"')
+    await slack.say(alice, '/goal add "Calls" target=10')
+    # A proxy's plain-text page: slack_sdk hands the body over as a string (retrying a 500 once).
+    slack.fake.fail_raw("views.open", 503, "upstream connect error", content_type="text/plain", times=2)
+    said = await slack.say(alice, "/checkin")
+    answered = json.dumps(said.responses)
+    assert "Open the form" in answered  # a button that opens the form once Slack works again
+    assert "went wrong" not in answered

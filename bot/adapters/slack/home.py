@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.errors import error_code
 from bot.adapters.slack.ids import Stash
 from bot.adapters.slack.render import render_home
 from bot.core.context import Actor
@@ -36,9 +37,7 @@ class HomeTab:
         try:
             await client.views_publish(user_id=actor.user_id, view=view)
         except SlackApiError as error:
-            data = error.response.data if error.response is not None else None
-            reason = data.get("error") if isinstance(data, dict) else "not JSON"
-            log.warning("views.publish failed: %s", reason)
+            log.warning("views.publish failed: %s", error_code(error) or "unreadable answer")
 
     def soon(self, key: tuple[str, str], publish: Callable[[], Awaitable[None]]) -> None:
         """Publish for ``key`` (workspace, user) after ``delay``, once however often it is asked."""

@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.slack.errors import error_code
 from bot.adapters.slack.home import HomeTab
 from bot.adapters.slack.ids import (
     FORM_CALLBACK,
@@ -291,7 +292,7 @@ class SlackInteractions:
             await client.views_open(trigger_id=origin.trigger_id, view=view)
         except SlackApiError as error:
             # e.g. expired_trigger_id: the answer came too late; offer a button that opens it.
-            log.warning("views.open failed (%s); sending a button instead", error.response.get("error"))
+            log.warning("views.open failed (%s); sending a button instead", error_code(error) or "unreadable answer")
             return False
         return True
 
@@ -322,7 +323,9 @@ class SlackInteractions:
                 )
                 return
             except SlackApiError as error:
-                log.info("chat.postEphemeral failed (%s); sending a direct message", error.response.get("error"))
+                log.info(
+                    "chat.postEphemeral failed (%s); sending a direct message", error_code(error) or "unreadable answer"
+                )
         await post_message(client, await open_dm(client, origin.user), message)
 
     async def send_files(self, client: AsyncWebClient, origin: Origin, message: SlackMessage, *, public: bool) -> None:
@@ -331,7 +334,7 @@ class SlackInteractions:
             channel = origin.channel if public and origin.channel else await open_dm(client, origin.user)
             await upload(client, channel, message.files)
         except SlackApiError as error:
-            log.warning("file upload failed: %s", error.response.get("error"))
+            log.warning("file upload failed: %s", error_code(error) or "unreadable answer")
 
     async def apologise(
         self, client: AsyncWebClient, origin: Origin, person: Person | None, what: str, *, confidential: bool = False
