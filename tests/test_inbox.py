@@ -150,6 +150,9 @@ async def test_unanswered_polls_carry_their_vote_buttons_and_leave_once_answered
     await click(chat, "bob", await inbox(chat, "bob"), "3: If need be")
     assert "Steering call" not in (await inbox(chat, "bob")).plain()
     assert "Steering call" in (await inbox(chat, "carol")).plain()  # Carol has not answered
+    assert not (await chat.say("alice", "/coalition role @dave observer")).is_error
+    assert "Steering call" not in (await inbox(chat, "dave")).plain()  # an observer does not vote
+    assert not (await chat.say("alice", "/coalition role @dave member")).is_error
 
     # Everyone answers: the proposer (only) is told to close it.
     for who in ("alice", "carol", "dave"):
