@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.commands.decide import ballot, close, delegate, info, propose  # noqa: F401  (they register the subcommands)
 from bot.commands.decide.hooks import EXPORTED, MERGES, export, forget, merge, status_section
+from bot.commands.decide.inbox import decisions_inbox
 from bot.commands.decide.mine import PRIVACY, export_mine
 from bot.commands.decide.page import decision_routes
 from bot.commands.decide.reminders import CLOSE_JOB, REMIND_JOB
@@ -28,6 +29,7 @@ workflow = Workflow(
     routes=decision_routes,
     export_mine=export_mine,
     privacy=PRIVACY,
+    inbox=(decisions_inbox,),
 )
 
 __all__ = ["decide", "workflow"]
