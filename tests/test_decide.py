@@ -285,3 +285,25 @@ async def test_an_organisation_without_a_delegate_is_asked_privately_to_name_one
     assert [b.label for b in buttons(ballot)] == ["Yes", "No"]
     assert "Only members of Acme Trust or steering" in await chat.refused("dave", "/decide delegate @bob")
     assert "another member of Acme Trust" in await chat.refused("bob", "/decide delegate @bob alternate=@carol")
+
+
+async def test_an_open_score_ballot_comes_back_filled_in_and_changes_in_place(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    clock.set(START)
+    await coalition(chat)
+    await chat.say("alice", '/decide propose "Which venue?" method=score options="Hall, Park, Library"')
+    form = (await chat.say("bob", "/decide vote 1")).form
+    assert form is not None
+    assert [f.label for f in form.fields] == ["Hall: 0 to 5", "Park: 0 to 5", "Library: 0 to 5"]
+    cast = await chat.submit("bob", "decide.ballot", {"score1": "5", "score2": "1", "score3": "3"}, state="1")
+    assert "Hall 5, Park 1, Library 3" in cast.plain()
+    again = (await chat.say("bob", "/decide vote 1")).form
+    assert again is not None
+    assert [f.initial for f in again.fields] == ["5", "1", "3"]
+    await chat.submit("bob", "decide.ballot", {"score1": "0", "score2": "4", "score3": "3"}, state="1")
+    assert await count_rows(db, DecisionVote) == 1
+    shown = (await chat.say("alice", "/decide show 1")).plain()
+    assert "Park: 4 points (average 4)" in shown
+    refused = await chat.submit("carol", "decide.ballot", {"score1": "2"}, state="1")
+    assert refused.is_error

@@ -184,9 +184,9 @@ async def ballot_for(ctx: Ctx, decision: Decision) -> Reply:
                 )
             )
         return Reply.open_form(ballot_form(ctx, decision))
-    if decision.method in (Method.RANKED.value, Method.SCORE.value, Method.DOTS.value):
-        return Reply.open_form(ballot_form(ctx, decision))
     mine = await repo.vote_of(decision.id or 0, ctx.me.id or 0)
+    if decision.method in (Method.RANKED.value, Method.SCORE.value, Method.DOTS.value):
+        return Reply.open_form(ballot_form(ctx, decision, mine.choice if mine else None))
     blocks: list[Any] = [
         Section(rich(Bold(f"#{decision.id} {decision.question}"))),
         Context(rich(rules_line(decision, ctx.tz))),
@@ -224,7 +224,10 @@ def choice_text(decision: Decision, choice: dict[str, Any]) -> str:
     return ", ".join(f"{label} {number(n)}" for label, n in zip(labels, choice.get(key, []), strict=False))
 
 
-def ballot_form(ctx: Ctx, decision: Decision) -> Form:
+def ballot_form(ctx: Ctx, decision: Decision, mine: dict[str, Any] | None = None) -> Form:
+    """The ballot as a form; an open ballot already cast comes back filled in, to be changed."""
+    mine = mine or {}
+    ranking, scores_given, dots_given = mine.get("ranking", []), mine.get("scores", []), mine.get("dots", [])
     labels = option_labels(decision)
     options = tuple(Option(label[:75], str(i)) for i, label in enumerate(labels))
     hint = decision.question[:150]
@@ -236,6 +239,7 @@ def ballot_form(ctx: Ctx, decision: Decision) -> Form:
                 "select",
                 options=options,
                 required=n == 1,
+                initial=str(ranking[n - 1]) if n <= len(ranking) else "",
                 hint=hint if n == 1 else "",
             )
             for n in range(1, len(labels) + 1)
@@ -248,6 +252,7 @@ def ballot_form(ctx: Ctx, decision: Decision) -> Form:
                 _("{option}: 0 to 5", option=label)[:45],
                 "select",
                 options=scores,
+                initial=str(scores_given[n - 1]) if n <= len(scores_given) else "",
                 hint=hint if n == 1 else "",
             )
             for n, label in enumerate(labels, start=1)
@@ -259,7 +264,7 @@ def ballot_form(ctx: Ctx, decision: Decision) -> Form:
                 _("Dots for {option}", option=label)[:45],
                 "number",
                 required=False,
-                initial="0",
+                initial=str(dots_given[n - 1]) if n <= len(dots_given) else "0",
                 hint=_("{n} dots in all", n=number(decision.dots)) if n == 1 else "",
             )
             for n, label in enumerate(labels, start=1)
