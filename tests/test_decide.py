@@ -117,10 +117,10 @@ async def test_votes_by_organisation_count_the_delegate_else_the_alternate(
     as_alternate = await chat.click("erin", ballot, "No")
     assert "counts only if the delegate does not vote" in as_alternate.plain()
     assert "Acme Trust" in (await chat.say("alice", "/decide show 1")).plain()
-    assert "No: 1 of 1 votes" in (await chat.say("alice", "/decide show 1")).plain()
+    assert "No: 1 of 1 vote" in (await chat.say("alice", "/decide show 1")).plain()
     await chat.click("bob", await chat.say("bob", "/decide vote 1"), "Yes")
     shown = (await chat.say("alice", "/decide show 1")).plain()
-    assert "Yes: 1 of 1 votes" in shown  # the delegate's ballot, not the alternate's
+    assert "Yes: 1 of 1 vote" in shown  # the delegate's ballot, not the alternate's
     await chat.click("carol", await chat.say("carol", "/decide vote 1"), "Yes")
     live = await copies(db)
     assert len(live) == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.core.i18n import _, and_list
+from bot.core.i18n import _, and_list, ngettext
 from bot.ops.doctor import FAIL, PASS, WARN, Doctor, answer_time
 from bot.ops.platforms import Discord, Slack, missing_permissions, slack_scopes
 
@@ -96,7 +96,11 @@ async def check_slack_channels(doctor: Doctor, slack: Slack, team_id: str) -> No
         for label, fix in problems:
             doctor.add("slack channel", FAIL, _("the bot is not in {channel}", channel=label), fix)
     elif checked:
-        doctor.add("slack channels", PASS, _("the bot is in all {n} linked channels", n=checked))
+        doctor.add(
+            "slack channels",
+            PASS,
+            ngettext("the bot is in the {n} linked channel", "the bot is in all {n} linked channels", checked),
+        )
 
 
 async def check_discord(doctor: Doctor) -> None:
@@ -136,7 +140,13 @@ async def check_discord(doctor: Doctor) -> None:
             _("allow them for the bot in {channel}: Edit Channel → Permissions", channel=label),
         )
     if checked and not lacking:
-        doctor.add("discord channels", PASS, _("the bot may post in all {n} linked channels", n=checked))
+        doctor.add(
+            "discord channels",
+            PASS,
+            ngettext(
+                "the bot may post in the {n} linked channel", "the bot may post in all {n} linked channels", checked
+            ),
+        )
 
 
 async def check_discord_commands(doctor: Doctor, discord: Discord, app_id: str) -> None:

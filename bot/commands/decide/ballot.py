@@ -25,7 +25,7 @@ from bot.commands.decide.shared import (
 from bot.commands.decide.state import DecisionState, load
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument, PermissionDenied, UserError
-from bot.core.i18n import N_, _, language, number, of_coalition, tr
+from bot.core.i18n import N_, _, language, ngettext, number, of_coalition, tr
 from bot.core.params import Args, Kind, Param
 from bot.core.registry import CONTRIBUTORS
 from bot.core.ui import (
@@ -235,7 +235,7 @@ def ballot_form(ctx: Ctx, decision: Decision, mine: dict[str, Any] | None = None
         fields = tuple(
             FormField(
                 f"rank{n}",
-                _("Choice {n}", n=number(n)),
+                _("Choice {number}", number=number(n)),
                 "select",
                 options=options,
                 required=n == 1,
@@ -265,7 +265,7 @@ def ballot_form(ctx: Ctx, decision: Decision, mine: dict[str, Any] | None = None
                 "number",
                 required=False,
                 initial=str(dots_given[n - 1]) if n <= len(dots_given) else "0",
-                hint=_("{n} dots in all", n=number(decision.dots)) if n == 1 else "",
+                hint=ngettext("{n} dot in all", "{n} dots in all", decision.dots) if n == 1 else "",
             )
             for n, label in enumerate(labels, start=1)
         )
@@ -301,9 +301,10 @@ def choice_from(decision: Decision, args: Args) -> dict[str, Any]:
         dots = [int(args.get(f"dots{n}", 0)) for n in range(1, count + 1)]
         if sum(dots) == 0 or sum(dots) > decision.dots:
             raise BadArgument(
-                _(
+                ngettext(
+                    "Spread from 1 to {n} dot in all (you gave {given}).",
                     "Spread from 1 to {n} dots in all (you gave {given}).",
-                    n=number(decision.dots),
+                    decision.dots,
                     given=number(sum(dots)),
                 )
             )

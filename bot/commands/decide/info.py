@@ -50,7 +50,7 @@ async def list_(ctx: Ctx, args: Args) -> Reply:
         blocks.append(Section(rich(Bold(f"#{d.id} {d.question}"), " — ", method_name(d), "; ", state)))
     open_total = await repo.count(DecisionStatus.OPEN.value)
     if open_total > LISTED:
-        blocks.append(Context(rich(_("…and {n} more open.", n=number(open_total - LISTED)))))
+        blocks.append(Context(rich(ngettext("…and {n} more open.", "…and {n} more open.", open_total - LISTED))))
     blocks.append(Context(markup(_("`/decide show <id>` for one, `/decide log` for the decision log."))))
     return Reply.private(*blocks)
 

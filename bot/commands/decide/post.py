@@ -59,8 +59,11 @@ def progress_blocks(state: DecisionState) -> list[Block]:
     if not d.secret:
         names = state.voter_names()
         if len(names) > NAMED:
-            line += " " + _(
-                "Voted: {names} and {n} more.", names=", ".join(names[:NAMED]), n=number(len(names) - NAMED)
+            line += " " + ngettext(
+                "Voted: {names} and {n} more.",
+                "Voted: {names} and {n} more.",
+                len(names) - NAMED,
+                names=", ".join(names[:NAMED]),
             )
         elif names:
             line += " " + _("Voted: {names}.", names=", ".join(names))

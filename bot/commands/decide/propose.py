@@ -185,7 +185,11 @@ def read_options(method: str, text: str | None) -> list[str]:
         return []  # Yes / No
     if not MIN_OPTIONS <= len(items) <= MAX_OPTIONS:
         raise BadArgument(
-            _('Give from 2 to 5 options, comma-separated: `options="A, B, C"` (got {n}).', n=number(len(items)))
+            ngettext(
+                'Give from 2 to 5 options, comma-separated: `options="A, B, C"` (got {n}).',
+                'Give from 2 to 5 options, comma-separated: `options="A, B, C"` (got {n}).',
+                len(items),
+            )
         )
     if len({i.casefold() for i in items}) != len(items):
         raise BadArgument(_("Each option must be different."))

@@ -76,7 +76,13 @@ def lines(decision: Decision, result: dict[str, Any]) -> list[str]:
         ]
     if method == "majority":
         return [
-            _("{option}: {n} of {cast} votes", option=label, n=number(n), cast=number(result.get("cast", 0)))
+            ngettext(
+                "{option}: {votes} of {n} vote",
+                "{option}: {votes} of {n} votes",
+                int(result.get("cast", 0)),
+                option=label,
+                votes=number(n),
+            )
             for label, n in zip(labels, result.get("counts", []), strict=False)
         ]
     if method == "ranked":
@@ -87,14 +93,14 @@ def lines(decision: Decision, result: dict[str, Any]) -> list[str]:
             if index < len(eliminated):
                 out.append(
                     _(
-                        "Round {n}: {counts} — {option} is eliminated.",
-                        n=number(index + 1),
+                        "Round {round}: {counts} — {option} is eliminated.",
+                        round=number(index + 1),
                         counts=shown,
                         option=labels[eliminated[index]],
                     )
                 )
             else:
-                out.append(_("Round {n}: {counts}.", n=number(index + 1), counts=shown))
+                out.append(_("Round {round}: {counts}.", round=number(index + 1), counts=shown))
         out.append(tr(TIE_RULE))
         return out
     if method == "score":

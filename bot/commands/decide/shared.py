@@ -9,7 +9,7 @@ from bot.commands.decide.count import parse_threshold
 from bot.commands.decide.repo import decide_repo
 from bot.core.context import Ctx
 from bot.core.errors import NotFound, PermissionDenied, UserError
-from bot.core.i18n import N_, _, datetime_, number, tr
+from bot.core.i18n import N_, _, datetime_, ngettext, number, tr
 from bot.core.params import Kind, Param
 from bot.core.registry import Command
 from bot.store.decision_models import Decision, DecisionStatus, Electorate, Method
@@ -74,10 +74,10 @@ def electorate_text(decision: Decision) -> str:
 def quorum_text(decision: Decision) -> str:
     if decision.quorum_kind == "percent":
         if decision.electorate == Electorate.ORG.value:
-            return _("{n}% of the organisations", n=number(decision.quorum))
-        return _("{n}% of the members", n=number(decision.quorum))
+            return _("{percent}% of the organisations", percent=number(decision.quorum))
+        return _("{percent}% of the members", percent=number(decision.quorum))
     if decision.quorum_kind == "orgs":
-        return _("{n} organisations", n=number(decision.quorum))
+        return ngettext("{n} organisation", "{n} organisations", decision.quorum)
     return _("none")
 
 
@@ -87,7 +87,7 @@ def rules_line(decision: Decision, tz: str) -> str:
     if decision.method == Method.MAJORITY.value and decision.threshold != "1/2":
         method = _("{method}, at least {threshold} to win", method=method, threshold=decision.threshold)
     if decision.method == Method.DOTS.value:
-        method = _("{method}, {n} dots each", method=method, n=number(decision.dots))
+        method = ngettext("{method}, {n} dot each", "{method}, {n} dots each", decision.dots, method=method)
     ballot = _("secret") if decision.secret else _("open (names shown, changeable until close)")
     deadline = datetime_(decision.deadline, tz, format="short") if decision.deadline else _("when closed by hand")
     return _(
