@@ -21,6 +21,8 @@ from sqlmodel import select
 from bot.adapters.discord.custom_ids import IdBook
 from bot.adapters.slack.ids import ModalMeta, Stash
 from bot.adapters.slack.render import render_modal, render_reply
+from bot.commands.unity.pages import unity_routes
+from bot.commands.unity.sign_on import sign_on_routes
 from bot.core import own_place, scope
 from bot.core.context import NOT_BOUND
 from bot.core.i18n import _
@@ -30,8 +32,6 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.server import Metrics, build_app
 from bot.store.flag_models import ConflictFlag
 from bot.store.models import Coalition, Member
-from bot.web.sign_on import sign_on_routes
-from bot.web.unity_pages import unity_routes
 from tests.fakes.slack_api import JSON, block_text, number
 from tests.test_cross_platform import Both, fresh_channels
 from tests.test_cross_platform import both as both_fakes

@@ -107,7 +107,7 @@ async def coalition_with_everything(chat: Chat, channel: str, steering: str, mem
 
 
 async def sign_on_request(chat: Chat, name: str) -> None:
-    """A request from the public sign-on page, as ``bot/web/sign_on.py`` stores it."""
+    """A request from the public sign-on page, as ``bot/commands/unity/sign_on.py`` stores it."""
     from bot.store.models import Coalition
     from bot.store.unity_models import UnitySignRequest
     from bot.store.unity_repo import UnityRepo

@@ -11,12 +11,12 @@ from html.parser import HTMLParser
 import httpx
 from sqlmodel import select
 
+from bot.commands.unity.pages import reader_language, unity_routes
 from bot.core.clock import ManualClock
 from bot.core.i18n import date, language, pseudo
 from bot.server import Metrics, build_app
 from bot.store.db import Database
 from bot.store.models import Coalition
-from bot.web.unity_pages import reader_language, unity_routes
 from tests.support import Chat, coalition_with_two_channels
 from tests.test_unity import org_id
 

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from bot.commands.unity.pages import unity_routes
+from bot.commands.unity.sign_on import RateLimit, Tokens, sign_on_routes
 from bot.core.clock import ManualClock
 from bot.core.codec import decode_reply
 from bot.core.i18n import pseudo
@@ -18,8 +20,6 @@ from bot.server import Metrics, build_app
 from bot.store.db import Database
 from bot.store.outbox_models import OutboxMessage
 from bot.store.unity_models import UnitySignRequest
-from bot.web.sign_on import RateLimit, Tokens, sign_on_routes
-from bot.web.unity_pages import unity_routes
 from tests.support import Chat, coalition_with_two_channels
 from tests.test_unity_pages import english_left
 

@@ -22,7 +22,7 @@ from bot.core.retention import months_kept
 from bot.core.ui import Bold, Header, Plain, Reply, Rich, Section
 from bot.core.workflow import DataUse, Workflow
 from bot.store.db import Database
-from bot.web.unity_pages import reader_language
+from bot.web.pages import reader_language
 
 INTRO = N_(
     "What Coalition Bot stores, why, who can see it and how long it is kept. "

@@ -23,7 +23,7 @@ from bot.store.db import Database
 from bot.store.decision_models import Decision, DecisionLogEntry, Electorate
 from bot.store.decision_repo import DecisionRepo
 from bot.store.repo import Directory
-from bot.web.unity_pages import TEMPLATES, negotiated, reader_language
+from bot.web.pages import TEMPLATES, negotiated, reader_language
 
 SHOWN = 100
 

@@ -7,8 +7,8 @@ outbox *topic*, so a signature or withdrawal updates all copies in place (:mod:`
 organisation signs a version once (:mod:`.signing`, :mod:`.signatures`); signatures stay with the
 version they were made on, and a new published version asks earlier signatories to sign again.
 Deadlines remind and close (:mod:`.deadlines`). The published statement is public on the web
-(``bot/web/unity_pages.py``), where an organisation outside the chat can ask to sign
-(``bot/web/sign_on.py``); steering approves or declines each request in the chat (:mod:`.requests`).
+(:mod:`.pages`), where an organisation outside the chat can ask to sign
+(:mod:`.sign_on`); steering approves or declines each request in the chat (:mod:`.requests`).
 
 Replies are in the reader's language; posted copies and the final list in the coalition's; private
 notes (re-sign requests, reminders) in the recipient's.
@@ -39,8 +39,8 @@ __all__ = ["run_deadlines", "unity", "workflow"]
 def routes(db: Database, clock: Clock | None = None, workflows: tuple[Workflow, ...] = ()) -> list[BaseRoute]:
     """The public statement pages (``/unity/<slug>``, ``.json``, ``.csv``) and the sign-on form
     (``/unity/<slug>/sign``); ``clock`` for tests."""
-    from bot.web.sign_on import sign_on_routes
-    from bot.web.unity_pages import unity_routes
+    from bot.commands.unity.pages import unity_routes
+    from bot.commands.unity.sign_on import sign_on_routes
 
     return [*unity_routes(db, clock), *sign_on_routes(db, clock)]
 

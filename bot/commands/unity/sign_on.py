@@ -43,7 +43,7 @@ from bot.store.models import Coalition
 from bot.store.repo import Directory
 from bot.store.unity_models import UnitySignRequest, UnityVersion
 from bot.store.unity_repo import UnityRepo
-from bot.web.unity_pages import TEMPLATES, reader_language
+from bot.web.pages import TEMPLATES, reader_language
 
 LIMIT = 100  # characters per field, as in the chat's signing form
 PER_HOUR = 5
