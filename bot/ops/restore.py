@@ -2,9 +2,9 @@
 
 A copy from a newer schema than this bot knows is refused before anything is touched; an older one
 is restored at its own revision, then migrated forward. SQLite: the copy's file is written over the
-database with the backup API. PostgreSQL: the bot's tables are dropped, the schema is built up to
-the copy's revision, the rows are loaded (parents before children) and the id sequences moved past
-them. ``--verify`` restores into a scratch place (a temporary SQLite file; on PostgreSQL a temporary
+database with the backup API. PostgreSQL, in one transaction: the bot's tables are dropped, the
+schema is built up to the copy's revision, the rows are loaded with binary COPY (parents before
+children) and the id sequences moved past them. ``--verify`` restores into a scratch place (a temporary SQLite file; on PostgreSQL a temporary
 schema in the same database, so no right to create databases is needed) and compares each table's
 row count and checksum with the manifest's."""
 
