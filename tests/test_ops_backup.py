@@ -156,6 +156,7 @@ def test_the_commands_name_what_they_change_and_ask_first(
 
 
 async def test_the_scheduler_leader_backs_up_daily_when_asked(db: Database, tmp_path: Path) -> None:
+    """The copy is ``coalition-bot backup`` in a child process, named by the wall clock."""
     from bot.core.clock import ManualClock
     from bot.ops.backup_job import DailyBackup, backup_jobs
     from bot.scheduling.runner import Scheduler
@@ -164,22 +165,22 @@ async def test_the_scheduler_leader_backs_up_daily_when_asked(db: Database, tmp_
     config = settings(BACKUP_DAILY="on", BACKUP_DIR=str(tmp_path / "daily"))
     assert backup_jobs(db, settings()) == []
     daily = DailyBackup(db, config)
-    clock = ManualClock(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
+    clock = ManualClock(datetime.now(UTC))
     scheduler = Scheduler(db, jobs=[daily.job()], clock=clock)
     try:
         await scheduler.tick()
         assert daily.running is not None
         await daily.running
-        assert [t for _p, t in backups_in(tmp_path / "daily")] == [clock.now()]
+        [(first, _taken)] = backups_in(tmp_path / "daily")
         clock.advance(timedelta(hours=12))
         await scheduler.tick()
         await daily.running
         assert len(backups_in(tmp_path / "daily")) == 1  # not due again the same day
-        clock.advance(timedelta(hours=12))
+        clock.advance(timedelta(hours=13))
         await scheduler.tick()
         await daily.running
-        newest, taken = backups_in(tmp_path / "daily")[0]
-        assert taken == clock.now()
+        [(newest, _taken)] = backups_in(tmp_path / "daily")  # the same real day: rotation kept the newest
+        assert newest != first
         assert await verify_copy(db, newest, read_manifest(newest)) == []
     finally:
         await scheduler.leadership.release()

@@ -1,11 +1,15 @@
 """The daily backup as the scheduler leader's timed work (``BACKUP_DAILY=on``): due when the newest
-copy in ``BACKUP_DIR`` is a day old or missing. The copy runs as a task of its own, so a long one
-never holds up prompts and reminders; while it runs the job is not due again."""
+copy in ``BACKUP_DIR`` is a day old or missing. The copy is ``coalition-bot backup`` in a child
+process: checksumming a million rows is CPU work that would hold the bot's event loop for hundreds
+of milliseconds at a time (bench/backup.py), and a long copy never holds up prompts and reminders.
+While it runs the job is not due again."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,8 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.core.workflow import JobEnv, TimedJob
-from bot.ops.backup import make_backup
-from bot.ops.rotation import newest_backup, stale
+from bot.ops.rotation import newest_backup
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -23,8 +26,7 @@ EVERY = timedelta(days=1)
 
 class DailyBackup:
     def __init__(self, db: Database, settings: Settings) -> None:
-        self.db = db
-        self.settings = settings
+        self.database_url = db.engine.url.render_as_string(hide_password=False)
         self.folder = Path(settings.backup_dir)
         self.running: asyncio.Task[None] | None = None
 
@@ -38,24 +40,29 @@ class DailyBackup:
         return [1] if newest is None or now - newest[1] >= EVERY else []
 
     async def run(self, session: AsyncSession, item: int, now: datetime, env: JobEnv) -> int:
-        self.running = asyncio.create_task(self._copy(now))
+        self.running = asyncio.create_task(self._copy())
         return 0
 
-    async def _copy(self, now: datetime) -> None:
+    async def _copy(self) -> None:
+        environment = {**os.environ, "DATABASE_URL": self.database_url, "BACKUP_DIR": str(self.folder)}
         try:
-            path, _manifest = await make_backup(self.db, self.folder, now=now)
-            log.info("daily backup written to %s", path)
-            keep = self.settings
-            for old in stale(
-                self.folder,
-                daily=keep.backup_keep_daily,
-                weekly=keep.backup_keep_weekly,
-                monthly=keep.backup_keep_monthly,
-            ):
-                log.info("removing the older backup %s", old.name)
-                old.unlink(missing_ok=True)
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "backup",
+                env=environment,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            output, _ = await child.communicate()
         except Exception:
-            log.exception("the daily backup failed; the next tick tries again")
+            log.exception("the daily backup could not start; the next tick tries again")
+            return
+        for line in output.decode(errors="replace").splitlines():
+            log.info("backup: %s", line)
+        if child.returncode:
+            log.error("the daily backup failed (exit %s); the next tick tries again", child.returncode)
 
 
 def backup_jobs(db: Database, settings: Settings) -> list[TimedJob]:

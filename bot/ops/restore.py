@@ -2,9 +2,9 @@
 
 A copy from a newer schema than this bot knows is refused before anything is touched; an older one
 is restored at its own revision, then migrated forward. SQLite: the copy's file is written over the
-database with the backup API. PostgreSQL: the bot's tables are dropped, the schema is built up to
-the copy's revision, the rows are loaded (parents before children) and the id sequences moved past
-them. ``--verify`` restores into a scratch place (a temporary SQLite file; on PostgreSQL a temporary
+database with the backup API. PostgreSQL, in one transaction: the bot's tables are dropped, the
+schema is built up to the copy's revision, the rows are loaded with binary COPY (parents before
+children) and the id sequences moved past them. ``--verify`` restores into a scratch place (a temporary SQLite file; on PostgreSQL a temporary
 schema in the same database, so no right to create databases is needed) and compares each table's
 row count and checksum with the manifest's."""
 
@@ -140,24 +140,24 @@ async def _column_types(connection: AsyncConnection) -> dict[str, dict[str, str]
 async def _load(
     connection: AsyncConnection, tar: tarfile.TarFile, name: str, columns: list[str], types: dict[str, str]
 ) -> None:
+    """Rows in with PostgreSQL's binary COPY (asyncpg's ``copy_records_to_table``) on the transaction's
+    own connection, ``BATCH`` rows at a time."""
     member = tar.extractfile(f"tables/{name}.jsonl")
     if member is None:
         return
     decoders = [DECODERS.get(types.get(c, ""), lambda v: v) for c in columns]
-    params = [f"c{i}" for i in range(len(columns))]
-    insert = text(
-        f"INSERT INTO {dump.quoted(name)} ({', '.join(dump.quoted(c) for c in columns)}) "
-        f"VALUES ({', '.join(':' + p for p in params)})"
-    )
-    batch: list[dict[str, Any]] = []
-    for raw in io.TextIOWrapper(member, encoding="utf-8"):
-        values = json.loads(raw)
-        batch.append({p: None if v is None else d(v) for p, v, d in zip(params, values, decoders, strict=True)})
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    schema = (await connection.execute(text("SELECT current_schema()"))).scalar()
+    batch: list[tuple[Any, ...]] = []
+    for line in io.TextIOWrapper(member, encoding="utf-8"):
+        values = json.loads(line)
+        batch.append(tuple(None if v is None else d(v) for v, d in zip(values, decoders, strict=True)))
         if len(batch) >= dump.BATCH:
-            await connection.execute(insert, batch)
+            await driver.copy_records_to_table(name, records=batch, columns=columns, schema_name=schema)
             batch = []
     if batch:
-        await connection.execute(insert, batch)
+        await driver.copy_records_to_table(name, records=batch, columns=columns, schema_name=schema)
 
 
 async def _move_sequences(connection: AsyncConnection) -> None:
