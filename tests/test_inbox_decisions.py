@@ -44,3 +44,18 @@ async def test_a_decision_waits_in_the_inbox_until_voted_from_a_dm(
     assert "Adopt the spring plan?" not in after.plain()
     others = await chat.say("dave", "/coalition inbox")
     assert "awaits your vote" in others.plain() or "Adopt" not in others.plain()
+
+
+async def test_a_closed_decision_becomes_the_statements_next_draft(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    clock.set(START)
+    await coalition(chat)
+    await chat.say("alice", '/decide propose "Which words for the statement?" deadline="2026-03-05 18:00"')
+    refused = await chat.say("bob", '/decide close 1 "We stand for clean air." draft=yes')
+    assert refused.is_error
+    closed = await chat.say("alice", '/decide close 1 "We stand for clean air in every street." draft=yes')
+    assert not closed.is_error, closed.plain()
+    assert "Draft v1 of the unity statement" in closed.plain()
+    shown = await chat.say("bob", "/unity show 1")
+    assert "We stand for clean air in every street." in shown.plain()

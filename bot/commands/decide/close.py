@@ -1,7 +1,8 @@
 """Closing a decision, by hand (``/decide close <id> "<outcome>"``, the proposer or steering) or at its
 deadline (the scheduler): quorum checked, the result counted by the method (a secret one shown only
 from 5 ballots), the outcome announced in every linked channel in the coalition's language, and one
-line appended to the decision log. A closing may also make a goal (``goal="…" target=``)."""
+line appended to the decision log. A closing may also make a goal (``goal="…" target=``) or, by
+steering, the unity statement's next draft (``draft=yes``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from bot.commands.common import sentence
 from bot.commands.decide import post, results
-from bot.commands.decide.repo import decide_repo
+from bot.commands.decide.repo import decide_repo, statement_drafts
 from bot.commands.decide.shared import DECISION_ID, check_closer, decide, open_decision, topic_of
 from bot.commands.decide.state import DecisionState, load, result_of
 from bot.core.context import Ctx
@@ -23,6 +24,7 @@ from bot.core.ui import Bold, Context, Header, Reply, Section, markup, rich
 from bot.store.decision_models import MIN_SECRET_BALLOTS, Decision, DecisionLogEntry, DecisionStatus, Method
 from bot.store.decision_repo import DecisionRepo
 from bot.store.models import Coalition, Goal, Role
+from bot.store.unity_models import UnityVersion
 
 
 async def final_result(repo: DecisionRepo, state: DecisionState) -> dict[str, Any]:
@@ -96,13 +98,19 @@ def announcement(decision: Decision) -> Reply:
     "close",
     summary=N_("Close a decision with an outcome statement (the proposer or steering)"),
     roles=CONTRIBUTORS,
-    usage=N_('/decide close <id> "<outcome>" [goal="<title>" target=<n> unit=]'),
+    usage=N_('/decide close <id> "<outcome>" [goal="<title>" target=<n> unit=] [draft=yes]'),
     params=(
         DECISION_ID,
         Param("outcome", positional=True, required=True, max_length=1000, description=N_("What was decided")),
         Param("goal", max_length=150, description=N_("Make a goal of it: its title")),
         Param("target", Kind.NUMBER, minimum=0.000001, description=N_("The goal's target")),
         Param("unit", max_length=30, description=N_("What is counted, like calls")),
+        Param(
+            "draft",
+            Kind.CHOICE,
+            choices=("yes", "no"),
+            description=N_("Steering: make the outcome the unity statement's next draft"),
+        ),
     ),
 )
 async def close(ctx: Ctx, args: Args) -> Reply:
@@ -113,6 +121,8 @@ async def close(ctx: Ctx, args: Args) -> Reply:
         raise BadArgument(_('Say what was decided: `/decide close {id} "<outcome>"`.', id=decision.id))
     if bool(args.goal) != (args.target is not None):
         raise BadArgument(_('To make a goal of it, give both `goal="<title>"` and `target=<n>`.'))
+    if args.draft == "yes" and ctx.me.role != Role.STEERING.value:
+        raise PermissionDenied(_("Only steering drafts the unity statement: close it without `draft=yes`."))
     repo = decide_repo(ctx)
     state = await load(repo, ctx.c, decision)
     if decision.method == Method.CONSENSUS.value and state.standing("block") and ctx.me.role != Role.STEERING.value:
@@ -141,4 +151,34 @@ async def close(ctx: Ctx, args: Args) -> Reply:
         blocks.append(
             Section(sentence(N_("Goal {goal} added from this decision."), goal=Bold(f"#{goal.id} {goal.title}")))
         )
+    if args.draft == "yes":
+        blocks.append(await new_draft(ctx, decision, outcome))
     return Reply.private(*blocks)
+
+
+async def new_draft(ctx: Ctx, decision: Decision, outcome: str) -> Section:
+    """The outcome as the unity statement's next draft version (members comment on it, steering
+    publishes it, as any draft)."""
+    drafts = statement_drafts(ctx)
+    latest = await drafts.latest()
+    version = UnityVersion(
+        coalition_id=ctx.c.id or 0,
+        number=(latest.number + 1) if latest else 1,
+        text=outcome,
+        author_id=ctx.me.id,
+        author_name=ctx.me.display_name,
+        created_at=ctx.clock.now(),
+    )
+    await drafts.add(version)
+    await ctx.repo.audit(
+        "unity.drafted", member=ctx.me, subject=f"v{version.number}", version=version.number, decision_id=decision.id
+    )
+    return Section(
+        markup(
+            _(
+                "Draft v{version} of the unity statement now says what was decided. "
+                '`/unity show {version}` shows it; `/unity comment "…"` and `/unity publish` as for any draft.',
+                version=version.number,
+            )
+        )
+    )
