@@ -114,6 +114,7 @@ async def run(size: Size, runs: int = 3, database_url: str | None = None, only: 
 
         async def command(line: str) -> None:
             reply = await chat.say("lead", line)
+            chat.transcript.clear()  # a server keeps no replies; kept, they swell every garbage collection
             assert not reply.is_error, reply.plain()
 
         async def feed() -> None:
