@@ -15,5 +15,6 @@ async def test_every_answer_at_a_tiny_scale() -> None:
     for name in ANSWERS:
         assert float(result[f"{name}_ms"]) > 0, name
         assert float(result[f"{name}_stall_ms"]) >= 0, name
+        assert float(result[f"{name}_stall_cpu_ms"]) >= 0, name
     assert float(result["export_traced_peak_mib"]) > 0
     assert growth({"a_ms": 2.0, "a_stall_ms": 1.0}, {"a_ms": 5.0, "a_stall_ms": 9.0}) == {"a": 2.5}

@@ -4,8 +4,9 @@ A thread is not enough: it shares the interpreter lock, and matplotlib's rendere
 layout keep it for hundreds of milliseconds at a time on a loaded machine, during which no other
 command is acknowledged (issue 23 measured 0.3–0.7 s stalls with ``asyncio.to_thread``). One worker
 process, started with the first chart (``spawn``: nothing of the bot's threads or sockets is
-inherited), renders them one after another; the function and its arguments must pickle
-(module-level functions, plain data)."""
+inherited; it imports the main module again, which is why ``bot/__main__.py`` runs the CLI only
+under ``if __name__ == "__main__"``), renders them one after another; the function and its
+arguments must pickle (module-level functions, plain data)."""
 
 from __future__ import annotations
 
