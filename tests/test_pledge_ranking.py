@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands.coalition.profiles import parse_kinds
 from bot.commands.pledge.ledger import apply, deliveries, match_amount, open_for_more, state_of, tally
 from bot.commands.pledge.offers import parse_quantity
-from bot.commands.pledge.profiles import parse_kinds
 from bot.commands.pledge.ranking import Candidate, rank, unit_key, units_compatible
 from bot.core.errors import BadArgument
 from bot.store.pledge_models import ItemState, MatchState, PledgeItem, PledgeMatch

@@ -13,7 +13,8 @@ import bot.commands.coalition.inbox
 import bot.commands.coalition.export
 import bot.commands.coalition.privacy
 import bot.commands.coalition.privacy_page
-import bot.commands.coalition.audit  # noqa: F401
+import bot.commands.coalition.audit
+import bot.commands.coalition.profiles  # noqa: F401
 
 # isort: on
 from datetime import datetime

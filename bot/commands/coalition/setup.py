@@ -121,7 +121,7 @@ async def join(ctx: Ctx, args: Args) -> Reply:
     )
     reply = Reply.private(sentence(message, coalition=Bold(ctx.c.name), org=Bold(org.name), role=role_label(me.role)))
     if created:
-        from bot.commands.pledge import join_offer  # (when used: pledge imports this package)
+        from bot.commands.coalition.profiles import join_offer  # (registers `profile` last in help)
 
         reply.blocks += await join_offer(ctx, org)
     return reply
@@ -152,9 +152,9 @@ async def orgs(ctx: Ctx, args: Args) -> Reply:
     if not organisations:
         return Reply.private(_('No organisations yet. Add yours with `/coalition join org="Name"`.'))
     members = await ctx.repo.members()
-    from bot.commands.pledge import profile_lines  # (when used: pledge imports this package)
-
     counts = {o.id: sum(1 for m in members if m.organisation_id == o.id) for o in organisations}
+    from bot.commands.coalition.profiles import profile_lines  # (registers `profile` last in help)
+
     profiles = await profile_lines(ctx)
     lines = [
         f"• {o.name} — "

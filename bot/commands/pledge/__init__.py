@@ -1,21 +1,20 @@
 """``/pledge``: organisations offer resources and post needs; offers are ranked against needs and
 matched, partly or fully, handed over and tracked; ``map`` shows who carries what. Organisation
-profiles (``/coalition profile``) live here too.
+profiles (``/coalition profile``) are the coalition's (``bot/commands/coalition/profiles.py``).
 
 Modules: ``command`` (the command object, parameters, words), ``ranking`` and ``ledger`` (pure
 functions), ``views`` (how things read), ``service`` (shared database work), ``offers``,
-``matching``, ``listing``, ``resource_map`` (its chart in ``bot.charts.grouped``), ``profiles``,
+``matching``, ``listing``, ``resource_map`` (its chart in ``bot.charts.grouped``),
 ``hooks`` (status, export, forget-me, the weekly digest).
 """
 
 from __future__ import annotations
 
-from bot.commands.pledge import listing, matching, offers, profiles, resource_map  # noqa: F401  (register subcommands)
+from bot.commands.pledge import listing, matching, offers, resource_map  # noqa: F401  (register subcommands)
 from bot.commands.pledge.command import pledge
 from bot.commands.pledge.hooks import EXPORTS, MERGES, digest_due, digest_run, export, forget, merge, status
 from bot.commands.pledge.inbox import pledge_inbox
 from bot.commands.pledge.mine import PRIVACY, export_mine
-from bot.commands.pledge.profiles import join_offer, profile_lines
 from bot.core.workflow import TimedJob, Workflow
 
 ORDER = ("offer", "need", "list", "needs", "show", "match", "fulfill", "withdraw", "map")
@@ -38,4 +37,4 @@ workflow = Workflow(
     inbox=(pledge_inbox,),
 )
 
-__all__ = ["join_offer", "pledge", "profile_lines", "workflow"]
+__all__ = ["pledge", "workflow"]

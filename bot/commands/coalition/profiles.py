@@ -1,6 +1,7 @@
 """Organisation profiles: who we are, what we bring, our limits (``/coalition profile [org]``).
 
-Registered on the ``/coalition`` command. The form comes in two short pages (Discord modals take
+They belong to the coalition (an organisation's profile is not a pledge): the resource kinds are the
+pledge workflow's words, read from it; pledge never imports this package. The form comes in two short pages (Discord modals take
 five fields): who we are, the kinds we bring, what we bring and whether our representative can
 decide for us; then our limits. :func:`join_offer` and :func:`profile_lines` are for
 ``/coalition join`` and ``/coalition orgs``.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.commands.coalition import coalition
+from bot.commands.coalition.command import coalition
 from bot.commands.pledge.command import KINDS, LIMITS_ACTION, PROFILE_ACTION, kind_label
 from bot.commands.pledge.ranking import fold
 from bot.commands.pledge.repo import delegations, pledge_repo
