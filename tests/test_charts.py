@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import re
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import matplotlib
@@ -179,20 +179,22 @@ def test_charts_are_cached_by_what_they_show_and_language() -> None:
         assert burnup_chart(EDGES["two check-ins"], tz=TZ, now=NOW) is not one
 
 
-def test_render_draws_in_a_worker_thread_in_the_callers_language() -> None:
-    seen: list[tuple[str, str]] = []
+def drawn_where(series: Series) -> chart_style.Chart:
+    """A burn-up whose alt text says which process drew it, in which language."""
+    chart = burnup_chart(series, now=NOW)
+    return chart_style.Chart(chart.png, f"{os.getpid()} {i18n.current()} {chart.alt}")
 
-    def build(series: Series) -> object:
-        seen.append((threading.current_thread().name, i18n.current()))
-        return burnup_chart(series, now=NOW)
 
-    async def main() -> None:
+def test_render_draws_in_the_worker_process_in_the_callers_language() -> None:
+    async def main() -> chart_style.Chart:
         with i18n.language("fr"):
-            await render(build, EDGES["one check-in"])  # type: ignore[arg-type]
+            return await render(drawn_where, EDGES["one check-in"])
 
-    asyncio.run(main())
-    assert seen[0][0] != threading.main_thread().name
-    assert seen[0][1] == "fr"
+    chart = asyncio.run(main())
+    pid, lang, _alt = chart.alt.split(" ", 2)
+    assert int(pid) != os.getpid(), "drawn off the event loop's process"
+    assert lang == "fr"
+    assert chart.png.startswith(b"\x89PNG")
 
 
 def test_rendering_leaks_no_figures() -> None:

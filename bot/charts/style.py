@@ -12,9 +12,10 @@ whole numbers only (:func:`count_axis`); a panel with nothing to draw says so in
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import io
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,14 +136,35 @@ def say(axes: Axes, sentence: str, *, width: int = 44) -> None:
     )
 
 
+MISSING = "□"  # what a character the chart's font cannot draw is shown as
+
+
+@functools.cache
+def _drawable_codepoints() -> frozenset[int]:
+    from matplotlib import font_manager, ft2font
+
+    path = font_manager.findfont(font_manager.FontProperties(family=matplotlib.rcParams["font.family"]))
+    return frozenset(ft2font.FT2Font(path).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """People's text as the chart's font can draw it: control and format characters (invisible)
+    dropped, characters the font lacks shown as a box — drawn, not warned about one by one."""
+    kept = (c for c in text if not unicodedata.category(c).startswith("C"))
+    codepoints = _drawable_codepoints()
+    return "".join(c if ord(c) in codepoints or c.isspace() else MISSING for c in kept)
+
+
 def short(text: str, most: int) -> str:
     """``text`` cut to ``most`` characters with an ellipsis, never silently."""
+    text = drawable(text)
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def name_label(text: str, most: int) -> str:
     """A name under a bar or beside a node, cut in the middle: names that share a beginning
     ("Organisation 12", "Organisation 13") stay apart."""
+    text = drawable(text)
     if len(text) <= most:
         return text
     head = (most - 1) * 3 // 5
@@ -177,5 +199,15 @@ def cached(key: tuple[object, ...], build: Callable[[], Chart]) -> Chart:
 
 
 async def render(build: Callable[P, Chart], /, *args: P.args, **kwargs: P.kwargs) -> Chart:
-    """Build a chart in a worker thread: drawing takes tens of milliseconds the event loop needs."""
-    return await asyncio.to_thread(build, *args, **kwargs)
+    """Build a chart in the worker process (``bot.core.offload``), in the current language: in a
+    thread, matplotlib and networkx hold the interpreter lock, and so the event loop, for hundreds
+    of milliseconds on a loaded machine (issue 23). ``build`` and its arguments must pickle."""
+    from bot.core.offload import in_worker
+
+    return await in_worker(built_in, i18n.current(), build, args, kwargs)
+
+
+def built_in(lang: str, build: Callable[..., Chart], args: tuple[object, ...], kwargs: dict[str, object]) -> Chart:
+    """``build(*args, **kwargs)`` in ``lang`` (what the worker process runs)."""
+    with i18n.language(lang):
+        return build(*args, **kwargs)
