@@ -10,8 +10,6 @@ exception is logged with its context and answered with a short apology.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import secrets
 import sys
@@ -288,7 +286,8 @@ class Core:
         except FormInvalid as invalid:
             reply = Reply(form_errors=invalid.errors)
         except own_place.ChooseCoalition as asked:
-            picker, pending = asked.picker, await self._keep_pending(unit)
+            pending = await own_place.keep_pending(self.services.kept, unit.pending, confidential=unit.confidential)
+            picker = asked.picker
             return await written(lambda: picker(pending))
         except UserError as error:
             if not spoken and isinstance(error, NotInCoalition) and not isinstance(error, NotAMember):  # unlinked
@@ -321,23 +320,6 @@ class Core:
 
     # a person's own place --------------------------------------------------------------------
 
-    async def _keep_pending(self, unit: _Unit) -> str:
-        """Keep the command a person in several coalitions typed in their own place, so choosing a
-        coalition runs it; the key goes into the picker's choices. A confidential command (a flag's
-        receipt) is kept in memory only, never in the database."""
-        inv = unit.pending
-        if inv is None:
-            return ""
-        document = {"command": inv.command, "text": inv.text, "path": list(inv.path or ()), "options": inv.options}
-        raw = json.dumps(document, sort_keys=True, default=str)
-        key = hashlib.sha256(f"{inv.actor.platform}:{inv.actor.user_id}:{raw}".encode()).hexdigest()[:24]
-        stored = {f"own-place:pending:{key}": {**document, "user": inv.actor.user_id}}
-        if unit.confidential:
-            self.services.kept.hold(stored)
-        else:
-            await self.services.kept.put(stored)
-        return key
-
     async def _choose(self, event: ActionEvent) -> Reply:
         """The picker's choice: remember the coalition for this person's own place (after checking
         they belong to it), then run the command that asked, if it is still known. For a
@@ -347,10 +329,8 @@ class Core:
         if choice is None:
             return await self.written_for(event.actor, event.place, lambda: Reply.error(_(text.STALE_BUTTON)))
         coalition_id, pending_key = choice
-        stored = await self.services.kept.get(f"own-place:pending:{pending_key}") if pending_key else None
-        if stored is not None and stored.get("user") != event.actor.user_id:
-            stored = None
-        confidential = stored is not None and self.registry.is_confidential(command=str(stored.get("command") or ""))
+        pending = await own_place.pending_command(self.services.kept, pending_key, event.actor, event.place)
+        confidential = pending is not None and self.registry.is_confidential(command=pending.command)
 
         async def remember(ctx: Ctx) -> Reply:
             if ctx.member is None:
@@ -372,18 +352,9 @@ class Core:
             element=scope.stamp(own_place.CHOOSE, coalition_id),
         )
         chosen = await self._in_unit(unit, remember)
-        if chosen.is_error or stored is None:
+        if chosen.is_error or pending is None:
             return chosen
-        path = stored.get("path")
-        again = Invocation(
-            str(stored.get("command") or ""),
-            event.actor,
-            event.place,
-            text=str(stored.get("text") or ""),
-            path=tuple(path) if path else None,
-            options=stored.get("options"),
-        )
-        return await self.run_command(again)
+        return await self.run_command(pending)
 
     # the Home view -----------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ account, not by the place's workspace (a Discord DM has no guild).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,9 +18,10 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import i18n
-from bot.core.context import Actor
+from bot.core.context import Actor, Invocation, Place
 from bot.core.errors import UserError
 from bot.core.i18n import N_, _
+from bot.core.services import Kept
 from bot.core.ui import Actions, Option, Reply, Section, Select, markup
 from bot.store.models import Coalition, Member
 from bot.store.repo import Directory, get_state, put_state
@@ -126,3 +129,39 @@ def parse_choice(value: str) -> tuple[int, str] | None:
     if not number.isascii() or not number.isdigit():
         return None
     return int(number), pending
+
+
+PENDING = "own-place:pending:"
+
+
+async def keep_pending(kept: Kept, inv: Invocation | None, *, confidential: bool) -> str:
+    """Keep the command a person in several coalitions typed in their own place, so choosing a
+    coalition runs it; the key goes into the picker's choices. A confidential command (a flag's
+    receipt) is kept in memory only, never in the database."""
+    if inv is None:
+        return ""
+    document = {"command": inv.command, "text": inv.text, "path": list(inv.path or ()), "options": inv.options}
+    raw = json.dumps(document, sort_keys=True, default=str)
+    key = hashlib.sha256(f"{inv.actor.platform}:{inv.actor.user_id}:{raw}".encode()).hexdigest()[:24]
+    stored = {PENDING + key: {**document, "user": inv.actor.user_id}}
+    if confidential:
+        kept.hold(stored)
+    else:
+        await kept.put(stored)
+    return key
+
+
+async def pending_command(kept: Kept, key: str, actor: Actor, place: Place) -> Invocation | None:
+    """The command kept under ``key`` for this person, to run in ``place``; None if gone or theirs not."""
+    stored = await kept.get(PENDING + key) if key else None
+    if stored is None or stored.get("user") != actor.user_id:
+        return None
+    path = stored.get("path")
+    return Invocation(
+        str(stored.get("command") or ""),
+        actor,
+        place,
+        text=str(stored.get("text") or ""),
+        path=tuple(path) if path else None,
+        options=stored.get("options"),
+    )

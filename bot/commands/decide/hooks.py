@@ -35,6 +35,22 @@ EXPORTED = (
 MERGES = ("decision", "decisionelector", "decisionvote", "decisionparticipant", "decisiondelegate")
 
 
+async def waiting_for(ctx: Ctx) -> list[Decision]:
+    """Open decisions waiting for this person's ballot: in person, or for their organisation when
+    they vote for it (its delegate or alternate) or it has nobody who does."""
+    if ctx.member is None:
+        return []
+    repo, me = decide_repo(ctx), ctx.me
+    delegation = await repo.delegate_of(me.organisation_id) if me.organisation_id else None
+    waiting = []
+    for d in await repo.awaiting(me):
+        delegated = d.electorate == Electorate.ORG.value and delegation is not None and delegation.delegate_id
+        if delegated and delegation and me.id not in (delegation.delegate_id, delegation.alternate_id):
+            continue
+        waiting.append(d)
+    return waiting
+
+
 async def status_section(ctx: Ctx) -> list[Block]:
     """Open decisions, and those waiting for your ballot (``by=org``: when you vote for your
     organisation, or it has nobody who does)."""
@@ -42,13 +58,7 @@ async def status_section(ctx: Ctx) -> list[Block]:
     open_total = await repo.count(DecisionStatus.OPEN.value)
     if not open_total:
         return []
-    waiting = []
-    delegation = await repo.delegate_of(ctx.me.organisation_id) if ctx.member and ctx.me.organisation_id else None
-    for d in await repo.awaiting(ctx.me) if ctx.member is not None else []:
-        delegated = d.electorate == Electorate.ORG.value and delegation is not None and delegation.delegate_id
-        if delegated and delegation and ctx.me.id not in (delegation.delegate_id, delegation.alternate_id):
-            continue
-        waiting.append(d)
+    waiting = await waiting_for(ctx)
     blocks: list[Block] = [
         Section(rich(ngettext("{n} decision is open.", "{n} decisions are open.", open_total, n=number(open_total))))
     ]

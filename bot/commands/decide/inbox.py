@@ -5,27 +5,16 @@ does), each with the same Vote button as the posted copy, which works from a DM 
 from __future__ import annotations
 
 from bot.commands.decide import post
-from bot.commands.decide.repo import decide_repo
+from bot.commands.decide.hooks import waiting_for
 from bot.core.context import Ctx
 from bot.core.i18n import _, ngettext, number
 from bot.core.ui import Actions, Block, Bold, Button, ButtonStyle, Context, Section, markup, rich
-from bot.store.decision_models import Electorate
 
 SHOWN = 3
 
 
 async def decisions_inbox(ctx: Ctx) -> list[Block]:
-    if ctx.member is None:
-        return []
-    repo = decide_repo(ctx)
-    me = ctx.me
-    delegation = await repo.delegate_of(me.organisation_id) if me.organisation_id else None
-    waiting = []
-    for d in await repo.awaiting(me):
-        delegated = d.electorate == Electorate.ORG.value and delegation is not None and delegation.delegate_id
-        if delegated and delegation and me.id not in (delegation.delegate_id, delegation.alternate_id):
-            continue
-        waiting.append(d)
+    waiting = await waiting_for(ctx)
     if not waiting:
         return []
     blocks: list[Block] = [
