@@ -162,6 +162,25 @@ def parse_time(value: str, name: str = "time") -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def parse_deadline(value: str | None, tz: str, now: datetime) -> datetime | None:
+    """A ``deadline=`` in the caller's zone: a date (its end, 23:59) or a date and a time; it must
+    be still to come. None when none was given."""
+    if not value:
+        return None
+    parts = value.replace("T", " ").split()
+    if len(parts) == 1:
+        deadline = datetime.combine(parse_date(parts[0], "deadline"), time(23, 59), tzinfo=ZoneInfo(tz))
+    elif len(parts) == 2:
+        deadline = datetime.combine(
+            parse_date(parts[0], "deadline"), parse_time(parts[1], "deadline"), tzinfo=ZoneInfo(tz)
+        )
+    else:
+        raise BadArgument(_("`deadline` must be `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`."))
+    if deadline <= now:
+        raise BadArgument(_("The deadline has already passed; give a later one, or none."))
+    return deadline
+
+
 def parse_tz(value: str, name: str = "tz") -> str:
     if value.upper() == "UTC":
         return "UTC"

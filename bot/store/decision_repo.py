@@ -23,31 +23,14 @@ from bot.store.decision_models import (
     DecisionVote,
     SecretBallot,
 )
-from bot.store.models import Coalition, Identity, Member
+from bot.store.models import Identity, Member
 from bot.store.outbox_models import OutboxMessage
+from bot.store.scoped import Scoped
 
 Row = Decision | DecisionElector | DecisionVote | DecisionDelegate | DecisionLogEntry
 
 
-class DecisionRepo:
-    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
-        self.session = session
-        self.coalition_id = coalition_id
-
-    async def add(self, row: Row) -> None:
-        row.coalition_id = self.coalition_id
-        self.session.add(row)
-        await self.session.flush()
-
-    async def save(self, row: Row) -> None:
-        if row.coalition_id != self.coalition_id:
-            raise ValueError("row belongs to another coalition")
-        self.session.add(row)
-        await self.session.flush()
-
-    async def coalition(self) -> Coalition | None:
-        return await self.session.get(Coalition, self.coalition_id)
-
+class DecisionRepo(Scoped[Row]):
     async def members(self, ids: Sequence[int] | None = None) -> Sequence[Member]:
         query = select(Member).where(Member.coalition_id == self.coalition_id)
         if ids is not None:

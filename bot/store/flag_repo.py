@@ -15,17 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.store.flag_models import CLOSED, ConflictFlag, FlagEvent, FlagOrgTally, FlagParty, FlagQuota, FlagStatus
 from bot.store.models import Coalition, Identity, Member
 from bot.store.repo import CoalitionRepo, Directory
+from bot.store.scoped import Scoped
 
 
-class FlagRepo:
-    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
-        self.session = session
-        self.coalition_id = coalition_id
-
+class FlagRepo(Scoped[ConflictFlag | FlagParty | FlagEvent]):
     # the coalition ------------------------------------------------------------------------------
-
-    async def coalition(self) -> Coalition | None:
-        return await self.session.get(Coalition, self.coalition_id)
 
     async def members(self) -> Sequence[Member]:
         """The coalition's members, in the order they joined (handlers and recusal are chosen from them)."""
@@ -36,18 +30,6 @@ class FlagRepo:
         return await Directory(self.session).binding(platform, workspace, channel) is not None
 
     # flags -------------------------------------------------------------------------------------
-
-    async def add(self, row: ConflictFlag | FlagParty | FlagEvent) -> None:
-        row.coalition_id = self.coalition_id
-        self.session.add(row)
-        await self.session.flush()
-
-    async def save(self, row: ConflictFlag) -> None:
-        """Keep changes to a flag of this coalition (read through this repository)."""
-        if row.coalition_id != self.coalition_id:
-            raise ValueError("row belongs to another coalition")
-        self.session.add(row)
-        await self.session.flush()
 
     async def flag(self, flag_id: int) -> ConflictFlag | None:
         row = await self.session.get(ConflictFlag, flag_id)

@@ -20,31 +20,13 @@ from bot.store.meeting_models import (
     MeetingStatus,
     MeetingVote,
 )
-from bot.store.models import Coalition, Member
+from bot.store.models import Member
+from bot.store.scoped import Scoped
 
 Row = Meeting | MeetingSlot | MeetingVote | MeetingAgendaItem | MeetingFeed
 
 
-class MeetingRepo:
-    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
-        self.session = session
-        self.coalition_id = coalition_id
-
-    async def add(self, row: Row) -> None:
-        row.coalition_id = self.coalition_id
-        self.session.add(row)
-        await self.session.flush()
-
-    async def save(self, row: Row) -> None:
-        """Keep changes to a row of this coalition (read through this repository)."""
-        if row.coalition_id != self.coalition_id:
-            raise ValueError("row belongs to another coalition")
-        self.session.add(row)
-        await self.session.flush()
-
-    async def coalition(self) -> Coalition | None:
-        return await self.session.get(Coalition, self.coalition_id)
-
+class MeetingRepo(Scoped[Row]):
     async def members(self) -> Sequence[Member]:
         """The coalition's members, in the order they joined (who may answer a poll)."""
         query = select(Member).where(Member.coalition_id == self.coalition_id).order_by(col(Member.id))

@@ -10,18 +10,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.db import savepoint
-from bot.store.models import Coalition, Member, Organisation
+from bot.store.models import Member, Organisation
+from bot.store.scoped import Scoped
 from bot.store.unity_models import UnityComment, UnitySignature, UnitySignRequest, UnityVersion
 
 
-class UnityRepo:
-    def __init__(self, session: AsyncSession, coalition_id: int) -> None:
-        self.session = session
-        self.coalition_id = coalition_id
-
-    async def coalition(self) -> Coalition | None:
-        return await self.session.get(Coalition, self.coalition_id)
-
+class UnityRepo(Scoped[UnityVersion | UnityComment | UnitySignature | UnitySignRequest]):
     async def organisation_names(self) -> dict[int, str]:
         """The coalition's organisations' names, by id (for signatory lists)."""
         query = select(Organisation).where(Organisation.coalition_id == self.coalition_id)
@@ -73,18 +67,6 @@ class UnityRepo:
             UnityVersion.number < number,
         )
         return (await self.session.exec(query.order_by(col(UnityVersion.number)))).all()
-
-    async def add(self, row: UnityVersion | UnityComment | UnitySignature) -> None:
-        row.coalition_id = self.coalition_id
-        self.session.add(row)
-        await self.session.flush()
-
-    async def save(self, row: UnityVersion | UnityComment | UnitySignature | UnitySignRequest) -> None:
-        """Keep changes to a row of this coalition (read through this repository)."""
-        if row.coalition_id != self.coalition_id:
-            raise ValueError("row belongs to another coalition")
-        self.session.add(row)
-        await self.session.flush()
 
     # comments ----------------------------------------------------------------------------------
 

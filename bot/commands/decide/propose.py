@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from bot.commands.decide import post
 from bot.commands.decide.count import parse_threshold
@@ -28,7 +27,7 @@ from bot.commands.decide.state import load
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument
 from bot.core.i18n import N_, _, language, ngettext, number, of_coalition, of_member, tr
-from bot.core.params import Args, Kind, Param, convert, parse_date, parse_time, tokenize
+from bot.core.params import Args, Kind, Param, convert, parse_deadline, tokenize
 from bot.core.registry import CONTRIBUTORS
 from bot.core.ui import (
     Actions,
@@ -141,23 +140,6 @@ def method_label(method: str) -> str:
     return tr(METHOD_NAMES[method])[:75]
 
 
-def read_deadline(value: str | None, tz: str, now: datetime) -> datetime | None:
-    if not value:
-        return None
-    parts = value.replace("T", " ").split()
-    if len(parts) == 1:
-        deadline = datetime.combine(parse_date(parts[0], "deadline"), time(23, 59), tzinfo=ZoneInfo(tz))
-    elif len(parts) == 2:
-        deadline = datetime.combine(
-            parse_date(parts[0], "deadline"), parse_time(parts[1], "deadline"), tzinfo=ZoneInfo(tz)
-        )
-    else:
-        raise BadArgument(_("`deadline` must be `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`."))
-    if deadline <= now:
-        raise BadArgument(_("The deadline has already passed; give a later one, or none."))
-    return deadline
-
-
 def read_quorum(value: str | None) -> tuple[str, int]:
     if not value:
         return "", 0
@@ -224,7 +206,7 @@ async def create(ctx: Ctx, values: dict[str, object]) -> Reply:
         if not 1 <= dots <= 100:
             raise BadArgument(_("Give each voter from 1 to 100 dots."))
     now = ctx.clock.now()
-    deadline = read_deadline(values.get("deadline"), ctx.tz, now)  # type: ignore[arg-type]
+    deadline = parse_deadline(values.get("deadline"), ctx.tz, now)  # type: ignore[arg-type]
     repo = decide_repo(ctx)
     if ctx.request_id and await repo.decision_by_request(ctx.request_id) is not None:
         raise BadArgument(_("That decision was already posted."))

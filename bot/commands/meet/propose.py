@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from bot.commands.meet import poll, rules
 from bot.commands.meet.repo import meet_repo
@@ -12,7 +11,7 @@ from bot.commands.meet.shared import meet, note_zone
 from bot.core.context import Ctx
 from bot.core.errors import BadArgument
 from bot.core.i18n import N_, _, datetime_, language, ngettext, number, of_coalition
-from bot.core.params import Args, Kind, Param, parse_date, parse_time
+from bot.core.params import Args, Kind, Param, parse_deadline
 from bot.core.registry import CONTRIBUTORS
 from bot.core.ui import Block, Bold, Context, Form, FormField, Reply, Section, markup, rich
 from bot.store.meeting_models import Meeting, MeetingSlot
@@ -106,20 +105,8 @@ def read_slots(items: list[str], tz: str, now: datetime) -> list[datetime]:
 
 
 def read_deadline(value: str | None, tz: str, now: datetime, first_slot: datetime) -> datetime | None:
-    if not value:
-        return None
-    parts = value.replace("T", " ").split()
-    if len(parts) == 1:
-        deadline = datetime.combine(parse_date(parts[0], "deadline"), time(23, 59), tzinfo=ZoneInfo(tz))
-    elif len(parts) == 2:
-        deadline = datetime.combine(
-            parse_date(parts[0], "deadline"), parse_time(parts[1], "deadline"), tzinfo=ZoneInfo(tz)
-        )
-    else:
-        raise BadArgument(_("`deadline` must be `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`."))
-    if deadline <= now:
-        raise BadArgument(_("The deadline has already passed; give a later one, or none."))
-    if deadline > first_slot:
+    deadline = parse_deadline(value, tz, now)
+    if deadline is not None and deadline > first_slot:
         raise BadArgument(_("The deadline is after the first slot; answers must come in before the meeting."))
     return deadline
 
