@@ -23,7 +23,7 @@ from bot.store.db import Database
 from bot.store.models import Checkin, Goal
 from tests.fakes.apps import started
 from tests.fakes.discord_fake import FakeDiscord
-from tests.test_discord_adapter import MODAL_SUBMIT, Chat, adapter_for, connect, visible
+from tests.test_discord_adapter import COMPONENT, MODAL_SUBMIT, Chat, adapter_for, button, connect, visible
 from tests.test_intake import intake_rows
 
 Die = Callable[..., Awaitable[Any]]
@@ -162,6 +162,35 @@ async def test_killed_before_its_deferral_the_answer_comes_by_direct_message(fak
     assert "`/goal add`" in said
     assert "Calls" in said
     assert await count(db, Goal) == 1
+    assert await intake_rows(db) == []
+
+
+async def test_a_click_killed_after_its_deferral_is_answered_once_by_follow_up(fake: FakeDiscord, db: Database) -> None:
+    async with discord_bot(fake, db) as adapter:
+        chat = Chat(fake, adapter)
+        await chat.slash("Alice", "coalition", "create", name="Clean Air")
+        await chat.slash("Bob", "coalition", "join")
+        message = (await chat.slash("Bob", "coalition", "forget-me")).messages[-1]
+        kill = Kill()
+        adapter.core.run_action = kill.here  # type: ignore[method-assign]
+        adapter.handler.modal_budget = 0.0  # deferred at once (a slow core)
+        adapter.handler.intake.budget = 60.0
+        data = {"custom_id": button(message, "Erase my data"), "component_type": 2}
+        iid = await fake.interact(COMPONENT, chat.user("Bob"), data, channel_id=chat.channel, message=message)
+        await asyncio.wait_for(kill.at.wait(), 15)
+        assert [(row.kind, row.request_key) for row in await intake_rows(db)] == [("action", str(iid))]
+        assert [r.body["type"] for r in fake.callbacks(iid)] == [6]  # deferred: the message may be edited
+        kill.now.set()
+        await adapter.handler.drain()
+    async with discord_bot(fake, db) as adapter:
+        advance(adapter, 3)
+        assert await adapter.answer_unanswered() == 1
+        assert await adapter.answer_unanswered() == 0
+        members = await Chat(fake, adapter).slash("Alice", "coalition", "members")
+    [answer] = [visible(fake.messages[r.message_id]) for r in fake.records_for(iid, "followup") if r.message_id]
+    assert "your personal data is erased" in answer
+    assert "Bob" not in members.text()
+    assert [r.body["type"] for r in fake.callbacks(iid)] == [6]
     assert await intake_rows(db) == []
 
 
