@@ -248,27 +248,33 @@ class InteractionHandler:
         """Answer an interaction; ``payload`` (what the gateway sent) is written down first, before
         any answer goes to Discord, and forgotten once the answer went out (bot.core.intake)."""
         async with self.tracked():
+            answer = Answer(interaction, self.core)  # its budget counts from here
             entry = None
             kind = KEPT.get(interaction.type)
             if payload is not None and kind is not None:
-                keep = await self.keeps(interaction)
-                entry = await self.intake.receive(kind, str(interaction.id), payload, keep=keep)
-            await self.answer(Answer(interaction, self.core))
+                entry = await self.intake.receive(
+                    kind, str(interaction.id), payload, keep=await self.keeps(interaction)
+                )
+            await self.answer(answer)
             await self.intake.answered(entry)  # not reached when the process dies
 
     async def keeps(self, interaction: discord.Interaction[Any]) -> bool:
         """Whether the interaction may be written down: never a confidential command's (what a flag's
         reporter typed, or clicked on its way). A stored long id or a button opening a stored form
-        is looked up to know."""
+        is looked up to know; if that fails (the database is down) it is not written down, and is
+        answered all the same."""
         if not self.confidential(interaction):
             return True
-        if interaction.type in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return False
+        try:
             target = await resolve(_custom_id(interaction), self.kept)
             if isinstance(target, FormTarget):
                 return not self.core.registry.is_confidential(form_id=target.form_id)
-            if target is not None:
-                return not await self.component_is_confidential(target)
-        return False
+            return target is not None and not await self.component_is_confidential(target)
+        except Exception as error:
+            log.warning("could not tell whether Discord interaction %s may be kept: %r", interaction.id, error)
+            return False
 
     async def answer(self, answer: Answer) -> None:
         """Route the interaction to the core and answer it (live, or run again after a restart)."""
@@ -364,7 +370,8 @@ class InteractionHandler:
             again = prefilled(form, submission.values) if form is not None else None
             errors = form_errors_reply(reply.form_errors, again, lang=reply.lang)
             if answer.late is not None:  # the modal closed before a restart: say that nothing was saved
-                mistakes, labels = reply.form_errors, {f.name: f.label for f in again.fields} if again else {}
+                mistakes = reply.form_errors
+                labels = {f.name: f.label for f in again.fields} if again is not None else {}
                 errors = await answer.written(lambda: late_form_errors(mistakes, labels, again))
                 answer.late = None  # it says which form it answers
             # A confidential form, prefilled with what the person typed, stays out of the database.
