@@ -21,7 +21,7 @@ from bot.adapters.discord.app import DiscordAdapter
 from bot.core.clock import ManualClock
 from bot.store import intake_repo
 from bot.store.db import Database
-from bot.store.models import Checkin, Goal
+from bot.store.models import Checkin, Coalition, Goal
 from tests.fakes.apps import started
 from tests.fakes.discord_fake import FakeDiscord
 from tests.test_discord_adapter import COMPONENT, MODAL_SUBMIT, Chat, adapter_for, button, connect, visible
@@ -87,14 +87,20 @@ def direct_messages(fake: FakeDiscord, user: dict[str, Any]) -> list[str]:
     return [visible(m) for m in fake.messages.values() if m["channel_id"] == channel]
 
 
-async def killed(fake: FakeDiscord, db: Database, where: str) -> tuple[int, dict[str, Any]]:
-    """Alice's coalition; then her ``/goal add`` in a process killed ``where``: before its deferral
-    (``defer``), between deferral and the core (``core``), or after the core ran (``answer``).
-    Returns the interaction's id and Alice."""
+GOAL_ADD = ("goal", ("add",), {"title": "Calls", "target": 10})
+
+
+async def killed(
+    fake: FakeDiscord, db: Database, where: str, command: tuple[str, tuple[str, ...], dict[str, Any]] = GOAL_ADD
+) -> tuple[int, dict[str, Any]]:
+    """Alice's coalition (unless she is creating it); then her ``command`` (``/goal add``) in a
+    process killed ``where``: before its deferral (``defer``), between deferral and the core
+    (``core``), or after the core ran (``answer``). Returns the interaction's id and Alice."""
     async with discord_bot(fake, db) as adapter:
         chat = Chat(fake, adapter)
         alice = chat.user("Alice")
-        await chat.slash("Alice", "coalition", "create", name="Clean Air")
+        if command[:2] != ("coalition", ("create",)):
+            await chat.slash("Alice", "coalition", "create", name="Clean Air")
         assert await intake_rows(db) == []  # answered: forgotten
         kill = Kill()
         if where == "defer":
@@ -104,7 +110,7 @@ async def killed(fake: FakeDiscord, db: Database, where: str) -> tuple[int, dict
         else:
             adapter.core.run_command = kill.after(adapter.core.run_command)  # type: ignore[method-assign]
         adapter.handler.intake.budget = 60.0  # the answer waits for its row (a loaded test machine)
-        data = fake.command_data("goal", ("add",), {"title": "Calls", "target": 10})
+        data = fake.command_data(*command)
         iid = await fake.interact(2, alice, data, channel_id=chat.channel)
         await asyncio.wait_for(kill.at.wait(), 15)
         [row] = await intake_rows(db)  # written down before Discord got anything
@@ -138,6 +144,18 @@ async def test_killed_between_deferral_and_answer_the_next_process_answers_once_
         assert "Calls" in answer
     assert [r.body["type"] for r in fake.callbacks(iid)] == [5]  # the dead process's deferral, no other
     assert direct_messages(fake, alice) == []
+    assert await intake_rows(db) == []
+
+
+async def test_a_public_answer_follows_up_in_the_channel(fake: FakeDiscord, db: Database) -> None:
+    """The dead process's deferral was ephemeral: its placeholder takes a private note, and the
+    answer meant for the channel is a public follow-up."""
+    iid, _alice = await killed(fake, db, "core", ("coalition", ("create",), {"name": "Late Air"}))
+    async with discord_bot(fake, db, minutes=3):
+        pass  # answered as the bot started
+    followups = [fake.messages[r.message_id] for r in fake.records_for(iid, "followup") if r.message_id]
+    assert [(fake.is_ephemeral(m), "is created" in visible(m)) for m in followups] == [(True, False), (False, True)]
+    assert await count(db, Coalition) == 1
     assert await intake_rows(db) == []
 
 
