@@ -17,7 +17,7 @@ import discord
 
 from bot.adapters.discord import payloads as wire
 from bot.adapters.discord.custom_ids import IdBook
-from bot.adapters.discord.interactions import NO_MENTIONS, Answer, InteractionHandler, _send
+from bot.adapters.discord.interactions import NO_MENTIONS, Answer, InteractionHandler, send_kwargs
 from bot.adapters.discord.render import OPEN_FORM_LABEL, POSTED_NOTE, render_reply, within_size_limit
 from bot.adapters.discord.translate import command_call
 from bot.core.dispatch import Core
@@ -82,7 +82,7 @@ class LateAnswer(Answer):
                 await interaction.followup.send(content=posted, ephemeral=True, allowed_mentions=NO_MENTIONS)
                 first = False
             for message in messages:
-                await interaction.followup.send(**_send(message), ephemeral=private)
+                await interaction.followup.send(**send_kwargs(message), ephemeral=private)
                 first = False
         except discord.HTTPException as error:
             if not first or error.code not in (UNKNOWN_WEBHOOK, INVALID_WEBHOOK_TOKEN):
@@ -102,7 +102,7 @@ class LateAnswer(Answer):
         await ids.save(self.core.services.kept, hold_forms=hold_forms)
         channel = await interaction.client.create_dm(interaction.user)
         for message in messages:
-            await channel.send(**_send(message))
+            await channel.send(**send_kwargs(message))
 
 
 def late_of(interaction: discord.Interaction[Any]) -> Late:

@@ -5,7 +5,9 @@ only be the first answer (after a deferral it becomes a button that opens it). W
 open (help, a subcommand whose options are all empty and which opens its form, any button) the
 core gets a short budget: answered directly when it is quick, deferred when it is not. One
 catch-all handler reads every ``custom_id``, so buttons keep working after a restart without
-views held in memory.
+views held in memory. Each command, click and modal submit is written down (its gateway payload)
+before any answer goes to Discord, and forgotten once answered (:mod:`bot.core.intake`); a
+process that dies in between leaves it to :mod:`bot.adapters.discord.intake`.
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ class Answer:
             if edits_message:
                 await interaction.response.edit_message(**_edit(first))
             else:
-                await interaction.response.send_message(**_send(first), ephemeral=private)
+                await interaction.response.send_message(**send_kwargs(first), ephemeral=private)
         elif self.deferred == "thinking":
             if private:
                 await interaction.edit_original_response(**_edit(first))
@@ -162,13 +164,13 @@ class Answer:
                 await interaction.edit_original_response(
                     content=posted, embeds=[], attachments=[], view=None, allowed_mentions=NO_MENTIONS
                 )
-                await interaction.followup.send(**_send(first), ephemeral=False)
+                await interaction.followup.send(**send_kwargs(first), ephemeral=False)
         elif edits_message:
             await interaction.edit_original_response(**_edit(first))
         else:
-            await interaction.followup.send(**_send(first), ephemeral=private)
+            await interaction.followup.send(**send_kwargs(first), ephemeral=private)
         for message in rest:
-            await interaction.followup.send(**_send(message), ephemeral=private)
+            await interaction.followup.send(**send_kwargs(message), ephemeral=private)
 
     async def written(self, write: Callable[[], Reply]) -> Reply:
         """A reply the adapter writes itself, in the person's language."""
@@ -197,7 +199,7 @@ class Answer:
             self.failed("could not answer Discord interaction")
 
 
-def _send(message: OutgoingMessage) -> dict[str, Any]:
+def send_kwargs(message: OutgoingMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"embeds": message.embeds, "allowed_mentions": NO_MENTIONS}
     if message.content is not None:
         kwargs["content"] = message.content
