@@ -25,6 +25,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord.commands import CatalogTranslator, build_command_set, localise, sync_commands, sync_scopes
+from bot.adapters.discord.intake import answer_unanswered
 from bot.adapters.discord.interactions import NO_MENTIONS, InteractionHandler
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.adapters.discord.translate import PLATFORM
@@ -32,6 +33,7 @@ from bot.config import Settings
 from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
 from bot.core.errors import ConfigError
+from bot.core.intake import HOLD
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,16 @@ class CoalitionClient(discord.AutoShardedClient):
         options.setdefault("max_ratelimit_timeout", 30.0)
         super().__init__(**options)
         self.handler = handler
+        # The payload of each interaction as the gateway sent it, until its handler takes it: it is
+        # what gets written down (bot.core.intake), and what an Interaction is rebuilt from.
+        self.payloads: dict[int, dict[str, Any]] = {}
+        parse = self._connection.parsers["INTERACTION_CREATE"]
+
+        def keep_payload(data: dict[str, Any]) -> None:
+            self.payloads[int(data["id"])] = data
+            parse(data)
+
+        self._connection.parsers["INTERACTION_CREATE"] = keep_payload
 
     async def launch_shards(self) -> None:
         # Ask Discord how many shards to run, but connect to the configured gateway URL.
@@ -65,7 +77,7 @@ class CoalitionClient(discord.AutoShardedClient):
         await super().launch_shards()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        await self.handler.handle(interaction)
+        await self.handler.handle(interaction, self.payloads.pop(interaction.id, None))
 
 
 class DiscordAdapter:
@@ -95,6 +107,8 @@ class DiscordAdapter:
         core.services.channels.register(PLATFORM, messenger)  # is a channel private: GET /channels/{id}
         self.application_id: int | None = None
         self._connection: asyncio.Task[None] | None = None
+        self._replay: asyncio.Task[None] | None = None
+        self.caught_up = asyncio.Event()  # the first look for interactions a dead process left is done
 
     def routes(self) -> list[Any]:
         return []
@@ -108,6 +122,7 @@ class DiscordAdapter:
         self.application_id = self.client.application_id  # login fetched the application
         if self.application_id is None:
             self.application_id = int((await self.client.http.application_info())["id"])
+        self._replay = asyncio.create_task(self._keep_answering(), name="discord-unanswered")
         if not self.settings.discord_gateway:
             # DISCORD_GATEWAY=off: another process owns the gateway (and syncs the commands); this
             # one only delivers outbox messages over REST.
@@ -124,6 +139,21 @@ class DiscordAdapter:
         )
         self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
 
+    async def answer_unanswered(self) -> int:
+        """Interactions a process deferred and died before answering (bot.core.intake); over REST,
+        so a process without the gateway answers them too."""
+        return await answer_unanswered(self.handler, self.client, self.core.clock.now())
+
+    async def _keep_answering(self) -> None:
+        """At start, then every ``HOLD``: another process may have died since (several processes)."""
+        while True:
+            try:
+                await self.answer_unanswered()
+            except Exception:
+                log.exception("could not answer the interactions a stopped process left")
+            self.caught_up.set()
+            await asyncio.sleep(HOLD.total_seconds())
+
     async def _connect(self) -> None:
         try:
             await self.client.connect(reconnect=True)
@@ -134,6 +164,10 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Finish answering interactions in flight, then disconnect."""
+        if self._replay is not None:
+            self._replay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._replay
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.handler.drain(), timeout=10)
         await self.client.close()

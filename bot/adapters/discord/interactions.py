@@ -5,7 +5,9 @@ only be the first answer (after a deferral it becomes a button that opens it). W
 open (help, a subcommand whose options are all empty and which opens its form, any button) the
 core gets a short budget: answered directly when it is quick, deferred when it is not. One
 catch-all handler reads every ``custom_id``, so buttons keep working after a restart without
-views held in memory.
+views held in memory. Each command, click and modal submit is written down (its gateway payload)
+before any answer goes to Discord, and forgotten once answered (:mod:`bot.core.intake`); a
+process that dies in between leaves it to :mod:`bot.adapters.discord.intake`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import asyncio
 import logging
 import secrets
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import discord
@@ -41,6 +44,7 @@ from bot.adapters.discord.render import (
     within_size_limit,
 )
 from bot.adapters.discord.translate import (
+    PLATFORM,
     action_event,
     actor_of,
     command_call,
@@ -50,6 +54,8 @@ from bot.adapters.discord.translate import (
 )
 from bot.core import text
 from bot.core.i18n import _, language
+from bot.core.intake import Intake
+from bot.core.replay import Late, late_form_errors
 from bot.core.services import Kept
 from bot.core.ui import Reply, Visibility
 
@@ -62,6 +68,11 @@ NO_MENTIONS = discord.AllowedMentions.none()
 Deferral = Literal["thinking", "update"]
 ALREADY_ACKNOWLEDGED = 40060
 UNKNOWN_INTERACTION = 10062
+KEPT = {  # what is written down before it is answered (an autocomplete is not: nobody waits for it later)
+    discord.InteractionType.application_command: "command",
+    discord.InteractionType.component: "action",
+    discord.InteractionType.modal_submit: "form",
+}
 
 
 class Answer:
@@ -70,17 +81,22 @@ class Answer:
     def __init__(self, interaction: discord.Interaction[Any], core: Core) -> None:
         self.interaction = interaction
         self.core = core
+        self.arrived = asyncio.get_running_loop().time()
         self.deferred: Deferral | None = None
         self.gone = False  # Discord no longer accepts an answer (answered already, or expired)
         # For a confidential command (flags): failures are logged by exception type only, and what
         # the person typed is never kept in the database.
         self.confidential = False
+        # Run again after a restart (bot.adapters.discord.intake): which request it answers late.
+        self.late: Late | None = None
 
     async def run(self, work: Awaitable[Reply], budget: float) -> Reply:
-        """Await the core; defer first when ``budget`` is 0, else once the budget runs out."""
+        """Await the core; defer first when ``budget`` is 0, else once the budget (counted from the
+        interaction's arrival, which includes writing it down) runs out."""
         task = asyncio.ensure_future(work)
-        if budget > 0:
-            await asyncio.wait({task}, timeout=budget)
+        left = budget - (asyncio.get_running_loop().time() - self.arrived)
+        if budget > 0 and left > 0:
+            await asyncio.wait({task}, timeout=left)
         if not task.done():
             await self.defer()
         return await task
@@ -137,7 +153,7 @@ class Answer:
             if edits_message:
                 await interaction.response.edit_message(**_edit(first))
             else:
-                await interaction.response.send_message(**_send(first), ephemeral=private)
+                await interaction.response.send_message(**send_kwargs(first), ephemeral=private)
         elif self.deferred == "thinking":
             if private:
                 await interaction.edit_original_response(**_edit(first))
@@ -148,13 +164,13 @@ class Answer:
                 await interaction.edit_original_response(
                     content=posted, embeds=[], attachments=[], view=None, allowed_mentions=NO_MENTIONS
                 )
-                await interaction.followup.send(**_send(first), ephemeral=False)
+                await interaction.followup.send(**send_kwargs(first), ephemeral=False)
         elif edits_message:
             await interaction.edit_original_response(**_edit(first))
         else:
-            await interaction.followup.send(**_send(first), ephemeral=private)
+            await interaction.followup.send(**send_kwargs(first), ephemeral=private)
         for message in rest:
-            await interaction.followup.send(**_send(message), ephemeral=private)
+            await interaction.followup.send(**send_kwargs(message), ephemeral=private)
 
     async def written(self, write: Callable[[], Reply]) -> Reply:
         """A reply the adapter writes itself, in the person's language."""
@@ -183,7 +199,7 @@ class Answer:
             self.failed("could not answer Discord interaction")
 
 
-def _send(message: OutgoingMessage) -> dict[str, Any]:
+def send_kwargs(message: OutgoingMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"embeds": message.embeds, "allowed_mentions": NO_MENTIONS}
     if message.content is not None:
         kwargs["content"] = message.content
@@ -214,14 +230,57 @@ class InteractionHandler:
         self.kept = core.services.kept
         self.commands = commands
         self.modal_budget = modal_budget  # seconds the core may take where a modal may have to open
+        self.intake = Intake(core.db, core.clock, PLATFORM)  # interactions kept until answered (a crash)
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
-    async def handle(self, interaction: discord.Interaction[Any]) -> None:
+    @asynccontextmanager
+    async def tracked(self) -> AsyncIterator[None]:
         self._in_flight += 1
         self._idle.clear()
-        answer = Answer(interaction, self.core)
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def handle(self, interaction: discord.Interaction[Any], payload: dict[str, Any] | None = None) -> None:
+        """Answer an interaction; ``payload`` (what the gateway sent) is written down first, before
+        any answer goes to Discord, and forgotten once the answer went out (bot.core.intake)."""
+        async with self.tracked():
+            answer = Answer(interaction, self.core)  # its budget counts from here
+            entry = None
+            kind = KEPT.get(interaction.type)
+            if payload is not None and kind is not None:
+                entry = await self.intake.receive(
+                    kind, str(interaction.id), payload, keep=await self.keeps(interaction)
+                )
+            await self.answer(answer)
+            await self.intake.answered(entry)  # not reached when the process dies
+
+    async def keeps(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether the interaction may be written down: never a confidential command's (what a flag's
+        reporter typed, or clicked on its way). A stored long id or a button opening a stored form
+        is looked up to know; if that fails (the database is down) it is not written down, and is
+        answered all the same."""
+        if not self.confidential(interaction):
+            return True
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return False
+        try:
+            target = await resolve(_custom_id(interaction), self.kept)
+            if isinstance(target, FormTarget):
+                return not self.core.registry.is_confidential(form_id=target.form_id)
+            return target is not None and not await self.component_is_confidential(target)
+        except Exception as error:
+            log.warning("could not tell whether Discord interaction %s may be kept: %r", interaction.id, error)
+            return False
+
+    async def answer(self, answer: Answer) -> None:
+        """Route the interaction to the core and answer it (live, or run again after a restart)."""
+        interaction = answer.interaction
         answer.confidential = self.confidential(interaction)
         try:
             kind = interaction.type
@@ -237,10 +296,6 @@ class InteractionHandler:
             ref = answer.failed("Discord interaction")
             if interaction.type is not discord.InteractionType.autocomplete:
                 await answer.apologise(ref)
-        finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
 
     def confidential(self, interaction: discord.Interaction[Any]) -> bool:
         """Whether the interaction belongs to a confidential command, as far as its payload says
@@ -316,6 +371,11 @@ class InteractionHandler:
             form = await load_form(target.form_key, self.kept)
             again = prefilled(form, submission.values) if form is not None else None
             errors = form_errors_reply(reply.form_errors, again, lang=reply.lang)
+            if answer.late is not None:  # the modal closed before a restart: say that nothing was saved
+                mistakes = reply.form_errors
+                labels = {f.name: f.label for f in again.fields} if again is not None else {}
+                errors = await answer.written(lambda: late_form_errors(mistakes, labels, again))
+                answer.late = None  # it says which form it answers
             # A confidential form, prefilled with what the person typed, stays out of the database.
             await answer.deliver(errors, form_button=FIX_FORM_LABEL, hold_forms=answer.confidential)
             return

@@ -61,7 +61,7 @@ async def answer_unanswered(interactions: SlackInteractions, tokens: ClientFor, 
             elif request.kind == "action":
                 await interactions.action(noop_ack, body, client)
             elif request.kind == "form":
-                await interactions.view_submission(noop_ack, body, client)  # answered by response_url
+                await interactions.view_submission(noop_ack, body, client, late=True, expired=late)
                 await interactions.intake.answered(request.id)
             else:
                 await interactions.intake.answered(request.id)

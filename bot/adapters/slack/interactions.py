@@ -68,6 +68,7 @@ from bot.core import text
 from bot.core.dispatch import Core
 from bot.core.i18n import N_, _, language
 from bot.core.intake import Intake
+from bot.core.replay import late_form_errors
 from bot.core.ui import Form, Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,12 @@ class SlackInteractions:
                 self._turns.release()
             await self.intake.answered(entry)
 
-    async def view_submission(self, ack: Ack, body: Payload, client: AsyncWebClient) -> None:
+    async def view_submission(
+        self, ack: Ack, body: Payload, client: AsyncWebClient, *, late: bool = False, expired: bool = False
+    ) -> None:
+        """``late``: run again after a restart (:mod:`bot.adapters.slack.intake`): the modal closed
+        long ago, so what would be shown in it (mistakes next to the fields, a next form) is sent
+        to the person instead, by ``response_url`` (unless ``expired``) or direct message."""
         async with self.tracked():
             view: Payload = body.get("view") or {}
             state: Payload = view.get("state") or {}
@@ -204,10 +210,13 @@ class SlackInteractions:
                 person = await self.person(client, origin)
                 with language(await self.core.language_of(actor_of(origin, person), place_of(origin))):
                     gone = _(FORM_GONE)
+                if late:
+                    await self.deliver(client, privately(origin), Reply.error(gone))
+                    return
                 await ack(response_action="errors", errors=form_errors({"_": gone}, fields))
                 return
             origin = interaction_origin(body, channel=meta.channel)
-            origin = dataclasses.replace(origin, team=meta.team, response_url=meta.response_url)
+            origin = dataclasses.replace(origin, team=meta.team, response_url="" if expired else meta.response_url)
             confidential = self.core.registry.is_confidential(form_id=meta.form_id)
             person = await self.person(client, origin, remember=not confidential)
             acked = False
@@ -222,6 +231,9 @@ class SlackInteractions:
                 work = asyncio.ensure_future(
                     self.core.submit_form(form_submission(view, origin, person, meta.form_id, meta.state, values))
                 )
+                if late:  # nobody waits for the modal any more
+                    await self.deliver_late_form(client, origin, person, await work, view, confidential=confidential)
+                    return
                 done, _pending = await asyncio.wait({work}, timeout=self.form_budget)
                 if not done:
                     await answer()
@@ -254,6 +266,28 @@ class SlackInteractions:
             await self.home.publish(client, actor_of(origin, person))
 
     # helpers ---------------------------------------------------------------------------------
+
+    async def deliver_late_form(
+        self, client: AsyncWebClient, origin: Origin, person: Person, reply: Reply, view: Payload, *, confidential: bool
+    ) -> None:
+        """A form's answer after a restart: its mistakes (nothing was saved) reach the person
+        through the ``response_url`` or a direct message, a next form as a button that opens it."""
+        errors = reply.form_errors
+        if not errors:
+            await self.deliver(client, dataclasses.replace(origin, trigger_id=""), reply)
+            return
+        labels = {
+            str(block.get("block_id")): str((block.get("label") or {}).get("text") or "")
+            for block in view.get("blocks") or []
+            if block.get("type") == "input"
+        }
+        mistakes = await self.core.written_for(
+            actor_of(origin, person),
+            place_of(origin),
+            lambda: late_form_errors(errors, labels),
+            confidential=confidential,
+        )
+        await self.deliver(client, privately(origin), mistakes)
 
     async def person(self, client: AsyncWebClient, origin: Origin, *, remember: bool = True) -> Person:
         return await self.people.lookup(
@@ -382,6 +416,12 @@ async def skip_retried_events(
         return BoltResponse(status=200, body="")
     await next()
     return resp
+
+
+def privately(origin: Origin) -> Origin:
+    """Where a late form's answer goes: its ``response_url`` if any, else a direct message (not an
+    ephemeral message in a channel the person may not be looking at, nor a modal long closed)."""
+    return dataclasses.replace(origin, channel="", trigger_id="")
 
 
 def form_key(body: Payload) -> str:
