@@ -172,17 +172,19 @@ async def test_pairs_from_bits_are_the_plain_self_join(db: Database, happened: l
 
 
 def test_a_pair_is_dated_by_the_later_of_the_two() -> None:
-    rows = [
-        ("g1", 1, NOW - timedelta(days=200)),
-        ("g1", 2, NOW - timedelta(days=100)),
-        ("g2", 1, NOW - timedelta(days=10)),
-        ("g2", 2, NOW - timedelta(days=300)),
-        ("g3", 1, NOW - timedelta(days=250)),
-        ("g3", 2, NOW - timedelta(days=300)),
-        ("g3", 3, NOW.replace(tzinfo=None)),
+    rows = [  # unit, organisation, joined before the recent window, joined before the one before
+        ("g1", 1, 1, 1),
+        ("g1", 2, 1, 0),
+        ("g2", 1, 0, 0),
+        ("g2", 2, 1, 1),
+        ("g3", 1, 1, 1),
+        ("g3", 2, 1, 1),
+        ("g3", 3, 0, 0),
+        ("g4", 1, 1, 1),
+        ("g4", 2, 1, 1),
     ]
-    assert set(shared("goal", rows, START, EARLIER)) == {
-        PairCount(1, 2, "goal", 3, 1, 1),
+    assert set(shared("goal", rows)) == {
+        PairCount(1, 2, "goal", 4, 1, 1),
         PairCount(1, 3, "goal", 1, 1, 0),
         PairCount(2, 3, "goal", 1, 1, 0),
     }

@@ -5,9 +5,10 @@ member and kind of lead, never one object per piece of work. A part of
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func
@@ -175,10 +176,13 @@ class ImpactWork:
 
     async def _pairs_of(self, kind: str, units: Any, start: datetime, earlier: datetime) -> list[PairCount]:
         """Pairs of organisations in the same unit (a meeting, a group, a goal, a version), each
-        pair dated by the later of the two: one row per unit and organisation read, the pairs
-        counted in :func:`shared` (never one row per pair per unit)."""
-        rows = (await self.session.exec(sql_select(units.c.unit, units.c.org, units.c.at))).all()  # type: ignore[call-overload]
-        return shared(kind, rows, start, earlier)
+        pair dated by the later of the two: one row per unit and organisation read (with whether
+        it joined before ``start`` and before ``earlier``, compared in SQL), the pairs counted in
+        :func:`shared` in a thread (never one row per pair per unit)."""
+        before = (case((units.c.at < moment, 1), else_=0) for moment in (start, earlier))
+        query = sql_select(units.c.unit, units.c.org, *before)
+        rows = (await self.session.exec(query)).all()  # type: ignore[call-overload]
+        return await asyncio.to_thread(shared, kind, rows)
 
     async def _matched(self, start: datetime, earlier: datetime) -> list[PairCount]:
         offer: Any = aliased(PledgeItem)
@@ -251,24 +255,24 @@ class ImpactWork:
         return found
 
 
-def shared(kind: str, rows: Iterable[tuple[Any, int, datetime]], start: datetime, earlier: datetime) -> list[PairCount]:
-    """Per pair of organisations, how many units both took part in (issue 23): each organisation's
-    units as the bits of an integer, so a pair's count is one ``&`` and a bit count — the work
-    follows organisations × units, not the pairs × units a self-join in SQL would sum (495,000
-    rows at 100 organisations on 100 goals). A pair is dated by the later of the two: it is recent
-    unless both joined before ``start``, and of the window before when both joined before
-    ``start`` but not both before ``earlier``."""
+def shared(kind: str, rows: Iterable[tuple[Any, int, int, int]]) -> list[PairCount]:
+    """Per pair of organisations, how many units both took part in (issue 23), from one row per
+    unit and organisation that says whether it joined before the recent window and before the
+    window before it. Each organisation's units are the bits of an integer, so a pair's count is
+    one ``&`` and a bit count: the work follows organisations × units, not the pairs × units a
+    self-join in SQL sums (495,000 rows at 100 organisations on 100 goals). A pair is dated by the
+    later of the two: recent unless both joined before the window, and of the window before when
+    both joined before the recent one but not both before the earlier one."""
     bits: dict[Any, int] = {}
     every: dict[int, int] = {}
     old: dict[int, int] = {}
     older: dict[int, int] = {}
-    for unit, org, at in rows:
+    for unit, org, is_old, is_older in rows:
         bit = 1 << bits.setdefault(unit, len(bits))
         every[org] = every.get(org, 0) | bit
-        at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-        if at < start:
+        if is_old:
             old[org] = old.get(org, 0) | bit
-        if at < earlier:
+        if is_older:
             older[org] = older.get(org, 0) | bit
     orgs = sorted(every)
     found: list[PairCount] = []
