@@ -37,6 +37,7 @@ from sqlalchemy import text
 from bench.history_seed import FEED_TOKEN, NOW, Size, seed
 from bot.commands.meet.feed import feed_ics
 from bot.core.clock import ManualClock
+from bot.ops.heap import settle_heap
 from bot.store import tables  # noqa: F401
 from bot.store.db import Database
 from bot.store.migrate import upgrade
@@ -89,7 +90,9 @@ async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> tuple[float, f
     return statistics.median(times), held, held_cpu
 
 
-async def run(size: Size, runs: int = 3, database_url: str | None = None, only: tuple[str, ...] = ()) -> dict[str, Any]:
+async def run(
+    size: Size, runs: int = 3, database_url: str | None = None, only: tuple[str, ...] = (), settle: bool = False
+) -> dict[str, Any]:
     scratch = None if database_url else Path(tempfile.mkdtemp(prefix="bench-history-"))
     url = database_url or f"sqlite:///{scratch}/bench.db"
     db = Database.from_url(url)
@@ -99,6 +102,7 @@ async def run(size: Size, runs: int = 3, database_url: str | None = None, only: 
     clock = ManualClock()
     clock.set(NOW)
     chat = Chat(make_core(db, clock))
+    thresholds = gc.get_threshold()
     try:
         started = time.perf_counter()
         assert not (await chat.say("lead", '/coalition create "Bench"')).is_error
@@ -106,10 +110,13 @@ async def run(size: Size, runs: int = 3, database_url: str | None = None, only: 
             coalition_id = int((await session.exec(text("SELECT id FROM coalition"))).scalar_one())  # type: ignore[call-overload]
         await seed(db, coalition_id, size, random.Random(23))
         gc.collect()  # the seed's garbage is not the answers' cost
+        if settle:
+            settle_heap()  # as serve does once started: full collections skip what start-up made
         result: dict[str, Any] = {
             "database": db.engine.dialect.name,
             "history": size.history,
             "seed_s": round(time.perf_counter() - started, 1),
+            "settled": settle,
         }
 
         async def command(line: str) -> None:
@@ -135,6 +142,9 @@ async def run(size: Size, runs: int = 3, database_url: str | None = None, only: 
             tracemalloc.stop()
         return result
     finally:
+        if settle:
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)
         await db.dispose()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -154,10 +164,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=[], choices=sorted(ANSWERS))
     parser.add_argument("--database-url", help="a PostgreSQL URL to use instead of a fresh SQLite file (emptied!)")
+    parser.add_argument("--unsettled", action="store_true", help="leave the garbage collector as Python starts it")
     args = parser.parse_args()
     results = []
     for history in args.history:
-        results.append(asyncio.run(run(Size(history=history), args.runs, args.database_url, tuple(args.only))))
+        results.append(
+            asyncio.run(run(Size(history=history), args.runs, args.database_url, tuple(args.only), not args.unsettled))
+        )
         print(json.dumps(results[-1]), flush=True)
     if len(results) == 2:
         print(json.dumps({"growth": growth(results[0], results[1])}), flush=True)

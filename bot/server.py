@@ -25,6 +25,7 @@ from bot.core.dispatch import Core
 from bot.core.workflow import jobs_of, routes_of
 from bot.delivery.dispatcher import Dispatcher
 from bot.ops.backup_job import backup_jobs
+from bot.ops.heap import settle_heap
 from bot.scheduling.runner import Scheduler
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,7 @@ async def serve(core: Core, settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
     for adapter in adapters:
         await adapter.start()
+    settle_heap()  # start-up's objects live as long as the process: full collections skip them
     core.after_commit.append(dispatcher.kick)
     metrics.sources.append(lambda: dispatcher_metrics(dispatcher))
     metrics.sources.append(scheduler.metrics)

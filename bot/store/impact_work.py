@@ -5,11 +5,13 @@ member and kind of lead, never one object per piece of work. A part of
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_
+from sqlalchemy import and_, case, exists, func
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -174,17 +176,13 @@ class ImpactWork:
 
     async def _pairs_of(self, kind: str, units: Any, start: datetime, earlier: datetime) -> list[PairCount]:
         """Pairs of organisations in the same unit (a meeting, a group, a goal, a version), each
-        pair dated by the later of the two."""
-        a, b = aliased(units), aliased(units)
-        recent = or_(a.c.at >= start, b.c.at >= start)
-        before = and_(or_(a.c.at >= earlier, b.c.at >= earlier), a.c.at < start, b.c.at < start)
-        query = (
-            sql_select(a.c.org, b.c.org, func.count(), _counted(recent), _counted(before))
-            .where(a.c.unit == b.c.unit, a.c.org < b.c.org)
-            .group_by(a.c.org, b.c.org)
-        )
+        pair dated by the later of the two: one row per unit and organisation read (with whether
+        it joined before ``start`` and before ``earlier``, compared in SQL), the pairs counted in
+        :func:`shared` in a thread (never one row per pair per unit)."""
+        before = (case((units.c.at < moment, 1), else_=0) for moment in (start, earlier))
+        query = sql_select(units.c.unit, units.c.org, *before)
         rows = (await self.session.exec(query)).all()  # type: ignore[call-overload]
-        return [PairCount(x, y, kind, n, int(r or 0), int(p or 0)) for x, y, n, r, p in rows]
+        return await asyncio.to_thread(shared, kind, rows)
 
     async def _matched(self, start: datetime, earlier: datetime) -> list[PairCount]:
         offer: Any = aliased(PledgeItem)
@@ -255,6 +253,38 @@ class ImpactWork:
             for member_id, n, since in (await self.session.exec(query)).all():  # type: ignore[call-overload]
                 found.append(Lead(member_id, kind, since, n))
         return found
+
+
+def shared(kind: str, rows: Iterable[tuple[Any, int, int, int]]) -> list[PairCount]:
+    """Per pair of organisations, how many units both took part in (issue 23), from one row per
+    unit and organisation that says whether it joined before the recent window and before the
+    window before it. Each organisation's units are the bits of an integer, so a pair's count is
+    one ``&`` and a bit count: the work follows organisations × units, not the pairs × units a
+    self-join in SQL sums (495,000 rows at 100 organisations on 100 goals). A pair is dated by the
+    later of the two: recent unless both joined before the window, and of the window before when
+    both joined before the recent one but not both before the earlier one."""
+    bits: dict[Any, int] = {}
+    every: dict[int, int] = {}
+    old: dict[int, int] = {}
+    older: dict[int, int] = {}
+    for unit, org, is_old, is_older in rows:
+        bit = 1 << bits.setdefault(unit, len(bits))
+        every[org] = every.get(org, 0) | bit
+        if is_old:
+            old[org] = old.get(org, 0) | bit
+        if is_older:
+            older[org] = older.get(org, 0) | bit
+    orgs = sorted(every)
+    found: list[PairCount] = []
+    for i, a in enumerate(orgs):
+        mine, mine_old, mine_older = every[a], old.get(a, 0), older.get(a, 0)
+        for b in orgs[i + 1 :]:
+            n = (mine & every[b]).bit_count()
+            if n:
+                both_old = (mine_old & old.get(b, 0)).bit_count()
+                both_older = (mine_older & older.get(b, 0)).bit_count()
+                found.append(PairCount(a, b, kind, n, n - both_old, both_old - both_older))
+    return found
 
 
 def _counted(condition: Any) -> Any:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -150,16 +150,36 @@ class PledgeRepo:
         """How many needs still miss something (another match could give them more), and the
         oldest ``limit`` of them: :func:`~bot.commands.pledge.ledger.open_for_more` in SQL, on the
         quantities kept on each need."""
-        where = [
-            *self._live(Side.NEED, None),
-            or_(
-                and_(col(PledgeItem.amount).is_not(None), col(PledgeItem.amount) - col(PledgeItem.promised) > EPSILON),
-                and_(col(PledgeItem.amount).is_(None), col(PledgeItem.match_count) == 0),
-            ),
-        ]
+        where = [*self._live(Side.NEED, None), _open_for_more(Side.NEED)]
         total = (await self.session.exec(select(func.count()).select_from(PledgeItem).where(*where))).one()
         query = select(PledgeItem).where(*where).order_by(col(PledgeItem.id)).limit(limit)
         return total, list((await self.session.exec(query)).all())
+
+    async def live_units(self, side: Side) -> list[str]:
+        """The units of the live counted offers (or needs), each once."""
+        where = [*self._live(side, None), col(PledgeItem.amount).is_not(None)]
+        return list((await self.session.exec(select(PledgeItem.unit).where(*where).distinct())).all())
+
+    async def candidates(
+        self, side: Side, target: PledgeItem, *, same_kind: bool, units: Sequence[str] | None, limit: int
+    ) -> list[PledgeItem]:
+        """At most ``limit`` live offers (or needs) of other organisations that could still go with
+        ``target`` (:func:`~bot.commands.pledge.ledger.open_for_more` in SQL), of its kind or of
+        the others: those whose unit fits best first (one of ``units``, then the uncounted; every
+        unit fits when ``units`` is None), newest first."""
+        kind = col(PledgeItem.kind) == target.kind if same_kind else col(PledgeItem.kind) != target.kind
+        where = [
+            *self._live(side, None),
+            kind,
+            col(PledgeItem.organisation_id) != target.organisation_id,
+            col(PledgeItem.id) != target.id,
+            _open_for_more(side),
+        ]
+        order: list[Any] = [col(PledgeItem.id).desc()]
+        if units is not None:
+            fit = case((col(PledgeItem.amount).is_(None), 1), (col(PledgeItem.unit).in_(list(units)), 2), else_=0)
+            order.insert(0, fit.desc())
+        return list((await self.session.exec(select(PledgeItem).where(*where).order_by(*order).limit(limit))).all())
 
     async def recount(self) -> None:
         """Sum every item's matches into the quantities kept on it (after bulk loads; migration
@@ -349,3 +369,11 @@ async def coalitions_with_stalled_needs(session: AsyncSession, posted_before: da
         .distinct()
     )
     return sorted((await session.exec(query)).all())
+
+
+def _open_for_more(side: Side) -> Any:
+    """:func:`~bot.commands.pledge.ledger.open_for_more` of a live item, on its kept quantities."""
+    counted = and_(col(PledgeItem.amount).is_not(None), col(PledgeItem.amount) - col(PledgeItem.promised) > EPSILON)
+    if side == Side.OFFER:
+        return or_(counted, col(PledgeItem.amount).is_(None))
+    return or_(counted, and_(col(PledgeItem.amount).is_(None), col(PledgeItem.match_count) == 0))

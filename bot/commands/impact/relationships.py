@@ -69,7 +69,8 @@ async def relationships_of(ctx: Ctx) -> Relationships:
     orgs = list(await ctx.repo.organisations())
     now = ctx.clock.now()
     start, earlier = now - timedelta(days=WINDOW_DAYS), now - timedelta(days=2 * WINDOW_DAYS)
-    found = pairs(await impact_repo(ctx).pair_counts(start, earlier))
+    counts = await impact_repo(ctx).pair_counts(start, earlier)
+    found = await asyncio.to_thread(pairs, counts)  # thousands of pairs: summed and sorted off the loop
     names = {o.id: o.name for o in orgs if o.id is not None}
     lonely = alone(names, found)
     return Relationships(orgs, found, [names[o] for o in lonely], set(lonely))

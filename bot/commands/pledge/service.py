@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from bot.commands.pledge.ledger import Tally, kept, open_for_more, state_of, tally
-from bot.commands.pledge.ranking import Candidate, Ranked, rank
+from bot.commands.pledge.ledger import Tally, kept, state_of, tally
+from bot.commands.pledge.ranking import Candidate, Ranked, rank, units_compatible
 from bot.commands.pledge.repo import pledge_repo
 from bot.commands.pledge.views import need_post
 from bot.core.context import Ctx
@@ -18,6 +18,7 @@ from bot.store.pledge_models import ItemState, PledgeItem, PledgeMatch, Side
 from bot.store.pledge_repo import PledgeRepo
 
 CLOSED = (ItemState.FULFILLED.value, ItemState.WITHDRAWN.value)
+POOL = 50  # candidates ranked for one item: the rest of a large pool is older or fits less well
 
 
 def topic(need: PledgeItem) -> str:
@@ -36,13 +37,19 @@ def candidate(item: PledgeItem, t: Tally) -> Candidate:
 async def best(
     repo: PledgeRepo, target: PledgeItem, t: Tally, *, limit: int = 5
 ) -> tuple[list[Ranked], dict[int, PledgeItem]]:
-    """Live items on the other side that could go with ``target``, best first."""
+    """Live items on the other side that could go with ``target``, best first: ranked among the
+    :data:`POOL` the database picks (its kind, the best unit fit, the newest), never every live
+    item; other kinds are read only when fewer than ``limit`` of its kind could go with it (the
+    ranking lists every one of its kind first)."""
     other = Side.NEED if target.side == Side.OFFER.value else Side.OFFER
-    pool = await repo.items(other, live=True)
-    counts = await tallies(repo, pool)
-    usable = [i for i in pool if open_for_more(i, counts[i.id or 0])]
-    ranked = rank(candidate(target, t), [candidate(i, counts[i.id or 0]) for i in usable], limit=limit)
-    return ranked, {i.id or 0: i for i in usable}
+    units = None
+    if target.amount is not None:
+        units = [u for u in await repo.live_units(other) if units_compatible(target.unit, u)]
+    pool = await repo.candidates(other, target, same_kind=True, units=units, limit=POOL)
+    if len(pool) < limit:
+        pool += await repo.candidates(other, target, same_kind=False, units=units, limit=POOL)
+    ranked = rank(candidate(target, t), [candidate(i, kept(i)) for i in pool], limit=limit)
+    return ranked, {i.id or 0: i for i in pool}
 
 
 async def recompute(repo: PledgeRepo, items: Iterable[PledgeItem], now: datetime) -> None:
