@@ -9,6 +9,7 @@ each has, so unequal load shows at a glance whatever the units. Steering also se
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -110,44 +111,66 @@ def totals_per_kind(table: Table) -> dict[str, dict[str, Amounts]]:
 @pledge.sub("map", summary=N_("Who offered, gave, asked and received what, with a chart"), usage="/pledge map")
 async def resource_map(ctx: Ctx, args: object) -> Reply:
     repo = pledge_repo(ctx)
-    table = tabulate(await repo.map_items(), await repo.map_handovers())
-    organisations = [o for o in await ctx.repo.organisations() if o.id in table]
-    if not organisations:
+    items, handovers = await repo.map_items(), await repo.map_handovers()
+    organisations = [(o.id or 0, o.name) for o in await ctx.repo.organisations()]
+    steering = ctx.me.role == Role.STEERING.value
+    # a table per unit as typed grows with a coalition's years: summed and worded off the loop
+    made = await asyncio.to_thread(map_blocks, ctx.c.name, organisations, items, handovers, steering)
+    if made is None:
         return Reply.private(_('Nothing offered or asked yet. Start with `/pledge offer "…"` or `/pledge need "…"`.'))
-    blocks: list[Block] = [Header(_("Resource map of {coalition}", coalition=ctx.c.name))]
-    fields = [Field(o.name, rich(org_lines(table[o.id or 0]))) for o in organisations]
-    for start in range(0, len(fields), 10):
-        blocks.append(Fields(tuple(fields[start : start + 10])))
-    if ctx.me.role == Role.STEERING.value:
-        totals = totals_per_kind(table)
-        lines = [
-            _(
-                "{kind}: {measures}",
-                kind=kind_label(k),
-                measures=" · ".join(
-                    _("{measure} {amounts}", measure=tr(MEASURE_LABELS[m]), amounts=totals[k][m].text())
-                    for m in MEASURES
-                    if m in totals[k]
-                ),
-            )
-            for k in KINDS
-            if k in totals
-        ]
-        blocks.append(Section(rich(_("Totals per kind (steering):"), "\n", "\n".join(lines))))
-    names = [o.name for o in organisations]
-    series = [counts(table, o.id or 0) for o in organisations]
-    labels = [tr(MEASURE_LABELS[m]) for m in MEASURES]
+    blocks, bars, alt = made
     from bot.charts import grouped_chart, render  # matplotlib with the first chart, not at start
 
-    bars = Bars(names, series, labels, _("Who brings what"), ylabel=_("Offers, needs and hand-overs"))
     chart = await render(grouped_chart, bars)
+    blocks.append(Image(Attachment(f"pledge-map-{ctx.c.slug}.png", chart.png, "image/png", _("Resource map")), alt))
+    blocks.append(Context(rich(_("Amounts are summed per unit as typed; the number of items is in brackets."))))
+    return Reply.private(*blocks)
+
+
+def map_blocks(
+    coalition: str,
+    organisations: Sequence[tuple[int, str]],
+    items: Iterable[Sequence[Any]],
+    handovers: Iterable[Sequence[Any]],
+    steering: bool,
+) -> tuple[list[Block], Bars, str] | None:
+    """The map's text, its chart's bars and their description (None: nothing offered or asked)."""
+    table = tabulate(items, handovers)
+    shown = [(oid, name) for oid, name in organisations if oid in table]
+    if not shown:
+        return None
+    blocks: list[Block] = [Header(_("Resource map of {coalition}", coalition=coalition))]
+    fields = [Field(name, rich(org_lines(table[oid]))) for oid, name in shown]
+    for start in range(0, len(fields), 10):
+        blocks.append(Fields(tuple(fields[start : start + 10])))
+    if steering:
+        blocks.append(Section(rich(_("Totals per kind (steering):"), "\n", "\n".join(kind_lines(table)))))
+    names = [name for _oid, name in shown]
+    series = [counts(table, oid) for oid, _name in shown]
+    labels = [tr(MEASURE_LABELS[m]) for m in MEASURES]
+    bars = Bars(names, series, labels, _("Who brings what"), ylabel=_("Offers, needs and hand-overs"))
     alt = _(
         "Bars per organisation: offers, hand-overs given, needs and hand-overs received. {details}",
         details="; ".join(describe(names, series, labels)),
     )
-    blocks.append(Image(Attachment(f"pledge-map-{ctx.c.slug}.png", chart.png, "image/png", _("Resource map")), alt))
-    blocks.append(Context(rich(_("Amounts are summed per unit as typed; the number of items is in brackets."))))
-    return Reply.private(*blocks)
+    return blocks, bars, alt
+
+
+def kind_lines(table: Table) -> list[str]:
+    totals = totals_per_kind(table)
+    return [
+        _(
+            "{kind}: {measures}",
+            kind=kind_label(k),
+            measures=" · ".join(
+                _("{measure} {amounts}", measure=tr(MEASURE_LABELS[m]), amounts=totals[k][m].text())
+                for m in MEASURES
+                if m in totals[k]
+            ),
+        )
+        for k in KINDS
+        if k in totals
+    ]
 
 
 def describe(names: Sequence[str], series: Sequence[Sequence[int]], labels: Sequence[str]) -> list[str]:
