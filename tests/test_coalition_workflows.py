@@ -312,10 +312,10 @@ async def test_export_is_steering_only_and_complete(chat: Chat) -> None:
     export = await chat.say("alice", "/coalition export")
     names = [a.filename for a in export.attachments]
     assert names == ["clean-air.json", "clean-air-checkins.csv"]
-    data = json.loads(export.attachments[0].content)
+    data = json.loads(export.attachments[0].read())
     assert data["goals"][0]["title"] == "Calls"
     assert data["checkins"][0]["amount"] == 40
-    rows = list(csv.reader(io.StringIO(export.attachments[1].content.decode())))
+    rows = list(csv.reader(io.StringIO(export.attachments[1].read().decode())))
     assert rows[1][3:6] == ["Bob", "40", "'=cmd|calc"]  # a spreadsheet shows the note, never runs it
 
 

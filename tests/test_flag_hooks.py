@@ -5,11 +5,14 @@ the export (contents for handlers, counts for others), forget-me, and the privat
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import select
 
 from bot.commands.flag import ESCALATION, workflow
+from bot.commands.flag.access import visible_flags
 from bot.commands.flag.hooks import escalate, export, forget, status_section
+from bot.commands.flag.repo import flag_repo
 from bot.core.clock import ManualClock
 from bot.core.context import Actor, Ctx, Place
 from bot.core.workflow import JobEnv
@@ -134,6 +137,15 @@ async def test_overdue_flags_in_list_and_the_handlers_status(chat: Chat, db: Dat
     assert "Recently closed" in listing
 
 
+async def exported(ctx: Ctx) -> dict[str, Any]:
+    """The flag workflow's export, its sections read a page at a time read out (in the hook's session)."""
+    out: dict[str, Any] = {}
+    for name, section in (await export(ctx)).items():
+        streamed = hasattr(section, "batches")
+        out[name] = [row async for batch in section.batches() for row in batch] if streamed else section
+    return out
+
+
 async def test_export_gives_contents_to_handlers_and_counts_to_others(
     chat: Chat, db: Database, clock: ManualClock
 ) -> None:
@@ -141,7 +153,7 @@ async def test_export_gives_contents_to_handlers_and_counts_to_others(
     await raise_flag(chat, "bob", topic="Visible to Fay")
     await raise_flag(chat, "bob", topic="About Fay", parties="Fay", anonymous="yes")
     assert set(workflow.exports) == {"conflict_flag", "flag_party", "flag_event", "flag_quota", "flag_org_tally"}
-    full = await hook_ctx(db, clock, "alice", export)
+    full = await hook_ctx(db, clock, "alice", exported)
     assert [f["topic"] for f in full["conflict_flag"]] == ["Visible to Fay", "About Fay"]
     assert all("receipt_hash" not in f for f in full["conflict_flag"])
     assert len(full["flag_party"]) == 1
@@ -150,11 +162,34 @@ async def test_export_gives_contents_to_handlers_and_counts_to_others(
     # Bob's anonymous flag counts for Acme Trust, withheld (below 5) like every other organisation's.
     assert len(full["flag_org_tally"]) == 4  # three organisations and "without one"
     assert all(t["withheld"] and t["anonymous_flags"] is None for t in full["flag_org_tally"])
-    fay = await hook_ctx(db, clock, "fay", export)
+    fay = await hook_ctx(db, clock, "fay", exported)
     assert [f["topic"] for f in fay["conflict_flag"]] == ["Visible to Fay"]
-    member = await hook_ctx(db, clock, "bob", export)
+    member = await hook_ctx(db, clock, "bob", exported)
     assert member == {"flag_counts": [{"status": s, "count": n} for s, n in full_counts(open_=2)]}
     assert "About Fay" not in str(member)
+
+
+async def test_the_export_read_in_pages_holds_exactly_the_flags_each_handler_may_handle(
+    chat: Chat, db: Database, clock: ManualClock
+) -> None:
+    await coalition(chat)
+    await raise_flag(chat, "alice", topic="Raised by Alice")
+    await raise_flag(chat, "sam", topic="About Riverside", parties="Riverside Group", anonymous="yes")
+    await raise_flag(chat, "bob", topic="About Fay and Sam", parties="Fay, Sam")
+    await raise_flag(chat, "bob", topic="About Acme", parties="Acme Trust")
+    await raise_flag(chat, "bob", topic="About nobody")
+
+    async def both(ctx: Ctx) -> tuple[list[int], dict[str, Any]]:
+        allowed = await visible_flags(ctx, await flag_repo(ctx).flags())
+        return [f.id or 0 for f in allowed], await exported(ctx)
+
+    for who in ("alice", "sam", "fay"):
+        allowed, data = await hook_ctx(db, clock, who, both)
+        assert [f["id"] for f in data["conflict_flag"]] == allowed, who
+        assert {p["flag_id"] for p in data["flag_party"]} <= set(allowed)
+        assert {e["flag_id"] for e in data["flag_event"]} == set(allowed)
+        assert len(allowed) < 5, f"{who} is recused from something"
+        assert all("receipt_hash" not in f for f in data["conflict_flag"])
 
 
 def full_counts(open_: int) -> list[tuple[str, int]]:

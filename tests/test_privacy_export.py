@@ -22,7 +22,7 @@ from tests.test_forget_everywhere import MARK, WHO, touch_everything
 
 
 def files(reply: Reply) -> dict[str, bytes]:
-    return {a.filename: a.content for a in reply.attachments}
+    return {a.filename: a.read() for a in reply.attachments}
 
 
 async def export_of(chat: Chat, who: str) -> tuple[Reply, dict[str, Any]]:

@@ -235,7 +235,7 @@ async def test_missed_prompts_are_sent_late_within_grace_or_skipped_and_noted(
     assert "2 earlier prompts were skipped" in digest
     # The export keeps the whole record: every window, sent late, skipped or on time.
     export = await chat.say("alice", "/coalition export")
-    exported = json.loads(export.attachments[0].content)["checkin_windows"]
+    exported = json.loads(export.attachments[0].read())["checkin_windows"]
     assert [w["skipped"] for w in exported] == [False, True, True, False]
     assert all(w["digested_at"] for w in exported if not w["skipped"])
 

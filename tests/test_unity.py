@@ -348,7 +348,7 @@ async def test_export_includes_the_statement_history(chat: Chat) -> None:
     await sign_as(chat, "bob", "Acme Trust", "Bob")
     await chat.say("bob", "/unity withdraw")
     export = await chat.say("alice", "/coalition export")
-    data = json.loads(next(a for a in export.attachments if a.filename.endswith(".json")).content)
+    data = json.loads(next(a for a in export.attachments if a.filename.endswith(".json")).read())
     [version] = data["unity_statement"]
     assert version["number"] == 1
     assert [c["text"] for c in version["comments"]] == ["Looks good"]

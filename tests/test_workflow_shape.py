@@ -132,7 +132,7 @@ async def test_a_workflow_declared_in_a_test_works_through_the_real_core_and_sch
 
     export = await chat.say("alice", "/coalition export")
     assert "2 tallies" in export.plain()
-    data = json.loads(export.attachments[0].content)
+    data = json.loads(export.attachments[0].read())
     assert sorted(row["n"] for row in data["tally"]) == [3, 4]
     assert data["goals"] == []  # every other workflow's part is still there
 

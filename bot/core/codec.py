@@ -1,7 +1,8 @@
 """JSON for the neutral reply model, so a :class:`~bot.core.ui.Reply` can wait in the outbox.
 
 Every value is a tagged dict (``{"t": "Section", ...}``); bytes travel as base64, datetimes as
-ISO 8601 with their offset. ``decode(encode(reply)) == reply`` for every reply (tests check it).
+ISO 8601 with their offset. ``decode(encode(reply)) == reply`` for every reply (tests check it),
+except that an attachment on disk comes back carrying its bytes (the file may be gone by then).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ _ENUMS: dict[str, type[StrEnum]] = {"ButtonStyle": ui.ButtonStyle, "Visibility":
 
 
 def encode(value: Any) -> Any:
+    if isinstance(value, ui.Attachment) and value.path is not None:
+        # A file on disk would not be there after a restart: what is kept carries its bytes.
+        value = ui.Attachment(value.filename, value.read(), value.mime, value.title)
     if isinstance(value, StrEnum):
         return {"e": type(value).__name__, "v": value.value}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -38,6 +38,9 @@ def encode_reply(reply: Reply) -> dict[str, Any]:
     labels, "open the form") match it after a restart."""
     if reply.lang is None:
         reply.lang = current_language()
+    # A file on disk (an export) would not survive a restart: the row keeps its bytes instead, so
+    # only what is small enough to keep in a database row belongs in the outbox.
+    reply.attachments = [attachment.inlined() for attachment in reply.attachments]
     return _encode(reply)
 
 

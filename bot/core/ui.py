@@ -7,10 +7,13 @@ so each renderer escapes it for its own markup and nothing a user types can ping
 
 from __future__ import annotations
 
+import io
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from pathlib import Path
+from typing import BinaryIO, Literal
 
 from bot.core import i18n
 
@@ -190,12 +193,63 @@ class Actions:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with a message: a chart PNG, an .ics file, an export."""
+    """A file sent with a message: a chart PNG, an .ics file, an export.
+
+    A small file carries its ``content``. A large one (an export) is a file on disk at ``path``
+    (``content`` empty, see :meth:`on_disk`): adapters stream it to the platform from there and
+    remove it once it was sent or could not be (:meth:`discard`), so it is never in memory whole.
+    The file is the attachment's own: it is also removed when the attachment is garbage collected
+    (a reply dropped without being sent)."""
 
     filename: str
     content: bytes
     mime: str
     title: str = ""
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            weakref.finalize(self, _remove, self.path)
+
+    @classmethod
+    def on_disk(cls, path: Path, filename: str, mime: str, title: str = "") -> Attachment:
+        return cls(filename, b"", mime, title, path)
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size if self.path is not None else len(self.content)
+
+    def open(self) -> BinaryIO:
+        """The bytes as a file to read from (the file on disk itself, for one that is there)."""
+        return self.path.open("rb") if self.path is not None else io.BytesIO(self.content)
+
+    def read(self) -> bytes:
+        """The whole content in memory: for small files only (the outbox keeps bytes, tests read)."""
+        return self.path.read_bytes() if self.path is not None else self.content
+
+    def inlined(self) -> Attachment:
+        """The same file carried in memory (its file on disk removed): what can wait in the outbox,
+        where a file on disk would not survive a restart."""
+        if self.path is None:
+            return self
+        content = self.read()
+        self.discard()
+        return Attachment(self.filename, content, self.mime, self.title)
+
+    def discard(self) -> None:
+        """Remove the file on disk, if it has one (sent, or failed): harmless twice."""
+        if self.path is not None:
+            _remove(self.path)
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def discard_files(reply: Reply) -> None:
+    """Remove the files on disk of a reply's attachments, once it was sent or could not be."""
+    for attachment in reply.attachments:
+        attachment.discard()
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, update
+from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,6 +42,32 @@ class FlagRepo(Scoped[ConflictFlag | FlagParty | FlagEvent]):
             ConflictFlag.coalition_id == self.coalition_id, ConflictFlag.receipt_hash == receipt_hash
         )
         return (await self.session.exec(query)).first()
+
+    def not_recused(self, member: Member) -> ColumnElement[bool]:
+        """The flags ``member`` is not recused from, as a condition on ``conflict_flag``: not its
+        named reporter, and naming neither them nor their organisation as a party (the rule of
+        ``bot.commands.flag.access.recused_ids``, for reading a page at a time in SQL)."""
+        named = [col(FlagParty.member_id) == member.id]
+        if member.organisation_id is not None:
+            named.append(col(FlagParty.organisation_id) == member.organisation_id)
+        naming = select(FlagParty.flag_id).where(FlagParty.coalition_id == self.coalition_id, or_(*named))
+        return and_(
+            or_(col(ConflictFlag.reporter_id).is_(None), col(ConflictFlag.reporter_id) != member.id),
+            col(ConflictFlag.id).not_in(naming),
+        )
+
+    def flag_ids(self, where: ColumnElement[bool]) -> Select[Any]:
+        """The ids of this coalition's flags that meet ``where`` (a subquery)."""
+        return sql_select(col(ConflictFlag.id)).where(col(ConflictFlag.coalition_id) == self.coalition_id, where)
+
+    async def status_counts(self) -> dict[str, int]:
+        """How many flags are in each status (one grouped count)."""
+        query = (
+            sql_select(col(ConflictFlag.status), func.count())
+            .where(col(ConflictFlag.coalition_id) == self.coalition_id)
+            .group_by(col(ConflictFlag.status))
+        )
+        return dict((await self.session.exec(query)).all())  # type: ignore[call-overload]
 
     async def flags(self, *, include_closed: bool = True) -> Sequence[ConflictFlag]:
         query = select(ConflictFlag).where(ConflictFlag.coalition_id == self.coalition_id)

@@ -978,13 +978,26 @@ def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None)
     )
 
 
+class Upload(str):
+    """A file's name as sent, carrying the bytes that came with it (``data``)."""
+
+    data: bytes = b""
+
+
+def uploaded(value: Any) -> Upload:
+    name = Upload(value.filename)
+    name.data = value.file.read()
+    return name
+
+
 async def read_body(request: web.Request) -> tuple[dict[str, Any], list[str]]:
-    """JSON, or multipart with ``payload_json`` and ``files[n]`` (returns the file names)."""
+    """JSON, or multipart with ``payload_json`` and ``files[n]`` (returns the file names, each an
+    :class:`Upload` with its bytes)."""
     if request.content_type.startswith("multipart/"):
         form = await request.post()
         body = json.loads(str(form.get("payload_json") or "{}"))
-        names = [
-            value.filename for key, value in form.items() if key.startswith("files[") and hasattr(value, "filename")
+        names: list[str] = [
+            uploaded(value) for key, value in form.items() if key.startswith("files[") and hasattr(value, "filename")
         ]
         return body, names
     if not request.can_read_body:

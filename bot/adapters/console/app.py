@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,7 +28,8 @@ from bot.core.context import ActionEvent, Actor, FormSubmission, Invocation, Pla
 from bot.core.delivery import ChannelInfo
 from bot.core.dispatch import Core
 from bot.core.i18n import N_, _, language, normalize
-from bot.core.ui import Form, FormField, Image, Reply
+from bot.core.progress import interim
+from bot.core.ui import Form, FormField, Image, Reply, discard_files
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -134,7 +136,8 @@ class Console:
             self.tell(N_("Commands start with /, like /coalition help. Type :help for console commands."))
             return True
         name, _, rest = line[1:].partition(" ")
-        reply = await self.core.run_command(Invocation(name.lower(), self.actor, self.place, text=rest))
+        with interim(self.show):  # a long export says how far it has got
+            reply = await self.core.run_command(Invocation(name.lower(), self.actor, self.place, text=rest))
         await self.show(reply)
         return True
 
@@ -180,14 +183,21 @@ class Console:
             await self.fill(reply.form, reply.lang)
 
     def save_files(self, reply: Reply) -> None:
-        """Attachments and images go to files; their paths are printed."""
+        """Attachments and images go to files; their paths are printed. A file on disk (an export)
+        is moved there, never read into memory."""
         files = list(reply.attachments) + [b.attachment for b in reply.blocks if isinstance(b, Image)]
-        for attachment in files:
-            self.files_dir.mkdir(parents=True, exist_ok=True)
-            path = self.files_dir / attachment.filename
-            path.write_bytes(attachment.content)
-            with language(reply.lang):
-                self.say("  " + _("[file saved: {path}]", path=path))
+        try:
+            for attachment in files:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / attachment.filename
+                if attachment.path is not None:
+                    shutil.move(attachment.path, path)
+                else:
+                    path.write_bytes(attachment.content)
+                with language(reply.lang):
+                    self.say("  " + _("[file saved: {path}]", path=path))
+        finally:
+            discard_files(reply)
 
     async def fill(self, form: Form, lang: str | None) -> None:
         """One prompt per field, in ``lang`` (the language of the reply that opened the form)."""

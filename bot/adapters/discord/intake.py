@@ -23,7 +23,7 @@ from bot.adapters.discord.translate import command_call
 from bot.core.dispatch import Core
 from bot.core.i18n import _, language
 from bot.core.replay import Late, introduced
-from bot.core.ui import Reply, Visibility
+from bot.core.ui import Reply, Visibility, discard_files
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,18 @@ class LateAnswer(Answer):
     def can_open_modal(self) -> bool:
         return False
 
+    async def tell(self, reply: Reply) -> None:
+        """No word of progress: the answer is late already, and comes in one piece."""
+
     async def deliver(self, reply: Reply, *, form_button: str = OPEN_FORM_LABEL, hold_forms: bool = False) -> None:
-        if self.followup and await self.follow_up(reply, form_button, hold_forms):
-            self.by = "followup"
-            return
-        await self.direct(reply, form_button, hold_forms)
-        self.by = "direct"
+        try:
+            if self.followup and await self.follow_up(reply, form_button, hold_forms):
+                self.by = "followup"
+                return
+            await self.direct(reply, form_button, hold_forms)
+            self.by = "direct"
+        finally:
+            discard_files(reply)  # an export's files on disk, once sent or failed
 
     async def follow_up(self, reply: Reply, form_button: str, hold_forms: bool) -> bool:
         """Follow-ups through the interaction's token; False if Discord does not take the token."""

@@ -55,9 +55,10 @@ from bot.adapters.discord.translate import (
 from bot.core import text
 from bot.core.i18n import _, language
 from bot.core.intake import Intake
+from bot.core.progress import interim
 from bot.core.replay import Late, late_form_errors
 from bot.core.services import Kept
-from bot.core.ui import Reply, Visibility
+from bot.core.ui import Reply, Visibility, discard_files
 
 if TYPE_CHECKING:
     from bot.core.dispatch import Core
@@ -89,6 +90,7 @@ class Answer:
         self.confidential = False
         # Run again after a restart (bot.adapters.discord.intake): which request it answers late.
         self.late: Late | None = None
+        self._deferring = asyncio.Lock()  # a word of progress and the deferral may race: defer once
 
     async def run(self, work: Awaitable[Reply], budget: float) -> Reply:
         """Await the core; defer first when ``budget`` is 0, else once the budget (counted from the
@@ -102,6 +104,11 @@ class Answer:
         return await task
 
     async def defer(self) -> None:
+        async with self._deferring:
+            if not self.interaction.response.is_done() and not self.gone:
+                await self._defer()
+
+    async def _defer(self) -> None:
         interaction = self.interaction
         try:
             if interaction.message is not None and interaction.type in (
@@ -135,7 +142,28 @@ class Answer:
         await self.interaction.response.send_modal(modal)
 
     async def deliver(self, reply: Reply, *, form_button: str = OPEN_FORM_LABEL, hold_forms: bool = False) -> None:
-        """Answer with the reply; ``hold_forms``: forms behind its buttons stay in memory only."""
+        """Answer with the reply; ``hold_forms``: forms behind its buttons stay in memory only. Its
+        files on disk (an export) are removed once sent or failed."""
+        try:
+            await self._deliver(reply, form_button=form_button, hold_forms=hold_forms)
+        finally:
+            discard_files(reply)
+
+    async def tell(self, reply: Reply) -> None:
+        """A private word before the answer (how far a long export has got): it takes the place of
+        "thinking…", and the answer then takes its place."""
+        await self.defer()
+        if self.gone:
+            return
+        ids = IdBook()
+        messages = render_reply(reply, ids)
+        await ids.save(self.core.services.kept)
+        if self.deferred == "thinking":
+            await self.interaction.edit_original_response(**_edit(messages[0]))
+        else:
+            await self.interaction.followup.send(**send_kwargs(messages[0]), ephemeral=True)
+
+    async def _deliver(self, reply: Reply, *, form_button: str, hold_forms: bool) -> None:
         if self.gone:
             return
         if reply.form is not None and self.can_open_modal:
@@ -330,7 +358,8 @@ class InteractionHandler:
         sub = self.commands.route(call.command, call.path)
         empty = not any(v not in (None, "") for v in call.options.values())
         instant = self.commands.is_help(call.command, call.path) or (sub is not None and sub.opens_form and empty)
-        reply = await answer.run(self.core.run_command(inv), budget=self.modal_budget if instant else 0)
+        with interim(answer.tell):  # a long export says how far it has got
+            reply = await answer.run(self.core.run_command(inv), budget=self.modal_budget if instant else 0)
         await answer.deliver(reply)
 
     async def autocomplete(self, interaction: discord.Interaction[Any]) -> None:

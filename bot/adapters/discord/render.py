@@ -163,8 +163,13 @@ class OutgoingMessage:
         return view
 
     def files(self) -> list[discord.File]:
+        """A file on disk (an export) is opened there: discord.py streams it, never reads it whole."""
         return [
-            discord.File(io.BytesIO(a.content), filename=a.filename, description=a.title or None)
+            discord.File(
+                str(a.path) if a.path is not None else io.BytesIO(a.content),
+                filename=a.filename,
+                description=a.title or None,
+            )
             for a in self.attachments
         ]
 
@@ -413,14 +418,14 @@ def within_size_limit(messages: list[OutgoingMessage], limit: int, *, lang: str 
                 _(
                     TOO_LARGE,
                     name=a.filename,
-                    size=number(len(a.content) / 1e6, digits=1),
+                    size=number(a.size / 1e6, digits=1),
                     limit=number(limit / 1e6, digits=1),
                 )
                 for a in message.attachments
-                if len(a.content) > limit
+                if a.size > limit
             ]
             if notes:
-                message.attachments = [a for a in message.attachments if len(a.content) <= limit]
+                message.attachments = [a for a in message.attachments if a.size <= limit]
                 kept = [message.content] if message.content and message.content != empty else []
                 message.content = "\n".join(kept + [escape(n) for n in notes])
 

@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.errors import error_code
+from bot.adapters.slack.files import upload
 from bot.adapters.slack.home import HomeTab
 from bot.adapters.slack.ids import (
     FORM_CALLBACK,
@@ -41,7 +42,7 @@ from bot.adapters.slack.ids import (
     neutral_action_id,
     unstash,
 )
-from bot.adapters.slack.messenger import open_dm, post_message, upload
+from bot.adapters.slack.messenger import open_dm, post_message
 from bot.adapters.slack.people import People, Person
 from bot.adapters.slack.render import (
     SlackMessage,
@@ -68,8 +69,9 @@ from bot.core import text
 from bot.core.dispatch import Core
 from bot.core.i18n import N_, _, language
 from bot.core.intake import Intake
+from bot.core.progress import interim
 from bot.core.replay import late_form_errors
-from bot.core.ui import Form, Reply, Visibility
+from bot.core.ui import Form, Reply, Visibility, discard_files
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +158,8 @@ class SlackInteractions:
             async with self._turns:
                 try:
                     person = await self.person(client, origin, remember=not confidential)
-                    reply = await self.core.run_command(invocation(body, origin, person))
+                    with interim(lambda word: self.tell(client, origin, word)):  # a long export's progress
+                        reply = await self.core.run_command(invocation(body, origin, person))
                     await self.deliver(client, origin, reply)
                 except Exception:
                     await self.apologise(
@@ -306,16 +309,28 @@ class SlackInteractions:
         return ModalMeta(form.form_id, form.state, origin.team, origin.channel, origin.response_url)
 
     async def deliver(self, client: AsyncWebClient, origin: Origin, reply: Reply) -> None:
-        if reply.form is not None and origin.trigger_id and await self.open_modal(client, origin, reply):
-            return
+        """Send the reply; its files on disk (an export) are removed once sent or failed."""
+        try:
+            if reply.form is not None and origin.trigger_id and await self.open_modal(client, origin, reply):
+                return
+            stash = Stash()
+            messages = render_reply(reply, stash)
+            await stash.save(self.kept)
+            public = reply.visibility is Visibility.CHANNEL
+            for index, message in enumerate(messages):
+                await self.send(client, origin, message, public=public, replace=index == 0 and reply.replace_original)
+                if message.files:
+                    await self.send_files(client, origin, message, public=public)
+        finally:
+            discard_files(reply)
+
+    async def tell(self, client: AsyncWebClient, origin: Origin, reply: Reply) -> None:
+        """A private word before the answer (how far a long export has got)."""
         stash = Stash()
         messages = render_reply(reply, stash)
         await stash.save(self.kept)
-        public = reply.visibility is Visibility.CHANNEL
-        for index, message in enumerate(messages):
-            await self.send(client, origin, message, public=public, replace=index == 0 and reply.replace_original)
-            if message.files:
-                await self.send_files(client, origin, message, public=public)
+        for message in messages:
+            await self.send(client, origin, message, public=False, replace=False)
 
     async def open_modal(self, client: AsyncWebClient, origin: Origin, reply: Reply) -> bool:
         assert reply.form is not None

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.errors import error_code, read_failure
+from bot.adapters.slack.files import upload
 from bot.adapters.slack.ids import Stash
 from bot.adapters.slack.render import SlackMessage, render_reply
 from bot.adapters.slack.translate import PLATFORM
@@ -23,7 +24,7 @@ from bot.adapters.slack.web import web_client
 from bot.core.context import Place
 from bot.core.delivery import ChannelInfo, DeliveryError, MessageRef
 from bot.core.services import Kept
-from bot.core.ui import Attachment, Reply
+from bot.core.ui import Reply
 
 TokenSource = Callable[[str], Awaitable[str | None]]
 OUTBOX_EVENT = "coalition_bot_outbox"
@@ -201,18 +202,6 @@ def is_user(target: str) -> bool:
 async def open_dm(client: AsyncWebClient, user_id: str) -> str:
     response = await client.conversations_open(users=user_id)
     return str((response.get("channel") or {}).get("id", ""))
-
-
-async def upload(client: AsyncWebClient, channel: str, files: list[Attachment]) -> None:
-    """Files (charts, exports, .ics) into the channel, via files.getUploadURLExternal + complete."""
-    if not files:
-        return
-    await client.files_upload_v2(
-        channel=channel,
-        file_uploads=[
-            {"content": f.content, "filename": f.filename, "title": f.title or f.filename} for f in files[:10]
-        ],
-    )
 
 
 @contextmanager

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
-import json
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from bot.commands.coalition.command import coalition
@@ -18,9 +16,10 @@ from bot.commands.common import csv_cell, row_dict
 from bot.core import text, workflow
 from bot.core.context import Ctx
 from bot.core.errors import PermissionDenied
-from bot.core.export_file import write_csv, write_json
+from bot.core.export_file import scratch_file, sweep, write_bytes, write_csv, write_json
 from bot.core.i18n import N_, _, ngettext
 from bot.core.params import Args, Kind, Param
+from bot.core.progress import Progress
 from bot.core.registry import STEERING
 from bot.core.ui import Attachment, Reply, Section, rich
 from bot.core.workflow import CsvStream, Export, as_export
@@ -58,26 +57,56 @@ async def export(ctx: Ctx, args: Args) -> Reply:
         sections.extend(part.tables.items())
         wanted.extend(part.files)
         summary.extend(part.summary)
+    streams = sum(isinstance(f, CsvStream) for f in wanted)
+    progress = Progress(ctx.clock, len(sections) + streams, preparing)
+    files = await written(f"{c.slug}.json", sections, wanted, progress)
+    # Written last, so the transaction writes nothing while the files are made (on SQLite a write
+    # would hold every other writer back for the whole export).
     await ctx.repo.audit("coalition.exported", member=ctx.me)
-    with tempfile.TemporaryDirectory(prefix="export-") as scratch:
-        everything = Path(scratch) / f"{c.slug}.json"
-        await write_json(everything, sections)
-        files = [Attachment(everything.name, await read(everything), "application/json", _("Everything (JSON)"))]
-        for wanted_file in wanted:
-            if isinstance(wanted_file, CsvStream):
-                path = Path(scratch) / wanted_file.filename
-                await write_csv(path, wanted_file)
-                files.append(Attachment(path.name, await read(path), "text/csv", wanted_file.title))
-            else:
-                files.append(wanted_file)
     return Reply(
         blocks=[Section(rich(_("Export of {coalition}: {summary}.", coalition=c.name, summary=", ".join(summary))))],
         attachments=files,
     )
 
 
-async def read(path: Path) -> bytes:
-    return await asyncio.to_thread(path.read_bytes)
+async def written(
+    name: str, sections: list[tuple[str, Any]], wanted: list[Attachment | CsvStream], progress: Progress
+) -> list[Attachment]:
+    """The export's files, on disk: every section in one JSON file, then the workflows' files (a CSV
+    stream written a page at a time). Removed again when writing one of them fails."""
+    await asyncio.to_thread(sweep)
+    files: list[Attachment] = []
+    try:
+        path = scratch_file(".json")
+        files.append(Attachment.on_disk(path, name, "application/json", _("Everything (JSON)")))
+        await write_json(path, sections, progress.at)
+        done = len(sections)
+        for wanted_file in wanted:
+            if isinstance(wanted_file, CsvStream):
+                path = scratch_file(".csv")
+                files.append(Attachment.on_disk(path, wanted_file.filename, "text/csv", wanted_file.title))
+                await write_csv(path, wanted_file, progress.at, done)
+                done += 1
+                await progress.at(done)
+            else:
+                files.append(wanted_file)
+    except BaseException:
+        for attachment in files:
+            attachment.discard()
+        raise
+    return files
+
+
+def preparing(done: int, total: int) -> Reply:
+    return Reply.private(
+        ngettext(
+            "Preparing your export… ({done} of {total} part written). The files follow when they are ready.",
+            "Preparing your export… ({done} of {total} parts written). The files follow when they are ready.",
+            total,
+            done=done,
+            total=total,
+        )
+    )
 
 
 async def coalition_export(ctx: Ctx) -> Export:
@@ -131,21 +160,32 @@ def tabular(value: object) -> bool:
 
 
 async def export_mine_reply(ctx: Ctx) -> Reply:
-    """``/coalition export mine`` (an option of ``/coalition export``, so Discord sees one subcommand)."""
+    """``/coalition export mine`` (an option of ``/coalition export``, so Discord sees one subcommand).
+    Gathered a workflow at a time (said how far it has got when that takes long), then written to
+    files off the event loop and sent from disk, like the coalition's export."""
     me = ctx.me
+    hooks = [flow.export_mine for flow in workflow.active() if flow.export_mine is not None]
+    progress = Progress(ctx.clock, len(hooks), preparing)
     data: dict[str, Any] = {}
-    for flow in workflow.active():
-        if flow.export_mine is not None:
-            data.update(await flow.export_mine(ctx, me.id or 0))
+    for done, hook in enumerate(hooks, start=1):
+        data.update(await hook(ctx, me.id or 0))
+        await progress.at(done)
     slug = ctx.c.slug
-    everything = Attachment(
-        f"{slug}-mine.json", json.dumps(data, indent=2, default=str).encode(), "application/json", _("Your data (JSON)")
-    )
-    files = [
-        Attachment(f"{slug}-mine-{name}.csv", as_csv(rows), "text/csv", _("{table} (CSV)", table=name))
-        for name, rows in data.items()
-        if tabular(rows)
-    ]
+    files: list[Attachment] = []
+    try:
+        path = scratch_file(".json")
+        files.append(Attachment.on_disk(path, f"{slug}-mine.json", "application/json", _("Your data (JSON)")))
+        await write_json(path, data.items())
+        for name, rows in data.items():
+            if tabular(rows):
+                path = scratch_file(".csv")
+                title = _("{table} (CSV)", table=name)
+                files.append(Attachment.on_disk(path, f"{slug}-mine-{name}.csv", "text/csv", title))
+                await write_bytes(path, functools.partial(as_csv, rows))
+    except BaseException:
+        for attachment in files:
+            attachment.discard()
+        raise
     rows = sum(len(v) for v in data.values() if isinstance(v, list))
     text = ngettext(
         "Everything {coalition} stores about you: {n} record.",
@@ -153,4 +193,4 @@ async def export_mine_reply(ctx: Ctx) -> Reply:
         rows,
         coalition=ctx.c.name,
     )
-    return Reply(blocks=[Section(rich(text))], attachments=[everything, *files])
+    return Reply(blocks=[Section(rich(text))], attachments=files)

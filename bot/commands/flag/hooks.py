@@ -9,7 +9,6 @@ from typing import Any
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands.common import row_dict
 from bot.commands.flag import stats
 from bot.commands.flag.access import is_handler, overdue, visible_flags
 from bot.commands.flag.command import DEFAULT_ESCALATION_HOURS
@@ -112,25 +111,30 @@ async def status_section(ctx: Ctx) -> list[Block]:
     return blocks
 
 
-async def export(ctx: Ctx) -> dict[str, list[dict[str, Any]]]:
-    """Flag contents for handlers (the flags they may handle; never receipts); counts for others."""
+async def export(ctx: Ctx) -> dict[str, Any]:
+    """Flag contents for handlers (the flags they may handle; never receipts), read a page at a time;
+    counts for others."""
     repo = flag_repo(ctx)
-    flags = await repo.flags()
-    counts = [
-        {"status": status.value, "count": sum(1 for f in flags if f.status == status.value)} for status in FlagStatus
-    ]
+    by_status = await repo.status_counts()
+    counts = [{"status": status.value, "count": by_status.get(status.value, 0)} for status in FlagStatus]
     if not is_handler(ctx.member):
         return {"flag_counts": counts}
-    visible = await visible_flags(ctx, flags)
-    ids = {f.id for f in visible}
+    handled = repo.not_recused(ctx.me)
+    ids = repo.flag_ids(handled)
+    pages = ctx.repo.pages
     return {
         "flag_counts": counts,
-        "conflict_flag": [{k: v for k, v in row_dict(f).items() if k != "receipt_hash"} for f in visible],
-        "flag_party": [row_dict(p) for p in await repo.all_parties() if p.flag_id in ids],
-        "flag_event": [row_dict(e) for e in await repo.all_events() if e.flag_id in ids],
+        "conflict_flag": pages(ConflictFlag, where=(handled,), shape=without_receipt),
+        "flag_party": pages(FlagParty, where=(col(FlagParty.flag_id).in_(ids),)),
+        "flag_event": pages(FlagEvent, where=(col(FlagEvent.flag_id).in_(ids),)),
         "flag_quota": [{"day": q.day.isoformat(), "count": q.count} for q in await repo.quota_rows()],
         "flag_org_tally": await anonymous_counts(ctx),
     }
+
+
+def without_receipt(row: dict[str, Any]) -> dict[str, Any]:
+    row.pop("receipt_hash", None)
+    return row
 
 
 async def anonymous_counts(ctx: Ctx) -> list[dict[str, Any]]:
