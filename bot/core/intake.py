@@ -10,9 +10,9 @@ A row is *held* by the process answering it for ``HOLD`` (longer than any answer
 process starting while another is busy takes over only requests whose process is gone. Recording
 never stands in the way of the acknowledgement, and comes first under a burst: one writer task per
 intake, with a connection of its own while it has work, writes every request waiting in one short
-transaction (then the next group), and the units of work starting meanwhile wait for those rows
-(:meth:`~bot.store.db.Database.let_ahead`), so a request's row does not queue behind the work of
-the requests acknowledged before it (SQLite has one writer). An acknowledgement waits for its row
+transaction (then the next group), and on SQLite the units of work starting meanwhile wait for
+those rows (:meth:`~bot.store.db.Database.let_ahead`), so a request's row does not queue behind the
+work of the requests acknowledged before it (SQLite has one writer). An acknowledgement waits for its row
 until ``BUDGET`` after the request *arrived* (:func:`arrived`; Slack's 3 seconds start when it
 sends), so time the request already spent in the adapter is counted; past that the request is
 acknowledged anyway (``Intake.late``) and its row committed just after (a crash in that moment
@@ -71,10 +71,10 @@ Waiting = tuple[str, str, dict[str, Any], Entry]
 
 
 class Intake:
-    """Requests are written in groups (one commit for a burst) by one writer task, ahead of the units
-    of work that start meanwhile; the acknowledgement waits for its request's row until ``budget``
-    seconds after the request arrived: past that (a database slow under a burst) the request is
-    acknowledged anyway and its row committed a moment later (Slack gives 3 seconds)."""
+    """Requests are written in groups (one commit for a burst) by one writer task, on SQLite ahead of
+    the units of work that start meanwhile; the acknowledgement waits for its request's row until
+    ``budget`` seconds after the request arrived: past that (a database slow under a burst) the
+    request is acknowledged anyway and its row committed a moment later (Slack gives 3 seconds)."""
 
     def __init__(self, db: Database, clock: Clock, platform: str, *, budget: float = BUDGET) -> None:
         self.db = db

@@ -130,8 +130,9 @@ class Database:
         For the intake's rows (:mod:`bot.core.intake`), written while their requests wait to be
         acknowledged: SQLite has one writer, and without this they queue behind the work of the
         requests acknowledged before them (each holding the write lock across the event loop's
-        turns), behind SQLite's busy timeout that polls ever more slowly."""
-        if not write.done():
+        turns), behind SQLite's busy timeout that polls ever more slowly. PostgreSQL locks rows,
+        not the database: nothing waits there."""
+        if self.is_sqlite and not write.done():
             self._ahead.add(write)
             write.add_done_callback(self._ahead.discard)
 
