@@ -72,6 +72,13 @@ async def test_an_acknowledgement_waits_for_its_row_counted_from_the_request_s_a
     assert intake.late == 1
     assert await kept_keys(db) == ["fresh", "stale"]
 
+    async def with_more_to_do(key: str) -> bool:  # a form: the core's own budget comes before its ack
+        arrived(loop.time() - 1.0)
+        return (await intake.receive("form", key, {}, budget=0.5)).written.done()
+
+    assert await asyncio.create_task(with_more_to_do("form")) is False  # its own 0.5 s had gone
+    assert intake.late == 2
+
 
 async def test_a_burst_is_one_transaction_and_a_retry_within_it_keeps_one_row(db: Database) -> None:
     intake = Intake(db, ManualClock(), "slack")

@@ -86,12 +86,15 @@ class Intake:
         self._writer: asyncio.Task[None] | None = None
         self.late = 0  # requests acknowledged before their row was committed (the budget ran out)
 
-    async def receive(self, kind: str, key: str, payload: dict[str, Any], *, keep: bool = True) -> Entry:
+    async def receive(
+        self, kind: str, key: str, payload: dict[str, Any], *, keep: bool = True, budget: float | None = None
+    ) -> Entry:
         """Write the request down before it is acknowledged; returns the entry to pass to
         :meth:`answered`. ``key`` is the platform's id of the request (a retry of it keeps the first
         row). Never raises: a request the database cannot take goes on without its row. A request
         of a confidential command (``keep=False``: what a flag's reporter typed) is never written
-        to the database, not even for a moment; a crash may lose it."""
+        to the database, not even for a moment; a crash may lose it. ``budget``: this request's
+        own (seconds after it arrived), where more work comes before its acknowledgement."""
         entry = Entry()
         if not keep:
             entry.written.set_result(None)
@@ -100,7 +103,7 @@ class Intake:
         self._waiting.append((kind, key or f"anonymous:{secrets.token_hex(12)}", payload, entry))
         self.db.let_ahead(entry.written)
         self._write_soon()
-        left = self.budget - (loop.time() - (_arrival.get() or loop.time()))
+        left = (self.budget if budget is None else budget) - (loop.time() - (_arrival.get() or loop.time()))
         if left > 0:
             await asyncio.wait({entry.written}, timeout=left)
         if not entry.written.done():
@@ -187,14 +190,15 @@ class Intake:
         listener: Listener,
         *,
         keep: Callable[[dict[str, Any]], Awaitable[bool]] | None = None,
+        budget: float | None = None,
     ) -> Listener:
         """``listener`` (a platform's ``(ack, body, client)`` handler that acknowledges and answers)
-        with its request written down first (unless ``keep`` says not) and forgotten once the
-        listener is done."""
+        with its request written down first (unless ``keep`` says not; waiting for the row as
+        :meth:`receive` with ``budget``) and forgotten once the listener is done."""
 
         async def run(ack: Any, body: dict[str, Any], client: Any) -> None:
             kept = True if keep is None else await keep(body)
-            entry = await self.receive(kind, key_of(body), body, keep=kept)
+            entry = await self.receive(kind, key_of(body), body, keep=kept, budget=budget)
             await listener(ack, body, client)
             await self.answered(entry)  # not reached when the process dies
 
