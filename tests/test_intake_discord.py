@@ -289,7 +289,7 @@ async def test_a_database_that_cannot_take_the_row_does_not_stand_in_the_way_of_
     async def refused(*_args: Any, **_kwargs: Any) -> Any:
         raise OSError("disk full")
 
-    monkeypatch.setattr(intake_repo, "record_many", refused)
+    monkeypatch.setattr(intake_repo, "record_group", refused)
     async with discord_bot(fake, db) as adapter:
         created = await Chat(fake, adapter).slash("Alice", "coalition", "create", name="Clean Air")
     assert "Clean Air" in created.text()

@@ -3,8 +3,9 @@
 The guarantee, precisely:
 
 * **Nothing is lost.** A row is written in the same transaction as the state change that caused it
-  and stays until the platform accepted it (``sent``) or it failed ``max_attempts`` times or
-  permanently (``parked``, listed to steering in ``/coalition status``).
+  and stays until the platform accepted it (``sent``), its own deadline passed (``expired``: never
+  sent late) or the platform refused it permanently (``parked``); ``/coalition status`` counts both
+  for steering. ``max_attempts`` (off by default) also parks a row after that many failures.
 * **Nothing is sent twice** by retries or by several dispatchers: a row is *claimed* (status
   ``sending``, ``not_before`` = lease expiry) in its own committed transaction before it is sent —
   on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two processes never claim the same row — and

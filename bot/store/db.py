@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -113,12 +114,27 @@ def is_conflict(error: BaseException) -> bool:
     return False
 
 
+AHEAD_WAIT = 1.0  # seconds a unit of work waits at most for the writes let ahead of it
+
+
 class Database:
     """An engine plus a session factory; ``unit_of_work()`` commits once, or rolls back on error."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        self._ahead: set[asyncio.Future[Any]] = set()
+
+    def let_ahead(self, write: asyncio.Future[Any]) -> None:
+        """A unit of work that starts before ``write`` is done waits for it (at most ``AHEAD_WAIT``).
+        For the intake's rows (:mod:`bot.core.intake`), written while their requests wait to be
+        acknowledged: SQLite has one writer, and without this they queue behind the work of the
+        requests acknowledged before them (each holding the write lock across the event loop's
+        turns), behind SQLite's busy timeout that polls ever more slowly. PostgreSQL locks rows,
+        not the database: nothing waits there."""
+        if self.is_sqlite and not write.done():
+            self._ahead.add(write)
+            write.add_done_callback(self._ahead.discard)
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -128,8 +144,17 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    async def _after_ahead(self) -> None:
+        loop = asyncio.get_running_loop()
+        ahead = [write for write in self._ahead if write.get_loop() is loop]
+        self._ahead.intersection_update(ahead)  # another event loop's (a test's) are nobody's now
+        if ahead:
+            await asyncio.wait(ahead, timeout=AHEAD_WAIT)
+
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        if self._ahead:
+            await self._after_ahead()
         async with self._sessions() as session:
             try:
                 yield session

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.models import utcnow
@@ -26,6 +26,8 @@ class FlagStatus(StrEnum):
 
 
 CLOSED = frozenset({FlagStatus.RESOLVED.value, FlagStatus.DISMISSED.value})
+# The others, named rather than "not closed" so a query finds them by index (coalition, status).
+NOT_CLOSED = tuple(status.value for status in FlagStatus if status.value not in CLOSED)
 
 
 class Severity(StrEnum):
@@ -49,6 +51,7 @@ class FlagEventKind(StrEnum):
 
 class ConflictFlag(SQLModel, table=True):
     __tablename__ = "conflict_flag"
+    __table_args__ = (Index("ix_conflict_flag_coalition_status", "coalition_id", "status"),)
 
     id: int | None = Field(default=None, primary_key=True)
     coalition_id: int = Field(foreign_key="coalition.id", index=True, ondelete="CASCADE")

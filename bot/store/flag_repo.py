@@ -14,7 +14,16 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.flag_models import CLOSED, ConflictFlag, FlagEvent, FlagOrgTally, FlagParty, FlagQuota, FlagStatus
+from bot.store.flag_models import (
+    CLOSED,
+    NOT_CLOSED,
+    ConflictFlag,
+    FlagEvent,
+    FlagOrgTally,
+    FlagParty,
+    FlagQuota,
+    FlagStatus,
+)
 from bot.store.models import Coalition, Identity, Member
 from bot.store.repo import CoalitionRepo, Directory
 from bot.store.scoped import Scoped
@@ -72,7 +81,7 @@ class FlagRepo(Scoped[ConflictFlag | FlagParty | FlagEvent]):
     async def flags(self, *, include_closed: bool = True) -> Sequence[ConflictFlag]:
         query = select(ConflictFlag).where(ConflictFlag.coalition_id == self.coalition_id)
         if not include_closed:
-            query = query.where(col(ConflictFlag.status).not_in(list(CLOSED)))
+            query = query.where(col(ConflictFlag.status).in_(NOT_CLOSED))
         return (await self.session.exec(query.order_by(col(ConflictFlag.id)))).all()
 
     async def recently_closed(self, limit: int) -> Sequence[ConflictFlag]:

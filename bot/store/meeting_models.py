@@ -39,6 +39,7 @@ class Meeting(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("coalition_id", "request_key", name="uq_meeting_request"),
         Index("ix_meeting_status", "status"),
+        Index("ix_meeting_coalition_status", "coalition_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

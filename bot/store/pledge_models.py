@@ -63,6 +63,7 @@ class PledgeItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("coalition_id", "fingerprint", "active", name="uq_pledge_item_active"),
         Index("ix_pledgeitem_listing", "coalition_id", "side", "state", "id"),
+        Index("ix_pledgeitem_coalition_state", "coalition_id", "state", "organisation_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

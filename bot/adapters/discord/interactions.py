@@ -54,7 +54,7 @@ from bot.adapters.discord.translate import (
 )
 from bot.core import text
 from bot.core.i18n import _, language
-from bot.core.intake import Intake
+from bot.core.intake import Intake, arrived
 from bot.core.progress import interim
 from bot.core.replay import Late, late_form_errors
 from bot.core.services import Kept
@@ -69,6 +69,9 @@ NO_MENTIONS = discord.AllowedMentions.none()
 Deferral = Literal["thinking", "update"]
 ALREADY_ACKNOWLEDGED = 40060
 UNKNOWN_INTERACTION = 10062
+# An interaction waits for its row at most this long after it arrived: what is left of the core's
+# 1.5 s then still lets a reply that opens a modal answer first (Discord gives 3 s in all).
+INTAKE_BUDGET = 1.0
 KEPT = {  # what is written down before it is answered (an autocomplete is not: nobody waits for it later)
     discord.InteractionType.application_command: "command",
     discord.InteractionType.component: "action",
@@ -282,8 +285,9 @@ class InteractionHandler:
             entry = None
             kind = KEPT.get(interaction.type)
             if payload is not None and kind is not None:
+                arrived(answer.arrived)
                 entry = await self.intake.receive(
-                    kind, str(interaction.id), payload, keep=await self.keeps(interaction)
+                    kind, str(interaction.id), payload, keep=await self.keeps(interaction), budget=INTAKE_BUDGET
                 )
             await self.answer(answer)
             await self.intake.answered(entry)  # not reached when the process dies

@@ -44,7 +44,7 @@ from bot.config import Settings
 from bot.core.delivery import Messenger
 from bot.core.dispatch import Core
 from bot.core.errors import ConfigError
-from bot.core.intake import HOLD
+from bot.core.intake import HOLD, arrived
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,7 @@ class SlackAdapter:
 
     def routes(self) -> list[BaseRoute]:
         async def endpoint(request: Request) -> Response:
+            arrived()  # the acknowledgement's clock starts here (bot.core.intake)
             return await self.http.handle(request)
 
         routes: list[BaseRoute] = []

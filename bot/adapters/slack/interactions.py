@@ -77,6 +77,7 @@ log = logging.getLogger(__name__)
 
 Ack = Callable[..., Awaitable[None]]
 FORM_BUDGET = 2.5
+FORM_INTAKE_BUDGET = 0.5  # a form's row waited for before its FORM_BUDGET: its ack within Slack's 3 s
 WORKERS = 4
 FORM_GONE = N_("This form is no longer active. Run the command again to get a fresh one.")
 
@@ -110,7 +111,9 @@ class SlackInteractions:
             app.command(f"/{command.name}")(self.command)
         app.action(re.compile(r".+"))(self.action)
         app.view_submission(FORM_CALLBACK)(
-            self.intake.kept("form", form_key, self.view_submission, keep=self.form_not_confidential)
+            self.intake.kept(
+                "form", form_key, self.view_submission, keep=self.form_not_confidential, budget=FORM_INTAKE_BUDGET
+            )
         )
         app.view_closed(FORM_CALLBACK)(acknowledge)
         app.event("app_home_opened")(self.home_opened)

@@ -1,5 +1,7 @@
 """Steering's view of proactive-message delivery in ``/coalition status``: messages that could not
-be delivered (parked) and how many are waiting. Members see nothing of it."""
+be delivered (parked), messages dropped because their time passed before a platform took them
+(expired: a check-in prompt after its window, a reminder after its meeting), and how many are
+waiting. Counted in SQL, for this coalition only; members see nothing of it."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ async def delivery_section(ctx: Ctx) -> list[Block]:
     counts = await ctx.repo.outbox_counts()
     parked = counts.get(OutboxStatus.PARKED.value, 0)
     waiting = counts.get(OutboxStatus.PENDING.value, 0) + counts.get(OutboxStatus.SENDING.value, 0)
-    if not parked and waiting < MANY_WAITING:
+    expired = counts.get(OutboxStatus.EXPIRED.value, 0)
+    if not parked and not expired and waiting < MANY_WAITING:
         return []
     blocks: list[Block] = []
     if parked:
@@ -51,6 +54,29 @@ async def delivery_section(ctx: Ctx) -> list[Block]:
             )
         blocks.append(
             Context(rich(_("Usually the bot was removed from that channel or lacks permission to post there.")))
+        )
+    if expired:
+        blocks.append(
+            Section(
+                rich(
+                    ngettext(
+                        "⚠ {n} message expired before it could be delivered (steering only).",
+                        "⚠ {n} messages expired before they could be delivered (steering only).",
+                        expired,
+                    )
+                )
+            )
+        )
+        blocks.append(
+            Context(
+                rich(
+                    _(
+                        "A message whose time has passed is dropped, never sent late: a check-in prompt "
+                        "after its window closed, a reminder after its meeting. Usually a platform was "
+                        "failing for that long."
+                    )
+                )
+            )
         )
     if waiting >= MANY_WAITING:
         blocks.append(

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.flag.command import ACK_OVERDUE, OUTCOME_OVERDUE
 from bot.core.context import Ctx
-from bot.store.flag_models import CLOSED, ConflictFlag, FlagParty, FlagStatus
+from bot.store.flag_models import NOT_CLOSED, ConflictFlag, FlagParty, FlagStatus
 from bot.store.flag_repo import FlagRepo
 from bot.store.models import Member
 
@@ -49,7 +49,7 @@ class HandlerQueue:
         )
         return [
             ConflictFlag.coalition_id == self.coalition_id,
-            col(ConflictFlag.status).not_in(CLOSED),
+            col(ConflictFlag.status).in_(NOT_CLOSED),
             or_(col(ConflictFlag.reporter_id).is_(None), col(ConflictFlag.reporter_id) != me.id),
             ~named.exists(),
         ]
