@@ -311,3 +311,19 @@ async def test_answered_interactions_leave_no_intake_row(fake: FakeDiscord, db: 
         assert "Clean Air" in created.text()
         assert seen == [1]  # written down while it ran
     assert await intake_rows(db) == []
+
+
+async def test_after_the_token_expired_a_public_answer_is_posted_in_its_channel(
+    fake: FakeDiscord, db: Database
+) -> None:
+    """As on Slack: what everyone in the channel would have seen is posted there, not in a DM."""
+    iid, alice = await killed(fake, db, "core", ("coalition", ("create",), {"name": "Late Air"}))
+    async with discord_bot(fake, db, minutes=20):
+        pass  # answered as the bot started
+    assert fake.records_for(iid, "followup") == []
+    channel = str(fake.interactions[iid].channel_id)
+    posted = [visible(m) for m in fake.messages.values() if m["channel_id"] == channel]
+    assert any("is created" in text for text in posted)
+    assert direct_messages(fake, alice) == []
+    assert await count(db, Coalition) == 1
+    assert await intake_rows(db) == []

@@ -5,7 +5,8 @@ handler as a live one, so the request the core runs is built by the same code; t
 claimed the interaction's id, so what was done before the crash is answered as such, not done
 twice. The answer goes as a follow-up (``POST /webhooks/{application_id}/{token}``) while the
 token is valid (15 minutes, and only if the interaction was acknowledged before the crash), else
-as a direct message that says which request it answers."""
+in the channel for a public answer (as on Slack), and for a private one as a direct message that
+says which request it answers."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class LateAnswer(Answer):
     """The answer to an interaction the process that died received: the response slot is gone
     (the dead process deferred it, or Discord gave up on it after 3 seconds), so nothing is
     deferred and no modal opens; the reply goes as follow-ups while the token is valid, else (or
-    when Discord refuses the token) by direct message."""
+    when Discord refuses the token) in the channel or by direct message (:meth:`direct`)."""
 
     def __init__(self, interaction: discord.Interaction[Any], core: Core, *, followup: bool) -> None:
         super().__init__(interaction, core)
@@ -98,8 +99,21 @@ class LateAnswer(Answer):
         return True
 
     async def direct(self, reply: Reply, form_button: str, hold_forms: bool) -> None:
-        """The reply in a direct message, first saying which request it answers."""
+        """Past the token: a reply meant for the channel goes to the channel (as everyone would have
+        seen it), else (a private one, or a channel the bot cannot post in) a direct message, first
+        saying which request it answers."""
         interaction = self.interaction
+        if reply.visibility is not Visibility.PRIVATE and interaction.guild_id and interaction.channel_id:
+            ids = IdBook()
+            messages = render_reply(reply, ids, form_button=form_button)
+            await ids.save(self.core.services.kept, hold_forms=hold_forms)
+            target = interaction.client.get_partial_messageable(interaction.channel_id, guild_id=interaction.guild_id)
+            try:
+                for message in messages:
+                    await target.send(**send_kwargs(message))
+                return
+            except discord.HTTPException as error:
+                log.info("Discord interaction %s: its channel refused the late answer (%s)", interaction.id, error.code)
         if self.late is not None:
             with language(reply.lang):
                 reply = introduced(reply, self.late)
