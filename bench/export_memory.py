@@ -26,10 +26,8 @@ import asyncio
 import gc
 import json
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
@@ -47,8 +45,7 @@ from bot.core.ui import Reply, discard_files
 from bot.server import release_free_memory
 from bot.store import tables  # noqa: F401
 from bot.store.db import Database
-from bot.store.migrate import upgrade
-from tests.support import Chat, make_core, reset_postgres
+from tests.support import Chat, bench_database, make_core
 
 
 class Sink:
@@ -117,11 +114,11 @@ async def traced(work: Callable[[], Awaitable[Any]]) -> tuple[Any, float]:
 
 
 async def run(size: Size, database_url: str | None) -> dict[str, Any]:
-    scratch = None if database_url else Path(tempfile.mkdtemp(prefix="bench-export-"))
-    db = Database.from_url(database_url or f"sqlite:///{scratch}/bench.db")
-    await upgrade(db)
-    if database_url:
-        await reset_postgres(db)
+    async with bench_database(database_url, "bench-export-") as db:
+        return await measure(db, size)
+
+
+async def measure(db: Database, size: Size) -> dict[str, Any]:
     clock = ManualClock()
     clock.set(NOW)
     chat = Chat(make_core(db, clock))
@@ -179,9 +176,6 @@ async def run(size: Size, database_url: str | None) -> dict[str, Any]:
         }
     finally:
         await sink.stop()
-        await db.dispose()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main() -> None:

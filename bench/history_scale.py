@@ -23,13 +23,10 @@ import asyncio
 import gc
 import json
 import random
-import shutil
 import statistics
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -40,8 +37,7 @@ from bot.core.clock import ManualClock
 from bot.ops.heap import settle_heap
 from bot.store import tables  # noqa: F401
 from bot.store.db import Database
-from bot.store.migrate import upgrade
-from tests.support import Chat, make_core, reset_postgres
+from tests.support import Chat, bench_database, make_core
 
 ANSWERS = {
     "pledge_needs": "/pledge needs",
@@ -93,12 +89,11 @@ async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> tuple[float, f
 async def run(
     size: Size, runs: int = 3, database_url: str | None = None, only: tuple[str, ...] = (), settle: bool = False
 ) -> dict[str, Any]:
-    scratch = None if database_url else Path(tempfile.mkdtemp(prefix="bench-history-"))
-    url = database_url or f"sqlite:///{scratch}/bench.db"
-    db = Database.from_url(url)
-    await upgrade(db)
-    if database_url:
-        await reset_postgres(db)
+    async with bench_database(database_url, "bench-history-") as db:
+        return await measure(db, size, runs, only, settle)
+
+
+async def measure(db: Database, size: Size, runs: int, only: tuple[str, ...], settle: bool) -> dict[str, Any]:
     clock = ManualClock()
     clock.set(NOW)
     chat = Chat(make_core(db, clock))
@@ -145,9 +140,6 @@ async def run(
         if settle:
             gc.unfreeze()
             gc.set_threshold(*thresholds)
-        await db.dispose()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def growth(small: dict[str, Any], full: dict[str, Any]) -> dict[str, Any]:

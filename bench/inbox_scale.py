@@ -20,11 +20,8 @@ import argparse
 import asyncio
 import json
 import random
-import shutil
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -36,10 +33,9 @@ from bot.store import tables  # noqa: F401
 from bot.store.db import Database
 from bot.store.flag_models import ConflictFlag
 from bot.store.meeting_models import Meeting
-from bot.store.migrate import upgrade
 from bot.store.models import Coalition
 from bot.store.pledge_models import PledgeItem
-from tests.support import Chat, make_core, reset_postgres
+from tests.support import Chat, bench_database, make_core
 
 INDEXES = {  # migration 0023
     "ix_conflict_flag_coalition_status": "conflict_flag (coalition_id, status)",
@@ -135,12 +131,11 @@ async def others(db: Database, coalition_id: int, count: int) -> None:
 
 
 async def run(scale: float, runs: int, database_url: str | None, explain: bool, coalitions: int = 0) -> dict[str, Any]:
-    scratch = None if database_url else Path(tempfile.mkdtemp(prefix="bench-inbox-"))
-    url = database_url or f"sqlite:///{scratch}/bench.db"
-    db = Database.from_url(url)
-    await upgrade(db)
-    if database_url:
-        await reset_postgres(db)
+    async with bench_database(database_url, "bench-inbox-") as db:
+        return await measure(db, scale, runs, explain, coalitions)
+
+
+async def measure(db: Database, scale: float, runs: int, explain: bool, coalitions: int) -> dict[str, Any]:
     clock = ManualClock()
     clock.set(NOW)
     chat = Chat(make_core(db, clock))
@@ -151,40 +146,35 @@ async def run(scale: float, runs: int, database_url: str | None, explain: bool, 
         flags=round(500 * scale),
         wins=10,
     )
-    try:
-        assert not (await chat.say("lead", '/coalition create "Bench"')).is_error
-        async with db.session() as session:
-            coalition_id = int((await session.exec(text("SELECT id FROM coalition"))).scalar_one())  # type: ignore[call-overload]
-        await seed(db, coalition_id, size, random.Random(24))
-        await others(db, coalition_id, coalitions)
-        async with db.engine.begin() as conn:  # the lead speaks for an organisation: its pledges show
-            await conn.execute(
-                text(
-                    "UPDATE member SET organisation_id = (SELECT min(id) FROM organisation)"
-                    " WHERE id = (SELECT min(id) FROM member)"
-                )
+    assert not (await chat.say("lead", '/coalition create "Bench"')).is_error
+    async with db.session() as session:
+        coalition_id = int((await session.exec(text("SELECT id FROM coalition"))).scalar_one())  # type: ignore[call-overload]
+    await seed(db, coalition_id, size, random.Random(24))
+    await others(db, coalition_id, coalitions)
+    async with db.engine.begin() as conn:  # the lead speaks for an organisation: its pledges show
+        await conn.execute(
+            text(
+                "UPDATE member SET organisation_id = (SELECT min(id) FROM organisation)"
+                " WHERE id = (SELECT min(id) FROM member)"
             )
-        result: dict[str, Any] = {
-            "database": db.engine.dialect.name,
-            "pledge_items": size.pledge_items,
-            "meetings": size.meetings,
-            "flags": size.flags,
-            "other_coalitions": coalitions,
-        }
-        result["inbox_with_indexes_ms"] = round(await timed(runs, chat) * 1000, 1)
-        if explain:
-            result["plans_with"] = await plans(db, chat)
-        await indexes(db, drop=True)
-        result["inbox_without_ms"] = round(await timed(runs, chat) * 1000, 1)
-        if explain:
-            result["plans_without"] = await plans(db, chat)
-        await indexes(db, drop=False)  # and with them again: the first timing ran on a colder cache
-        result["inbox_with_again_ms"] = round(await timed(runs, chat) * 1000, 1)
-        return result
-    finally:
-        await db.dispose()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        )
+    result: dict[str, Any] = {
+        "database": db.engine.dialect.name,
+        "pledge_items": size.pledge_items,
+        "meetings": size.meetings,
+        "flags": size.flags,
+        "other_coalitions": coalitions,
+    }
+    result["inbox_with_indexes_ms"] = round(await timed(runs, chat) * 1000, 1)
+    if explain:
+        result["plans_with"] = await plans(db, chat)
+    await indexes(db, drop=True)
+    result["inbox_without_ms"] = round(await timed(runs, chat) * 1000, 1)
+    if explain:
+        result["plans_without"] = await plans(db, chat)
+    await indexes(db, drop=False)  # and with them again: the first timing ran on a colder cache
+    result["inbox_with_again_ms"] = round(await timed(runs, chat) * 1000, 1)
+    return result
 
 
 def main() -> None:

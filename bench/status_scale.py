@@ -21,15 +21,12 @@ import asyncio
 import json
 import random
 import resource
-import shutil
 import statistics
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, text
@@ -37,10 +34,9 @@ from sqlalchemy import insert, text
 from bot.core.clock import ManualClock
 from bot.store import tables  # noqa: F401
 from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.models import Checkin, Goal, Member
 from bot.store.repo import CoalitionRepo
-from tests.support import Chat, make_core, reset_postgres
+from tests.support import Chat, bench_database, make_core
 
 GOALS = 100
 MEMBERS = 2000
@@ -139,59 +135,53 @@ async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> tuple[float, f
 
 
 async def run(checkins: int, runs: int = 5, database_url: str | None = None) -> dict[str, object]:
-    scratch = None if database_url else Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    url = database_url or f"sqlite:///{scratch}/bench.db"
-    db = Database.from_url(url)
-    await upgrade(db)
-    if database_url:
-        await reset_postgres(db)
+    async with bench_database(database_url, "bench-scale-") as db:
+        return await measure(db, checkins, runs)
+
+
+async def measure(db: Database, checkins: int, runs: int) -> dict[str, object]:
     clock = ManualClock()
     clock.set(NOW)
     chat = Chat(make_core(db, clock))
-    try:
-        started = time.perf_counter()
-        coalition_id, totals_s = await seed(db, chat, checkins)
-        seeded = time.perf_counter() - started
+    started = time.perf_counter()
+    coalition_id, totals_s = await seed(db, chat, checkins)
+    seeded = time.perf_counter() - started
 
-        async def command(line: str) -> None:
-            reply = await chat.say("lead", line)
-            assert not reply.is_error, reply.plain()
+    async def command(line: str) -> None:
+        reply = await chat.say("lead", line)
+        assert not reply.is_error, reply.plain()
 
-        async def bare(name: str) -> None:
-            async with db.session() as session:
-                params = {"c": coalition_id, "g": 1, "since": NOW - timedelta(days=7)}
-                (await session.exec(text(BARE[name]), params=params)).all()  # type: ignore[call-overload]
+    async def bare(name: str) -> None:
+        async with db.session() as session:
+            params = {"c": coalition_id, "g": 1, "since": NOW - timedelta(days=7)}
+            (await session.exec(text(BARE[name]), params=params)).all()  # type: ignore[call-overload]
 
-        result: dict[str, object] = {
-            "database": db.engine.dialect.name,
-            "checkins": checkins,
-            "seed_s": round(seeded, 1),
-            "totals_backfill_s": round(totals_s, 1),
-        }
-        for name, line in (("status", "/coalition status"), ("show", "/goal show 1"), ("report", "/checkin report")):
+    result: dict[str, object] = {
+        "database": db.engine.dialect.name,
+        "checkins": checkins,
+        "seed_s": round(seeded, 1),
+        "totals_backfill_s": round(totals_s, 1),
+    }
+    for name, line in (("status", "/coalition status"), ("show", "/goal show 1"), ("report", "/checkin report")):
+        product, held = await timed(runs, lambda line=line: command(line))  # type: ignore[misc]
+        plain, _ = await timed(runs, lambda name=name: bare(name))  # type: ignore[misc]
+        result[f"{name}_ms"] = round(product * 1000, 1)
+        result[f"{name}_bare_ms"] = round(plain * 1000, 1)
+        result[f"{name}_ratio"] = round(product / plain, 2) if plain else None
+        result[f"{name}_loop_held_ms"] = round(held * 1000, 1)
+    # the same commands with the chart rendering stubbed out: what the data costs on its own
+    with charts_stubbed():
+        for name, line in (("status", "/coalition status"), ("show", "/goal show 1")):
             product, held = await timed(runs, lambda line=line: command(line))  # type: ignore[misc]
-            plain, _ = await timed(runs, lambda name=name: bare(name))  # type: ignore[misc]
-            result[f"{name}_ms"] = round(product * 1000, 1)
-            result[f"{name}_bare_ms"] = round(plain * 1000, 1)
-            result[f"{name}_ratio"] = round(product / plain, 2) if plain else None
-            result[f"{name}_loop_held_ms"] = round(held * 1000, 1)
-        # the same commands with the chart rendering stubbed out: what the data costs on its own
-        with charts_stubbed():
-            for name, line in (("status", "/coalition status"), ("show", "/goal show 1")):
-                product, held = await timed(runs, lambda line=line: command(line))  # type: ignore[misc]
-                result[f"{name}_no_chart_ms"] = round(product * 1000, 1)
-                result[f"{name}_no_chart_ratio"] = round(product * 1000 / float(result[f"{name}_bare_ms"]), 2)  # type: ignore[arg-type]
-                result[f"{name}_no_chart_loop_held_ms"] = round(held * 1000, 1)
-        tracemalloc.start()
-        await command("/coalition status")
-        result["status_traced_peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
-        tracemalloc.stop()
-        result["max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-        return result
-    finally:
-        await db.dispose()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)  # a million check-ins are 250 MB
+            result[f"{name}_no_chart_ms"] = round(product * 1000, 1)
+            result[f"{name}_no_chart_ratio"] = round(product * 1000 / float(result[f"{name}_bare_ms"]), 2)  # type: ignore[arg-type]
+            result[f"{name}_no_chart_loop_held_ms"] = round(held * 1000, 1)
+    tracemalloc.start()
+    await command("/coalition status")
+    result["status_traced_peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    tracemalloc.stop()
+    result["max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return result
 
 
 def main() -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Sequence
+import tempfile
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,6 +50,38 @@ async def reset_postgres(db: Database) -> None:
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     async with db.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@asynccontextmanager
+async def bench_database(database_url: str | None, prefix: str) -> AsyncIterator[Database]:
+    """A migrated database for a benchmark: a fresh SQLite file in a scratch folder (removed with
+    it afterwards), or the PostgreSQL at ``database_url``, emptied."""
+    scratch = None if database_url else Path(tempfile.mkdtemp(prefix=prefix))
+    db = Database.from_url(database_url or f"sqlite:///{scratch}/bench.db")
+    try:
+        await upgrade(db)
+        if database_url:
+            await reset_postgres(db)
+        yield db
+    finally:
+        await db.dispose()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextmanager
+def transactions(db: Database) -> Iterator[list[str]]:
+    """Every transaction begun on ``db`` meanwhile, one "begin" each."""
+    begun: list[str] = []
+
+    def begin(_connection: object) -> None:
+        begun.append("begin")
+
+    event.listen(db.engine.sync_engine, "begin", begin)
+    try:
+        yield begun
+    finally:
+        event.remove(db.engine.sync_engine, "begin", begin)
 
 
 async def no_leader_left(db: Database) -> None:

@@ -7,12 +7,9 @@ database error that only costs the rows it hit."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
@@ -21,20 +18,7 @@ from bot.core.intake import Intake, arrived
 from bot.store import intake_repo
 from bot.store.db import Database
 from bot.store.intake_models import IntakeRequest
-
-
-@contextmanager
-def transactions(db: Database) -> Iterator[list[str]]:
-    begun: list[str] = []
-
-    def begin(_connection: object) -> None:
-        begun.append("begin")
-
-    event.listen(db.engine.sync_engine, "begin", begin)
-    try:
-        yield begun
-    finally:
-        event.remove(db.engine.sync_engine, "begin", begin)
+from tests.support import transactions
 
 
 async def kept_keys(db: Database) -> list[str]:

@@ -4,34 +4,17 @@ transaction of its own for them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import event
 from sqlmodel import select
 
 from bot.core.services import KnownPerson
 from bot.store.db import Database
 from bot.store.repo import get_state
 from bot.store.slack_models import SlackPerson
-from tests.support import Chat
+from tests.support import Chat, transactions
 
 WHEN = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-@contextmanager
-def transactions(db: Database) -> Iterator[list[str]]:
-    begun: list[str] = []
-
-    def begin(conn: object) -> None:
-        begun.append("begin")
-
-    event.listen(db.engine.sync_engine, "begin", begin)
-    try:
-        yield begun
-    finally:
-        event.remove(db.engine.sync_engine, "begin", begin)
 
 
 async def people_rows(db: Database) -> list[SlackPerson]:
