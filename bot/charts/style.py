@@ -25,6 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from bot.core import i18n
@@ -52,6 +53,17 @@ METADATA = {"Software": None}  # no version stamp: the same data gives the same 
 CACHED = 64
 
 P = ParamSpec("P")
+
+# People name their organisations in every script. Each glyph is taken from the first of these
+# families that has it (matplotlib's font fallback): DejaVu Sans (matplotlib's own: Latin, Greek,
+# Cyrillic and many symbols), then, where installed, Noto Sans CJK
+# (Chinese, Japanese, Korean: `fonts-noto-cjk`) and Symbola (emoji and symbols in outline, as
+# Agg cannot draw colour emoji: `fonts-symbola`). Without them those characters are boxes.
+WIDE_FONTS = ("DejaVu Sans", "Noto Sans CJK JP", "Symbola")
+FONTS = tuple(
+    family for family in WIDE_FONTS if family in {entry.name for entry in font_manager.fontManager.ttflist}
+) or ("DejaVu Sans",)
+matplotlib.rcParams["font.family"] = list(FONTS)
 
 
 @dataclass(frozen=True)
@@ -136,20 +148,23 @@ def say(axes: Axes, sentence: str, *, width: int = 44) -> None:
     )
 
 
-MISSING = "□"  # what a character the chart's font cannot draw is shown as
+MISSING = "□"  # what a character no chart font can draw is shown as
 
 
 @functools.cache
 def _drawable_codepoints() -> frozenset[int]:
     from matplotlib import font_manager, ft2font
 
-    path = font_manager.findfont(font_manager.FontProperties(family=matplotlib.rcParams["font.family"]))
-    return frozenset(ft2font.FT2Font(path).get_charmap())
+    drawn: set[int] = set()
+    for family in FONTS:
+        path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        drawn.update(ft2font.FT2Font(path).get_charmap())
+    return frozenset(drawn)
 
 
 def drawable(text: str) -> str:
-    """People's text as the chart's font can draw it: control and format characters (invisible)
-    dropped, characters the font lacks shown as a box — drawn, not warned about one by one."""
+    """People's text as the chart's fonts can draw it: control and format characters (invisible)
+    dropped, characters no font has shown as a box — drawn, not warned about one by one."""
     kept = (c for c in text if not unicodedata.category(c).startswith("C"))
     codepoints = _drawable_codepoints()
     return "".join(c if ord(c) in codepoints or c.isspace() else MISSING for c in kept)
