@@ -31,6 +31,7 @@ from bot.core.clock import ManualClock
 from bot.core.context import Place
 from bot.core.delivery import DeliveryError
 from bot.core.dispatch import Core
+from bot.core.intake import _arrival as intake_arrival
 from bot.core.ui import Actions, Button, ButtonStyle, Reply, Section, rich
 from bot.store.db import Database
 from bot.store.models import Checkin, Identity
@@ -482,6 +483,15 @@ async def test_socket_mode_takes_commands_over_the_websocket(fake: FakeSlack, bo
     config = settings(SLACK_BOT_TOKEN=fake.teams["T0001"].token, SLACK_APP_TOKEN=app_token, SLACK_API_URL=fake.api_url)
     adapter = SlackAdapter(Core(bot_db, build_registry(), config, ManualClock(), home=home_view), config)
     assert adapter.routes() == [], "no HTTP endpoint to verify: the socket is authenticated by the app token"
+    intake = adapter.interactions.intake
+    stamped: list[float | None] = []
+    receive = intake.receive
+
+    async def seen(*args: Any, **kwargs: Any) -> Any:
+        stamped.append(intake_arrival.get())  # when the request came off the socket
+        return await receive(*args, **kwargs)
+
+    intake.receive = seen  # type: ignore[method-assign]
     await adapter.start()
     try:
         await fake.until(lambda: bool(fake.sockets))
@@ -491,6 +501,8 @@ async def test_socket_mode_takes_commands_over_the_websocket(fake: FakeSlack, bo
         await fake.until(lambda: any(a.get("envelope_id") == envelope for a in fake.socket_acks))
         await adapter.drain()
         assert "Over the socket" in block_text(fake.responses_of(body["response_url"])[0]["blocks"])
+        assert len(stamped) == 1
+        assert stamped[0] is not None  # its acknowledgement's clock started as it came off the socket
     finally:
         await adapter.stop()
     await fake.until(lambda: not fake.sockets)

@@ -81,6 +81,15 @@ BOT_SCOPES = (
 )
 
 
+class StampedSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode with each request's arrival stamped as it comes off the socket, as the HTTP
+    endpoint does: the acknowledgement's clock starts here (bot.core.intake)."""
+
+    async def handle(self, client: Any, req: Any) -> None:
+        arrived()
+        await super().handle(client, req)
+
+
 class SlackAdapter:
     platform = PLATFORM
 
@@ -197,7 +206,7 @@ class SlackAdapter:
     async def start(self) -> None:
         self._replay = asyncio.create_task(self._keep_answering(), name="slack-unanswered")
         if self.socket_mode:
-            self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+            self._socket = StampedSocketModeHandler(self.app, self.settings.slack_app_token)
             await self._socket.connect_async()
             log.info("Slack Socket Mode connected")
 
