@@ -248,6 +248,41 @@ async def test_a_modal_with_a_mistake_run_again_says_what_was_wrong_and_that_not
     assert (followups == []) == (minutes >= 15)
     assert await count(db, Checkin) == 0
     assert await intake_rows(db) == []
+    # The form again, from where the answer landed: an ephemeral follow-up in the channel, or the DM.
+    dm = minutes >= 15
+    place = fake.dm_channel(bob) if dm else chat.channel
+    [late] = [
+        m
+        for m in fake.messages.values()
+        if m["channel_id"] == str(place) and "Fix and resubmit" in str(m.get("components"))
+    ]
+    async with discord_bot(fake, db, minutes=minutes) as adapter:
+        click = {"custom_id": button(late, "Fix and resubmit"), "component_type": 2}
+        opened = await Chat(fake, adapter).settle(
+            await fake.interact(COMPONENT, bob, click, channel_id=chat.channel, message=late, dm=dm)
+        )
+        again = opened.modal
+        fields = [c["component"] for c in again["components"]]
+        fixed = {
+            f["custom_id"]: ("3" if f["custom_id"] == "amount" else values.get(f["custom_id"], "")) for f in fields
+        }
+        assert {f["custom_id"]: f.get("value") for f in fields if f["custom_id"] == "amount"} == {"amount": "lots"}
+        submit = {
+            "custom_id": again["custom_id"],
+            "components": [
+                {"type": 18, "id": n * 2 - 1, "component": resubmitted(n, f, fixed)} for n, f in enumerate(fields, 1)
+            ],
+        }
+        await Chat(fake, adapter).settle(await fake.interact(MODAL_SUBMIT, bob, submit, channel_id=chat.channel, dm=dm))
+    assert await count(db, Checkin) == 1
+
+
+def resubmitted(number: int, field: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
+    """One field of a modal as Discord submits it (a select's values, a text input's value)."""
+    name = field["custom_id"]
+    if field["type"] == 3:
+        return {"type": 3, "id": number * 2, "custom_id": name, "values": [values[name]] if values.get(name) else []}
+    return {"type": 4, "id": number * 2, "custom_id": name, "value": values.get(name, "")}
 
 
 async def test_a_confidential_command_is_never_written_down(fake: FakeDiscord, db: Database) -> None:
