@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bench.latency import latencies
 from bot.adapters.discord.app import DiscordAdapter
 from bot.commands import build_registry
 from bot.config import Settings
@@ -66,11 +66,6 @@ class TimedDiscord(FakeDiscord):
         response = await super()._webhook_edit(request)
         self.note_answer(request)
         return response
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def run(people: int, intake: bool, database_url: str | None = None, *, spaced: bool = False) -> dict[str, object]:
@@ -135,12 +130,7 @@ async def run(people: int, intake: bool, database_url: str | None = None, *, spa
             "spaced": spaced,
             "intake": intake,
             "database": db.engine.dialect.name,
-            "ack_p50_s": round(statistics.median(acks), 3),
-            "ack_p95_s": round(percentile(acks, 0.95), 3),
-            "ack_max_s": round(max(acks), 3),
-            "acks_over_3s": sum(1 for a in acks if a > 3.0),
-            "answer_p50_s": round(statistics.median(answers), 3),
-            "answer_max_s": round(max(answers), 3),
+            **latencies(acks, answers),
             "all_answered_s": round(wall, 3),
             "deferred": deferred,
             "logged": logged,

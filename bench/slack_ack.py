@@ -15,11 +15,11 @@ import argparse
 import asyncio
 import json
 import resource
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from bench.latency import latencies
 from bot.adapters.slack.app import SlackAdapter
 from bot.commands import build_registry
 from bot.config import Settings
@@ -31,11 +31,6 @@ from tests.fakes.slack_api import FakeSlack, SlackSide, run_app
 from tests.support import reset_postgres
 
 SECRET = "bench-signing-secret"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def run(people: int, command: str, database_url: str | None = None) -> dict[str, object]:
@@ -95,13 +90,7 @@ async def run(people: int, command: str, database_url: str | None = None) -> dic
             "people": people,
             "command": command,
             "database": db.engine.dialect.name,
-            "ack_p50_s": round(statistics.median(acks), 3),
-            "ack_p95_s": round(percentile(acks, 0.95), 3),
-            "ack_max_s": round(max(acks), 3),
-            "acks_over_3s": sum(1 for a in acks if a > 3.0),
-            "answer_p50_s": round(statistics.median(answers), 3),
-            "answer_p95_s": round(percentile(answers, 0.95), 3),
-            "answer_max_s": round(max(answers), 3),
+            **latencies(acks, answers),
             "all_answered_s": round(wall, 3),
             "error_answers": len(failures),
             "answered": len(done),
